@@ -1,0 +1,73 @@
+"""DRF building blocks shared by the dialects: API-key authentication, usage-plan throttling.
+
+A dialect subclasses these to name its header and key dialect; the key look-up and the limits
+themselves live here, once."""
+
+from __future__ import annotations
+
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import BasePermission
+from rest_framework.throttling import BaseThrottle
+
+from .apikeys import find_api_key
+from .throttle import Refusal, check_and_count
+
+
+class NoUsagePlan(exceptions.PermissionDenied):
+    default_detail = "Forbidden: this API key is not associated with a usage plan."
+
+
+class PlanThrottled(exceptions.Throttled):
+    def __init__(self, refusal: Refusal):
+        super().__init__(wait=refusal.retry_after, detail=refusal.message)
+        self.refusal = refusal
+
+
+class HeaderApiKeyAuthentication(BaseAuthentication):
+    """``<header>: <key>``; sets ``request.auth`` to the ApiKey (its company is the tenant)."""
+
+    header = "x-api-key"
+    scheme = ""  # e.g. "Api-Key" for "Authorization: Api-Key <key>"
+    dialect = ""
+
+    def authenticate(self, request):
+        raw = request.headers.get(self.header)
+        if not raw:
+            raise exceptions.NotAuthenticated(f"Unauthorized: the {self.header} header is missing.")
+        if self.scheme:
+            prefix = f"{self.scheme} "
+            if not raw.startswith(prefix):
+                raise exceptions.AuthenticationFailed(
+                    f"Unauthorized: expected '{self.header}: {self.scheme} <key>'."
+                )
+            raw = raw[len(prefix) :]
+        api_key = find_api_key(raw, self.dialect)
+        if api_key is None:
+            raise exceptions.AuthenticationFailed(
+                "Unauthorized: the API key is invalid or revoked."
+            )
+        return (None, api_key)
+
+    def authenticate_header(self, request) -> str:
+        # Present so that DRF answers 401 (not 403) to a missing or bad key.
+        return f'{self.scheme or "ApiKey"} realm="api", header="{self.header}"'
+
+
+class HasUsagePlan(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        if request.auth is None:
+            raise exceptions.NotAuthenticated()
+        if request.auth.plan is None:
+            raise NoUsagePlan()
+        return True
+
+
+class UsagePlanThrottle(BaseThrottle):
+    def allow_request(self, request, view) -> bool:
+        if request.auth is None:
+            return True
+        refusal = check_and_count(request.auth)
+        if refusal is not None:
+            raise PlanThrottled(refusal)
+        return True

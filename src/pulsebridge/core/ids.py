@@ -1,0 +1,25 @@
+"""Identifiers that clients see: opaque, random, and (for uuid7) ordered by creation time so
+that primary-key indexes stay compact on large tables."""
+
+import os
+import secrets
+import time
+import uuid
+
+
+def uuid7() -> uuid.UUID:
+    """A version 7 UUID (RFC 9562): 48 bits of Unix milliseconds, then random bits."""
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76
+    value |= ((rand >> 62) & 0xFFF) << 64
+    value |= 0b10 << 62
+    value |= rand & ((1 << 62) - 1)
+    return uuid.UUID(int=value)
+
+
+def random_token(length: int = 32) -> str:
+    """Lowercase letters and digits only, so the token survives any header, path or shell."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(length))

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+
+class Company(models.Model):
+    """The tenant. Every other row belongs to exactly one company."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.SlugField(
+        max_length=64,
+        unique=True,
+        help_text="The company's slug: Tenovi client domain and Hayylo companyCode.",
+    )
+    name = models.CharField(max_length=200)
+    instance_id = models.CharField(max_length=100, blank=True, default="")
+    alert_email = models.EmailField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "companies"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CompanyScopedQuerySet(models.QuerySet):
+    def for_company(self, company: Company) -> CompanyScopedQuerySet:
+        return self.filter(company=company)
+
+
+CompanyScopedManager = models.Manager.from_queryset(CompanyScopedQuerySet)
+
+
+class Membership(models.Model):
+    ROLE_CHOICES = [("owner", "Owner"), ("member", "Member")]
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=ROLE_CHOICES, default="member")
+
+    objects = CompanyScopedManager()
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.company}"
+
+
+class UsagePlan(models.Model):
+    """Limits attached to an API key. ``None`` means unlimited on that axis."""
+
+    name = models.CharField(max_length=100)
+    rate_per_second = models.PositiveIntegerField(null=True, blank=True)
+    monthly_quota = models.PositiveBigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.rate_per_second}/s, {self.monthly_quota}/month)"
+
+
+class ApiKey(models.Model):
+    class Dialect(models.TextChoices):
+        PYLO = "pylo"
+        TENOVI = "tenovi"
+        HAYYLO = "hayylo"
+        INGEST = "ingest"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="api_keys")
+    dialect = models.CharField(max_length=16, choices=Dialect.choices)
+    lookup = models.CharField(
+        max_length=16, unique=True, validators=[RegexValidator(r"^[a-z0-9]+$")]
+    )
+    key_hash = models.CharField(max_length=64, help_text="SHA-256 of the whole key, hex.")
+    last4 = models.CharField(max_length=4)
+    plan = models.ForeignKey(UsagePlan, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CompanyScopedManager()
+
+    def __str__(self) -> str:
+        return f"{self.prefix}_…{self.last4}"
+
+    @property
+    def prefix(self) -> str:
+        return f"pb_{self.dialect}_{self.lookup}"
+
+
+class UsageCounter(models.Model):
+    """Requests counted per key per calendar month (UTC), for monthly quotas.
+
+    Kept in the database, not the cache, so a month's count survives restarts and evictions."""
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="usage")
+    period = models.CharField(max_length=7, help_text="YYYY-MM")
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["api_key", "period"], name="usage_key_period_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.api_key_id} {self.period}: {self.count}"
+
+
+class AuditEntry(models.Model):
+    """Operator and API actions worth keeping: who did what to which object."""
+
+    company = models.ForeignKey(Company, null=True, on_delete=models.CASCADE)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.CharField(max_length=200)
+    action = models.CharField(max_length=100)
+    target = models.CharField(max_length=200, blank=True, default="")
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = CompanyScopedManager()
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target}"

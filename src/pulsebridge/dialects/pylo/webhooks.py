@@ -1,0 +1,2 @@
+def render(event, subject, endpoint):
+    return None

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from pulsebridge.core.models import Company, CompanyScopedManager
+from pulsebridge.devices.models import DeviceModel, Patient
+
+
+class Order(models.Model):
+    """What is shipped to whom. Pylo orders and Tenovi fulfilment requests are both Orders."""
+
+    class Status(models.TextChoices):
+        AWAITING_SHIPMENT = "awaiting_shipment"
+        SHIPPED = "shipped"
+        DELIVERED = "delivered"
+        RETURNED = "returned"
+        CANCELLED = "cancelled"
+
+    class Service(models.TextChoices):
+        STANDARD = "standard"
+        TWO_DAY = "two-day"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="orders")
+    number = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        max_length=32, choices=Status.choices, default=Status.AWAITING_SHIPMENT
+    )
+    client_will_fulfill = models.BooleanField(default=False)
+    requested_service = models.CharField(max_length=16, blank=True, default="")
+    notes_from_buyer = models.TextField(blank=True, default="")
+    recipient_first_name = models.CharField(max_length=100, blank=True, default="")
+    recipient_last_name = models.CharField(max_length=100, blank=True, default="")
+    recipient_phone = models.CharField(max_length=50, blank=True, default="")
+    recipient_email = models.CharField(max_length=254, blank=True, default="")
+    recipient_company = models.CharField(max_length=200, blank=True, default="")
+    address1 = models.CharField(max_length=200, blank=True, default="")
+    address2 = models.CharField(max_length=200, blank=True, default="")
+    address3 = models.CharField(max_length=200, blank=True, default="")
+    city = models.CharField(max_length=100, blank=True, default="")
+    state = models.CharField(max_length=100, blank=True, default="")
+    postal_code = models.CharField(max_length=20, blank=True, default="")
+    country_code = models.CharField(max_length=2, blank=True, default="")
+    require_signature = models.BooleanField(default=False)
+    confirmation = models.CharField(max_length=32, default="none")
+    patient = models.ForeignKey(
+        Patient, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    practice_id = models.CharField(max_length=200, blank=True, default="")
+    billing_info = models.JSONField(default=dict, blank=True)
+    inserts = models.JSONField(default=list, blank=True)
+    notify_emails = models.JSONField(default=list, blank=True)
+    placed_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    carrier_code = models.CharField(max_length=64, blank=True, default="")
+    service_code = models.CharField(max_length=64, blank=True, default="")
+    tracking_number = models.CharField(max_length=128, blank=True, default="")
+
+    objects = CompanyScopedManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["company", "placed_at", "id"], name="order_company_page")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    model = models.ForeignKey(DeviceModel, on_delete=models.PROTECT)
+    quantity = models.PositiveIntegerField()
+    imeis = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.model_id}"

@@ -1,0 +1,77 @@
+"""The device-facing API: devices and gateways post readings here."""
+
+from __future__ import annotations
+
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from pulsebridge.core.drf import HasUsagePlan, HeaderApiKeyAuthentication, UsagePlanThrottle
+from pulsebridge.readings.services import record_measurements
+
+MAX_ITEMS = 1000
+
+
+class IngestKeyAuthentication(HeaderApiKeyAuthentication):
+    header = "x-api-key"
+    dialect = "ingest"
+
+
+def error_handler(exc, context):
+    """``{"message": ..., "errors": ...}`` for every refused request of the ingest API."""
+    from rest_framework.views import exception_handler
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = response.data
+    if isinstance(detail, dict) and "detail" in detail:
+        response.data = {"message": str(detail["detail"])}
+    elif isinstance(detail, dict | list):
+        response.data = {"message": "Invalid request.", "errors": detail}
+    return response
+
+
+class IngestView(APIView):
+    authentication_classes = [IngestKeyAuthentication]
+    permission_classes = [HasUsagePlan]
+    throttle_classes = [UsagePlanThrottle]
+
+    def get_exception_handler(self):
+        return error_handler
+
+
+class MeasurementsView(IngestView):
+    """``POST /ingest/v1/measurements``: one reading or an array of up to 1,000.
+
+    Each item succeeds or fails on its own; the answer lists every item's outcome by index.
+    200 when every item was stored or already known, 207 when some failed, 400 when all did."""
+
+    def post(self, request):
+        body = request.data
+        items = body if isinstance(body, list) else [body]
+        if not items:
+            raise exceptions.ValidationError({"body": ["must hold at least one reading"]})
+        if len(items) > MAX_ITEMS:
+            raise exceptions.ValidationError(
+                {"body": [f"at most {MAX_ITEMS} readings per request, got {len(items)}"]}
+            )
+        outcomes = record_measurements(request.auth.company, items)
+        summary = {"created": 0, "duplicate": 0, "error": 0}
+        for outcome in outcomes:
+            summary[outcome.status] += 1
+        if summary["error"] == len(outcomes):
+            code = status.HTTP_400_BAD_REQUEST
+        elif summary["error"]:
+            code = status.HTTP_207_MULTI_STATUS
+        else:
+            code = status.HTTP_200_OK
+        return Response(
+            {
+                "created": summary["created"],
+                "duplicates": summary["duplicate"],
+                "errors": summary["error"],
+                "results": [o.as_dict() for o in outcomes],
+            },
+            status=code,
+        )

@@ -1,0 +1,191 @@
+"""Recording measurements: the one path by which every reading, from any source, is stored."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Greatest, Least
+from django.utils import timezone
+
+from pulsebridge.core.models import Company
+from pulsebridge.devices.models import Device
+from pulsebridge.webhooks.models import EventType
+from pulsebridge.webhooks.services import publish
+
+from .models import Measurement
+from .validation import ItemError, Reading, parse_reading
+
+
+@dataclass
+class Outcome:
+    index: int
+    status: str  # "created", "duplicate" or "error"
+    id: str | None = None
+    errors: dict[str, str] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"index": self.index, "status": self.status}
+        if self.id is not None:
+            out["id"] = self.id
+        if self.errors:
+            out["errors"] = self.errors
+        return out
+
+
+def _resolve_devices(company: Company, readings: dict[int, Reading]) -> dict[int, Device]:
+    imeis = {r.device_ref["imei"] for r in readings.values() if "imei" in r.device_ref}
+    serials = {r.device_ref["serial"] for r in readings.values() if "serial" in r.device_ref}
+    gateways = {
+        r.device_ref["gateway_id"] for r in readings.values() if "gateway_id" in r.device_ref
+    }
+    base = Device.objects.for_company(company).select_related("model", "patient")
+    by_imei, by_serial, by_sensor = {}, {}, {}
+    if imeis or serials:
+        for device in base.filter(Q(imei__in=imeis) | Q(serial__in=serials)):
+            if device.imei:
+                by_imei[device.imei] = device
+            by_serial[device.serial] = device
+    if gateways:
+        for device in base.filter(gateway__serial__in=gateways).select_related("gateway"):
+            by_sensor[(device.gateway.serial.upper(), device.model.sensor_code)] = device
+    found = {}
+    for index, reading in readings.items():
+        ref = reading.device_ref
+        if "imei" in ref:
+            device = by_imei.get(ref["imei"])
+        elif "serial" in ref:
+            device = by_serial.get(ref["serial"])
+        else:
+            device = by_sensor.get((ref["gateway_id"].upper(), ref["sensor_code"]))
+        if device is not None:
+            found[index] = device
+    return found
+
+
+def record_measurements(
+    company: Company, items: list[Any], *, now: datetime | None = None
+) -> list[Outcome]:
+    """Validate, de-duplicate and store readings; announce each new one exactly once.
+
+    Every item is judged on its own. Valid new readings are stored in one transaction together
+    with the device updates and the webhook events they cause."""
+    now = now or timezone.now()
+    outcomes: dict[int, Outcome] = {}
+    readings: dict[int, Reading] = {}
+    for index, item in enumerate(items):
+        try:
+            readings[index] = parse_reading(item, now)
+        except ItemError as exc:
+            outcomes[index] = Outcome(index, "error", errors=exc.errors)
+
+    devices = _resolve_devices(company, readings)
+    for index, reading in list(readings.items()):
+        device = devices.get(index)
+        if device is None:
+            outcomes[index] = Outcome(index, "error", errors={"device": "unknown device"})
+        elif device.model.kind != reading.kind:
+            outcomes[index] = Outcome(
+                index,
+                "error",
+                errors={
+                    "kind": f"{device.model.sku} measures {device.model.kind}, not {reading.kind}"
+                },
+            )
+        else:
+            continue
+        del readings[index]
+
+    existing = {}
+    if readings:
+        keys = {reading.dedupe_key for reading in readings.values()}
+        rows = Measurement.objects.filter(
+            device_id__in={devices[i].pk for i in readings}, dedupe_key__in=keys
+        ).values_list("device_id", "dedupe_key", "id")
+        existing = {(device_id, key): str(pk) for device_id, key, pk in rows}
+
+    new: list[tuple[int, Measurement]] = []
+    for index, reading in readings.items():
+        device = devices[index]
+        key = (device.pk, reading.dedupe_key)
+        if key in existing:
+            outcomes[index] = Outcome(index, "duplicate", id=existing[key])
+            continue
+        measurement = Measurement(
+            company=company,
+            device=device,
+            kind=reading.kind,
+            measured_at=reading.measured_at,
+            received_at=now,
+            values=reading.values,
+            unit=reading.unit,
+            battery=reading.battery,
+            signal=reading.signal,
+            device_user=reading.device_user,
+            radio=reading.radio,
+            network=reading.network,
+            tower_latitude=reading.tower_latitude,
+            tower_longitude=reading.tower_longitude,
+            sender_id=reading.sender_id,
+            dedupe_key=reading.dedupe_key,
+            patient=device.patient,
+            practice_id=device.practice_id,
+            tenant_id=device.tenant_id,
+        )
+        existing[key] = str(measurement.pk)  # a second copy later in the same batch
+        new.append((index, measurement))
+
+    if new:
+        _store(company, new, outcomes)
+    return [outcomes[i] for i in sorted(outcomes)]
+
+
+def _store(
+    company: Company, new: list[tuple[int, Measurement]], outcomes: dict[int, Outcome]
+) -> None:
+    with transaction.atomic():
+        Measurement.objects.bulk_create([m for _, m in new], ignore_conflicts=True, batch_size=1000)
+        # A concurrent request may have stored the same reading first: only rows that exist
+        # now under our ids are ours to announce.
+        stored = set(
+            Measurement.objects.filter(pk__in=[m.pk for _, m in new]).values_list("pk", flat=True)
+        )
+        mine = [(i, m) for i, m in new if m.pk in stored]
+        for index, measurement in new:
+            if measurement.pk not in stored:
+                twin = (
+                    Measurement.objects.filter(
+                        device=measurement.device, dedupe_key=measurement.dedupe_key
+                    )
+                    .values_list("pk", flat=True)
+                    .first()
+                )
+                outcomes[index] = Outcome(index, "duplicate", id=str(twin) if twin else None)
+        for index, measurement in mine:
+            outcomes[index] = Outcome(index, "created", id=str(measurement.pk))
+
+        spans: dict[Any, list[datetime]] = defaultdict(list)
+        for _, measurement in mine:
+            spans[measurement.device_id].append(measurement.measured_at)
+        activated = []
+        for device_id, times in spans.items():
+            first, last = min(times), max(times)
+            Device.objects.filter(pk=device_id).update(
+                first_measurement_at=Least(Coalesce(F("first_measurement_at"), first), first),
+                last_measurement_at=Greatest(Coalesce(F("last_measurement_at"), last), last),
+            )
+            if Device.objects.filter(
+                pk=device_id, billing_status=Device.BillingStatus.PREACTIVE
+            ).update(billing_status=Device.BillingStatus.ACTIVE):
+                activated.append(device_id)
+
+        publish(company, EventType.DEVICE_MEASUREMENT, [(m.pk, m) for _, m in mine])
+        if activated:
+            refreshed = Device.objects.filter(pk__in=activated).select_related("model", "patient")
+            publish(
+                company, EventType.DEVICE_BILLING_STATUS_CHANGED, [(d.pk, d) for d in refreshed]
+            )

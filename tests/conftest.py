@@ -1,0 +1,65 @@
+"""Shared personas: Alice's company owns the data, Bob is Alice's colleague, Charlie's company
+must see none of it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")
+
+
+@pytest.fixture
+def alice(db):
+    from pulsebridge.core.models import Company
+
+    return Company.objects.create(
+        code="alice-care", name="Alice Care", instance_id="100", alert_email="ops@alice.example"
+    )
+
+
+@pytest.fixture
+def charlie(db):
+    from pulsebridge.core.models import Company
+
+    return Company.objects.create(code="charlie-health", name="Charlie Health", instance_id="200")
+
+
+@pytest.fixture
+def bob(alice):
+    from django.contrib.auth import get_user_model
+
+    from pulsebridge.core.models import Membership
+
+    user = get_user_model().objects.create_user("bob", password="correct horse battery staple")
+    Membership.objects.create(user=user, company=alice)
+    return user
+
+
+@pytest.fixture
+def make_key(db):
+    from django.core.cache import cache
+
+    from pulsebridge.core.apikeys import create_api_key
+
+    cache.clear()  # rate-limit buckets are keyed by key and second; start every test empty
+
+    def make(company, dialect, **options):
+        return create_api_key(company, dialect, **options).key
+
+    return make
+
+
+@pytest.fixture
+def add_device(db):
+    from pulsebridge.devices.services import add_device as add
+
+    counter = iter(range(100_000_000_000_000, 999_999_999_999_999))
+
+    def make(company, sku="PY-802-LTE", **options):
+        if "imei" not in options and "serial" not in options:
+            options["imei"] = str(next(counter))
+        return add(company, sku, **options)
+
+    return make
