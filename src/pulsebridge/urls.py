@@ -6,3 +6,6 @@ urlpatterns = [
     path("ingest/v1/", include("pulsebridge.ingest.urls")),
     path("pylo/", include("pulsebridge.dialects.pylo.urls")),
 ]
+
+handler404 = "pulsebridge.errors.not_found"
+handler500 = "pulsebridge.errors.server_error"

@@ -60,13 +60,17 @@ def test_it_reports_each_bad_item_by_index_and_keeps_the_good_ones(ingest, alice
 def test_it_refuses_a_key_of_another_dialect(client, alice, make_key, add_device):
     device = add_device(alice)
     key = make_key(alice, "pylo")
-    response = client.post(URL, bp(device.imei), content_type="application/json", HTTP_X_API_KEY=key)
+    response = client.post(
+        URL, bp(device.imei), content_type="application/json", HTTP_X_API_KEY=key
+    )
     assert response.status_code == 401
 
 
 def test_charlie_cannot_post_for_alices_device(client, alice, charlie, make_key, add_device):
     device = add_device(alice)
     key = make_key(charlie, "ingest")
-    response = client.post(URL, bp(device.imei), content_type="application/json", HTTP_X_API_KEY=key)
+    response = client.post(
+        URL, bp(device.imei), content_type="application/json", HTTP_X_API_KEY=key
+    )
     assert response.status_code == 400
     assert response.json()["results"][0]["errors"] == {"device": "unknown device"}

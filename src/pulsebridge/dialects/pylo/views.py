@@ -1,1 +1,231 @@
-"""Pylo views."""
+"""The Pylo RPM API: devices, readings and orders, under ``/pylo/``."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from rest_framework import exceptions
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from pulsebridge.core.drf import HasUsagePlan, HeaderApiKeyAuthentication, UsagePlanThrottle
+from pulsebridge.devices.models import Device
+from pulsebridge.devices.services import assign_device
+from pulsebridge.fulfillment.models import Order, OrderLine
+from pulsebridge.fulfillment.services import OrderError, cancel_order, place_order, update_order
+from pulsebridge.readings.models import Measurement
+
+from . import errors, serializers, wire
+from .pagination import cursor_from, paginate
+
+
+class PyloKeyAuthentication(HeaderApiKeyAuthentication):
+    header = "x-api-key"
+    dialect = "pylo"
+
+
+class AnyContentTypeJSONParser(JSONParser):
+    """The document's own curl examples send JSON with ``-d`` and no Content-Type, which curl
+    labels form-encoded: the body is JSON whatever the label says."""
+
+    media_type = "*/*"
+
+
+class PyloView(APIView):
+    authentication_classes = [PyloKeyAuthentication]
+    permission_classes = [HasUsagePlan]
+    throttle_classes = [UsagePlanThrottle]
+    parser_classes = [AnyContentTypeJSONParser]
+
+    def get_exception_handler(self):
+        return errors.handle
+
+    @property
+    def company(self):
+        return self.request.auth.company
+
+    def validated(self, serializer_class, data=None):
+        serializer = serializer_class(data=self.request.data if data is None else data)
+        serializer.is_valid(raise_exception=True)
+        return serializer
+
+
+class DevicesView(PyloView):
+    """``GET /devices`` (all, or one by ``?id=`` / ``?imei=``) and ``PUT /devices?id=|imei=``."""
+
+    def _devices(self):
+        return Device.objects.for_company(self.company).with_wire_relations()
+
+    def _one(self) -> Device | None:
+        params = self.request.query_params
+        given = [name for name in ("id", "imei") if params.get(name)]
+        if not given:
+            return None
+        if len(given) > 1:
+            raise exceptions.ValidationError({"query": ["supply exactly one of id or imei"]})
+        lookup = {"serial": params["id"]} if given[0] == "id" else {"imei": params["imei"]}
+        device = self._devices().filter(**lookup).first()
+        if device is None:
+            raise exceptions.NotFound(f"Not Found -- no device with {given[0]} {params[given[0]]}")
+        return device
+
+    def get(self, request):
+        device = self._one()
+        if device is not None:
+            return Response(wire.device(device))
+        rows, token = paginate(
+            self._devices(),
+            time_field="created_at",
+            token=cursor_from(request),
+            salt="pylo.devices",
+        )
+        return Response(
+            {
+                "count": len(rows),
+                "devices": [wire.device(d) for d in rows],
+                "page_info": {"cursor_token": token},
+            }
+        )
+
+    def put(self, request):
+        device = self._one()
+        if device is None:
+            raise exceptions.ValidationError({"query": ["supply id or imei of the device"]})
+        changes = self.validated(serializers.DeviceUpdate).validated_data
+        device = assign_device(
+            device, patient_id=changes.get("patient_id"), practice_id=changes.get("practice_id")
+        )
+        return Response(
+            {
+                "status": "OK",
+                "patient_id": device.patient.external_id if device.patient else "",
+                "practice_id": device.practice_id,
+            }
+        )
+
+
+class ReadingsView(PyloView):
+    """``POST /readings``: every filter AND-ed, at least one required."""
+
+    def post(self, request):
+        filters = self.validated(serializers.ReadingsFilter).validated_data
+        qs = Measurement.objects.for_company(self.company).select_related(
+            "device__model", "patient"
+        )
+        if "reading_id" in filters:
+            qs = (
+                qs.filter(pk=filters["reading_id"])
+                if _is_uuid(filters["reading_id"])
+                else qs.none()
+            )
+        if "imei" in filters:
+            qs = qs.filter(device__imei=filters["imei"])
+        if "device_id" in filters:
+            qs = qs.filter(device__serial=filters["device_id"])
+        if "patient_id" in filters:
+            qs = qs.filter(
+                patient__external_id=filters["patient_id"], patient__company=self.company
+            )
+        if "reading_type" in filters:
+            kind = wire.KIND_BY_READING_TYPE.get(filters["reading_type"].strip().lower())
+            if kind is None and filters["reading_type"] in wire.MEASUREMENT_TYPES:
+                kind = filters["reading_type"]
+            if kind is None:
+                raise exceptions.ValidationError(
+                    {
+                        "reading_type": [
+                            f"must be one of {', '.join(wire.MEASUREMENT_TYPES.values())}"
+                        ]
+                    }
+                )
+            qs = qs.filter(kind=kind)
+        if "measurement_taken_start_date" in filters:
+            qs = qs.filter(measured_at__gte=filters["measurement_taken_start_date"])
+        if "measurement_taken_end_date" in filters:
+            qs = qs.filter(measured_at__lte=filters["measurement_taken_end_date"])
+        rows, token = paginate(
+            qs,
+            time_field="measured_at",
+            token=cursor_from(request),
+            salt="pylo.readings",
+            query=request.data,
+        )
+        return Response(
+            {
+                "count": len(rows),
+                "measurements": [wire.reading(m) for m in rows],
+                "page_info": {"cursor_token": token},
+            }
+        )
+
+
+def _is_uuid(text: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+class OrdersView(PyloView):
+    """``POST /orders`` (place), ``GET /orders`` (all, or one by ``?number=``), ``PATCH /orders``."""
+
+    def _orders(self):
+        return (
+            Order.objects.for_company(self.company)
+            .select_related("patient")
+            .prefetch_related(Prefetch("lines", OrderLine.objects.select_related("model")))
+        )
+
+    def _get(self, number: str) -> Order:
+        order = self._orders().filter(number=number).first()
+        if order is None:
+            raise exceptions.NotFound(f"Not Found -- no order with number {number}")
+        return order
+
+    def get(self, request):
+        number = request.query_params.get("number")
+        if number:
+            return Response(wire.order(self._get(number)))
+        rows, token = paginate(
+            self._orders(), time_field="placed_at", token=cursor_from(request), salt="pylo.orders"
+        )
+        return Response(
+            {
+                "count": len(rows),
+                "orders": [wire.order(o) for o in rows],
+                "page_info": {"cursor_token": token},
+            }
+        )
+
+    def post(self, request):
+        order_request = self.validated(serializers.PlaceOrder).to_request()
+        try:
+            order = place_order(self.company, order_request)
+        except OrderError as exc:
+            raise exceptions.ValidationError({"devices": [str(exc)]}) from None
+        return Response({"status": "OK", "order_number": order.number})
+
+    def patch(self, request):
+        changes = self.validated(serializers.UpdateOrder).validated_data
+        order = self._get(changes["order_number"])
+        update_order(
+            order, patient_id=changes.get("patient_id"), practice_id=changes.get("practice_id")
+        )
+        return Response({"status": "OK", "updated order number": order.number})
+
+
+class CancelOrderView(PyloView):
+    """``PUT /orders/{order_number}/cancel``: only before shipping, with no IMEIs attached."""
+
+    def put(self, request, number: str):
+        order = Order.objects.for_company(self.company).filter(number=number).first()
+        if order is None:
+            raise exceptions.NotFound(f"Not Found -- no order with number {number}")
+        try:
+            cancel_order(order)
+        except OrderError as exc:
+            raise exceptions.ValidationError({"order_number": [str(exc)]}) from None
+        return Response({"status": "OK", "cancelled order number": order.number})

@@ -1,0 +1,197 @@
+"""POST /readings: filters AND-ed, cursor pages, the measurement object of the document."""
+
+import pytest
+
+READING_FIELDS = {
+    "DeviceUser": str,
+    "MeasurementType": str,
+    "DeviceId": str,
+    "MeasuredAt": str,
+    "BatteryPercentage": int,
+    "DeviceModel": str,
+    "DeviceType": str,
+    "InsertedAt": str,
+    "DeviceSim": str,
+    "Id": str,
+    "DeviceImei": str,
+    "SignalStrengthPercentage": int,
+    "PatientId": str,
+    "PracticeId": str,
+    "TenantId": str,
+    "Values": list,
+    "RadioAccessTechnology": str,
+    "NetworkName": str,
+    "TowerLongitude": str,
+    "TowerLatitude": str,
+}
+
+
+@pytest.fixture
+def cuff(alice, add_device):
+    from pulsebridge.devices.services import assign_device
+
+    device = add_device(alice, "PY-802-LTE", imei="356000000000001", sim="sim1")
+    return assign_device(device, patient_id="patient_id1", practice_id="practice_id1")
+
+
+def bp(at, systolic=129, diastolic=84, pulse=62, **extra):
+    return {
+        "imei": "356000000000001",
+        "kind": "blood_pressure",
+        "measured_at": at,
+        "values": {"systolic": systolic, "diastolic": diastolic, "pulse": pulse, "irregular": 0},
+        "battery": 58,
+        "signal": 94,
+        "radio": "radio_access_tech_1",
+        "network": "network_1",
+        "tower_longitude": "longitude_1",
+        "tower_latitude": "latitude_1",
+        **extra,
+    }
+
+
+def test_a_blood_pressure_reading_reads_as_the_documents_example(pylo, cuff, record):
+    [reading_id] = record([bp("2021-02-23T22:06:00Z")])
+    body = pylo.post("/readings", {"imei": "356000000000001"}).json()
+    assert body["count"] == 1
+    [m] = body["measurements"]
+    assert list(m) == list(READING_FIELDS)
+    for name, kind in READING_FIELDS.items():
+        assert isinstance(m[name], kind), name
+    assert m["Id"] == reading_id
+    assert m["MeasurementType"] == "Blood Pressure"
+    assert m["MeasuredAt"] == "2021-02-23T22:06:00.000Z"
+    assert m["DeviceModel"] == "PY-802-LTE"
+    assert m["DeviceType"] == "PyloBp"
+    assert m["DeviceUser"] == "1"
+    assert (m["PatientId"], m["PracticeId"]) == ("patient_id1", "practice_id1")
+    assert m["Values"] == [
+        {"Value": 84, "Type": "diastolic"},
+        {"Value": 129, "Type": "systolic"},
+        {"Value": 62, "Type": "pulse"},
+        {"Value": 0, "Type": "irregular"},
+    ]
+    assert body["page_info"] == {"cursor_token": None}
+
+
+def test_weight_is_answered_in_pounds_whatever_the_scale_sent(pylo, alice, add_device, record):
+    add_device(alice, "PY-300-LTE", imei="356000000000009")
+    record(
+        [
+            {"imei": "356000000000009", "kind": "weight", "measured_at": "2026-01-01T08:00:00Z",
+             "values": {"weight": 184.5, "unit": "lb"}},
+            {"imei": "356000000000009", "kind": "weight", "measured_at": "2026-01-02T08:00:00Z",
+             "values": {"weight": 80, "unit": "kg"}},
+        ]
+    )  # fmt: skip
+    measurements = pylo.post("/readings", {"reading_type": "Weight"}).json()["measurements"]
+    assert [m["Values"] for m in measurements] == [
+        [{"Value": 184.5, "Type": "weight"}],
+        [{"Value": 176.37, "Type": "weight"}],
+    ]
+
+
+def test_glucose_and_pulse_oximetry_values_follow_the_documented_order(
+    pylo, alice, add_device, record
+):
+    add_device(alice, "PY-GL1-LTE", imei="356000000000010")
+    add_device(alice, "PY-OX1-LTE", imei="356000000000011")
+    record(
+        [
+            {"imei": "356000000000010", "kind": "glucose", "measured_at": "2026-01-01T08:00:00Z",
+             "values": {"glucose": 70, "unit": "mg/dL", "before_meal": True}},
+            {"imei": "356000000000011", "kind": "pulse_oximetry", "measured_at": "2026-01-01T09:00:00Z",
+             "values": {"spo2": 98, "pulse": 103}},
+        ]
+    )  # fmt: skip
+    glucose = pylo.post("/readings", {"imei": "356000000000010"}).json()["measurements"][0]
+    assert glucose["MeasurementType"] == "Blood Glucose"
+    assert glucose["DeviceType"] == "PyloGlucose"
+    assert glucose["Values"] == [
+        {"Value": 70, "Type": "glucose"},
+        {"Value": 1, "Type": "before_meal"},
+    ]
+    ox = pylo.post("/readings", {"reading_type": "Pulse Oximetry"}).json()["measurements"][0]
+    assert ox["DeviceModel"] == "PY-OX1-LTE"
+    assert ox["Values"] == [{"Value": 98, "Type": "spo2"}, {"Value": 103, "Type": "pulse"}]
+
+
+def test_filters_are_and_ed(pylo, cuff, record):
+    record([bp("2021-02-21T10:00:00Z"), bp("2021-02-23T10:00:00Z"), bp("2021-02-25T10:00:00Z")])
+    body = pylo.post(
+        "/readings",
+        {
+            "patient_id": "patient_id1",
+            "measurement_taken_start_date": "2021-02-22T00:00:00.000Z",
+            "measurement_taken_end_date": "2021-02-24T00:00:00.000Z",
+        },
+    ).json()
+    assert [m["MeasuredAt"] for m in body["measurements"]] == ["2021-02-23T10:00:00.000Z"]
+    none = pylo.post("/readings", {"patient_id": "patient_id1", "reading_type": "Weight"}).json()
+    assert none["count"] == 0
+
+
+def test_a_reading_is_found_by_its_id_and_device_id(pylo, cuff, record):
+    ids = record([bp("2021-02-21T10:00:00Z"), bp("2021-02-22T10:00:00Z")])
+    body = pylo.post("/readings", {"reading_id": ids[1], "device_id": cuff.serial}).json()
+    assert [m["Id"] for m in body["measurements"]] == [ids[1]]
+    assert pylo.post("/readings", {"reading_id": "not-a-reading"}).json()["count"] == 0
+
+
+def test_readings_need_at_least_one_filter(pylo):
+    response = pylo.post("/readings", {})
+    assert response.status_code == 400
+    assert "at least one filter" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"imei": 356000000000001}, "imei"),
+        ({"measurement_taken_start_date": "yesterday"}, "measurement_taken_start_date"),
+        ({"reading_type": "Cholesterol"}, "reading_type"),
+        ({"imei": "1", "colour": "red"}, "colour"),
+        (
+            {
+                "measurement_taken_start_date": "2021-02-24T00:00:00Z",
+                "measurement_taken_end_date": "2021-02-22T00:00:00Z",
+            },
+            "measurement_taken_end_date",
+        ),
+    ],
+)
+def test_a_bad_filter_is_a_400_naming_the_field(pylo, body, field):
+    response = pylo.post("/readings", body)
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+def test_a_thousand_readings_with_the_same_timestamp_still_page_correctly(pylo, cuff, record):
+    items = [bp("2021-02-23T22:06:00Z", device_user=str(n)) for n in range(1500)]
+    record(items)
+    first = pylo.post("/readings", {"imei": "356000000000001"}).json()
+    assert first["count"] == 1000
+    token = first["page_info"]["cursor_token"]
+    second = pylo.post(f"/readings?cursor_token={token}", {"imei": "356000000000001"}).json()
+    assert second["count"] == 500
+    assert second["page_info"]["cursor_token"] is None
+    ids = [m["Id"] for m in first["measurements"] + second["measurements"]]
+    assert len(set(ids)) == 1500
+
+
+def test_a_tampered_or_foreign_cursor_is_a_400(pylo, cuff, record):
+    record([bp("2021-02-23T22:06:00Z", device_user=str(n)) for n in range(1001)])
+    token = pylo.post("/readings", {"imei": "356000000000001"}).json()["page_info"]["cursor_token"]
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    response = pylo.post(f"/readings?cursor={tampered}", {"imei": "356000000000001"})
+    assert response.status_code == 400
+    assert "cursor_token" in response.json()["errors"]
+    other_query = pylo.post(f"/readings?cursor={token}", {"patient_id": "patient_id1"})
+    assert other_query.status_code == 400
+    assert pylo.get("/devices?cursor=garbage").status_code == 400
+
+
+def test_charlie_finds_none_of_alices_readings(charlie_pylo, cuff, record):
+    [reading_id] = record([bp("2021-02-23T22:06:00Z")])
+    for body in ({"imei": cuff.imei}, {"reading_id": reading_id}, {"patient_id": "patient_id1"}):
+        assert charlie_pylo.post("/readings", body).json()["count"] == 0

@@ -1,0 +1,77 @@
+"""The Pylo webhook body: the document's envelope, data string and HMAC signature."""
+
+import hashlib
+import hmac
+import json
+
+import pytest
+
+WEBHOOK_DATA_FIELDS = [
+    "Id", "DeviceId", "DeviceImei", "DeviceSim", "DeviceType", "DeviceModel", "DeviceUser",
+    "MeasurementType", "BatteryPercentage", "SignalStrengthPercentage", "MeasuredAt", "Values",
+    "PatientId", "PracticeId", "RadioAccessTechnology", "NetworkName", "TowerLongitude",
+    "TowerLatitude",
+]  # fmt: skip
+
+
+@pytest.fixture
+def endpoint(alice):
+    from pulsebridge.webhooks.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(
+        company=alice, url="http://127.0.0.1:9/hook", secret="shared-secret", format="pylo"
+    )
+
+
+def test_a_measurement_webhook_carries_the_data_string_and_its_signature(
+    alice, add_device, endpoint, record
+):
+    from pulsebridge.webhooks.models import Delivery
+
+    add_device(alice, "PY-300-LTE", imei="356000000000077", sim="sim1")
+    [reading_id] = record(
+        [
+            {
+                "imei": "356000000000077",
+                "kind": "weight",
+                "measured_at": "2021-02-23T22:06:00Z",
+                "values": {"weight": 184.5, "unit": "lb"},
+                "battery": 58,
+                "signal": 94,
+            }
+        ]
+    )
+    delivery = Delivery.objects.get(event__type="DEVICE_MEASUREMENT")
+    body = json.loads(delivery.body)
+    assert list(body) == ["event", "eventTime", "data", "signature"]
+    assert body["event"] == "DEVICE_MEASUREMENT"
+    assert body["eventTime"].endswith("Z")
+    # exactly what a receiver following the document does:
+    expected = hmac.new(b"shared-secret", body["data"].encode(), hashlib.sha256).hexdigest()
+    assert body["signature"] == expected
+    data = json.loads(body["data"])
+    assert list(data) == WEBHOOK_DATA_FIELDS
+    assert data["Id"] == reading_id
+    assert data["MeasurementType"] == "Weight"
+    assert data["DeviceType"] == "PyloWt"
+    assert data["Values"] == [{"Value": 184.5, "Type": "weight"}]
+
+
+def test_a_reading_of_another_company_is_not_sent_to_alices_endpoint(
+    charlie, add_device, endpoint, record
+):
+    from pulsebridge.webhooks.models import Delivery
+
+    add_device(charlie, "PY-802-LTE", imei="356000000000078")
+    record(
+        [
+            {
+                "imei": "356000000000078",
+                "kind": "blood_pressure",
+                "measured_at": "2021-02-23T22:06:00Z",
+                "values": {"systolic": 120, "diastolic": 80},
+            }
+        ],
+        company=charlie,
+    )
+    assert not Delivery.objects.filter(endpoint=endpoint).exists()
