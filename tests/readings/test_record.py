@@ -1,0 +1,75 @@
+"""record_measurements: routing, de-duplication, device state, the outbox, atomicity."""
+
+import pytest
+
+from pulsebridge.readings.models import Measurement
+from pulsebridge.readings.services import record_measurements
+
+
+def bp(at="2026-11-01T08:00:00Z", **ref):
+    return {"kind": "blood_pressure", "measured_at": at,
+            "values": {"systolic": 120, "diastolic": 80, "pulse": 60}, **ref}  # fmt: skip
+
+
+def test_a_gateway_sensor_reading_is_routed_by_gateway_id_and_sensor_code(alice, add_device):
+    gateway = add_device(alice, "TENOVI-GW", serial="0a1b2c3d4e5f")
+    cuff = add_device(alice, "TENOVI-BPM-L", serial="CUFF-1")
+    cuff.gateway = gateway
+    cuff.save()
+    [outcome] = record_measurements(alice, [bp(gateway_id="0A1B2C3D4E5F", sensor_code="10")])
+    assert outcome.status == "created"
+    assert Measurement.objects.get().device == cuff
+
+
+def test_a_reading_of_the_wrong_kind_for_the_model_is_refused(alice, add_device):
+    scale = add_device(alice, "PY-300-LTE")
+    [outcome] = record_measurements(alice, [bp(imei=scale.imei)])
+    assert outcome.status == "error"
+    assert "PY-300-LTE measures weight" in outcome.errors["kind"]
+
+
+def test_the_first_and_last_measurement_times_span_every_reading(alice, add_device):
+    cuff = add_device(alice)
+    record_measurements(alice, [bp("2026-10-05T08:00:00Z", imei=cuff.imei)])
+    record_measurements(
+        alice,
+        [bp("2026-10-01T08:00:00Z", imei=cuff.imei), bp("2026-10-09T08:00:00Z", imei=cuff.imei)],
+    )
+    cuff.refresh_from_db()
+    assert cuff.first_measurement_at.day == 1
+    assert cuff.last_measurement_at.day == 9
+
+
+def test_a_reading_keeps_the_patient_it_was_taken_for(alice, add_device):
+    from pulsebridge.devices.services import assign_device
+
+    cuff = assign_device(add_device(alice), patient_id="P-1")
+    record_measurements(alice, [bp(imei=cuff.imei)])
+    assign_device(cuff, patient_id="P-2")
+    assert Measurement.objects.get().patient.external_id == "P-1"
+
+
+def test_the_first_reading_announces_the_billing_status_change_once(alice, add_device):
+    from pulsebridge.webhooks.models import Event
+
+    cuff = add_device(alice)
+    record_measurements(alice, [bp("2026-10-01T08:00:00Z", imei=cuff.imei)])
+    record_measurements(alice, [bp("2026-10-02T08:00:00Z", imei=cuff.imei)])
+    assert Event.objects.filter(type="DEVICE_BILLING_STATUS_CHANGED").count() == 1
+    assert Event.objects.filter(type="DEVICE_MEASUREMENT").count() == 2
+
+
+def test_nothing_is_stored_when_the_outbox_write_fails(alice, add_device, monkeypatch):
+    from pulsebridge.readings import services
+
+    cuff = add_device(alice)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("outbox unavailable")
+
+    monkeypatch.setattr(services, "publish", broken)
+    with pytest.raises(RuntimeError):
+        record_measurements(alice, [bp(imei=cuff.imei)])
+    assert not Measurement.objects.exists()
+    cuff.refresh_from_db()
+    assert cuff.billing_status == "preactive"
