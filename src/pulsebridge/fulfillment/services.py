@@ -107,7 +107,11 @@ def place_order(company: Company, request: OrderRequest) -> Order:
 
 
 def _locked(order: Order) -> Order:
-    return Order.objects.select_for_update().select_related("company", "patient").get(pk=order.pk)
+    return (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("company", "patient")
+        .get(pk=order.pk)
+    )
 
 
 @transaction.atomic
