@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
@@ -171,17 +171,7 @@ def _store(
         spans: dict[Any, list[datetime]] = defaultdict(list)
         for _, measurement in mine:
             spans[measurement.device_id].append(measurement.measured_at)
-        activated = []
-        for device_id, times in spans.items():
-            first, last = min(times), max(times)
-            Device.objects.filter(pk=device_id).update(
-                first_measurement_at=Least(Coalesce(F("first_measurement_at"), first), first),
-                last_measurement_at=Greatest(Coalesce(F("last_measurement_at"), last), last),
-            )
-            if Device.objects.filter(
-                pk=device_id, billing_status=Device.BillingStatus.PREACTIVE
-            ).update(billing_status=Device.BillingStatus.ACTIVE):
-                activated.append(device_id)
+        activated = _touch_devices(spans)
 
         publish(company, EventType.DEVICE_MEASUREMENT, [(m.pk, m) for _, m in mine])
         if activated:
@@ -189,3 +179,33 @@ def _store(
             publish(
                 company, EventType.DEVICE_BILLING_STATUS_CHANGED, [(d.pk, d) for d in refreshed]
             )
+
+
+def _touch_devices(spans: dict[Any, list[datetime]]) -> list:
+    """Widen each device's first/last measurement times and activate preactive devices, in a
+    few statements whatever the batch size. Least/Greatest run in SQL, so concurrent batches
+    for the same device cannot overwrite each other's times."""
+    activated = []
+    device_ids = list(spans)
+    for start in range(0, len(device_ids), 500):
+        chunk = device_ids[start : start + 500]
+        firsts = [
+            When(pk=pk, then=Least(Coalesce(F("first_measurement_at"), Value(t)), Value(t)))
+            for pk, t in ((pk, min(spans[pk])) for pk in chunk)
+        ]
+        lasts = [
+            When(pk=pk, then=Greatest(Coalesce(F("last_measurement_at"), Value(t)), Value(t)))
+            for pk, t in ((pk, max(spans[pk])) for pk in chunk)
+        ]
+        Device.objects.filter(pk__in=chunk).update(
+            first_measurement_at=Case(*firsts, default=F("first_measurement_at")),
+            last_measurement_at=Case(*lasts, default=F("last_measurement_at")),
+        )
+        preactive = Device.objects.filter(
+            pk__in=chunk, billing_status=Device.BillingStatus.PREACTIVE
+        ).select_for_update(of=("self",))
+        ids = list(preactive.values_list("pk", flat=True))
+        if ids:
+            Device.objects.filter(pk__in=ids).update(billing_status=Device.BillingStatus.ACTIVE)
+            activated.extend(ids)
+    return activated
