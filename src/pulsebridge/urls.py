@@ -1,10 +1,28 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+
+
+def dialect_docs(name: str, title: str) -> list:
+    """One OpenAPI schema and Swagger UI per dialect, each with the dialect's base path."""
+    return [
+        path(
+            f"api/schema/{name}.json",
+            SpectacularJSONAPIView.as_view(
+                urlconf=f"pulsebridge.dialects.{name}.urls",
+                custom_settings={"TITLE": title, "SERVERS": [{"url": f"/{name}"}]},
+            ),
+            name=f"schema-{name}",
+        ),
+        path(f"api/docs/{name}/", SpectacularSwaggerView.as_view(url_name=f"schema-{name}")),
+    ]
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("ingest/v1/", include("pulsebridge.ingest.urls")),
     path("pylo/", include("pulsebridge.dialects.pylo.urls")),
+    *dialect_docs("pylo", "Pulsebridge: the Pylo RPM API"),
 ]
 
 handler404 = "pulsebridge.errors.not_found"

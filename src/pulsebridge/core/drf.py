@@ -5,6 +5,7 @@ themselves live here, once."""
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
@@ -71,3 +72,14 @@ class UsagePlanThrottle(BaseThrottle):
         if refusal is not None:
             raise PlanThrottled(refusal)
         return True
+
+
+class HeaderApiKeyScheme(OpenApiAuthenticationExtension):
+    """Describes every dialect's API-key header in its OpenAPI schema."""
+
+    target_class = HeaderApiKeyAuthentication
+    match_subclasses = True
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": self.target.header}

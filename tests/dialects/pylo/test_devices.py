@@ -110,3 +110,15 @@ def test_devices_page_by_a_thousand_with_a_cursor(pylo, alice, add_device):
     assert same == second
     seen = {d["device_id"] for d in first["devices"] + second["devices"]}
     assert len(seen) == 1005
+
+
+def test_bob_with_his_own_key_sees_the_same_devices_as_alice(
+    client, alice, bob, make_key, add_device
+):
+    add_device(alice)
+    alices = client.get("/pylo/devices", HTTP_X_API_KEY=make_key(alice, "pylo")).json()
+    bobs = client.get(
+        "/pylo/devices", HTTP_X_API_KEY=make_key(bob.membership.company, "pylo")
+    ).json()
+    assert alices == bobs
+    assert alices["count"] == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from pulsebridge.fulfillment.services import LineRequest, OrderRequest
@@ -31,6 +32,7 @@ class Text(serializers.CharField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field({"type": "string", "enum": ["yes", "no"]})
 class YesNo(serializers.Field):
     default_error_messages = {"invalid": 'must be "yes" or "no"'}
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -17,6 +19,15 @@ from pulsebridge.readings.models import Measurement
 
 from . import errors, serializers, wire
 from .pagination import cursor_from, paginate
+
+CURSOR_PARAMS = [
+    OpenApiParameter("cursor_token", str, description="The token of the previous page."),
+    OpenApiParameter("cursor", str, description="Same as cursor_token (the document uses both)."),
+]
+ONE_DEVICE = [
+    OpenApiParameter("id", str, description="The device_id (serial) of one device."),
+    OpenApiParameter("imei", str, description="The IMEI of one device."),
+]
 
 
 class PyloKeyAuthentication(HeaderApiKeyAuthentication):
@@ -69,6 +80,7 @@ class DevicesView(PyloView):
             raise exceptions.NotFound(f"Not Found -- no device with {given[0]} {params[given[0]]}")
         return device
 
+    @extend_schema(parameters=ONE_DEVICE + CURSOR_PARAMS, responses=OpenApiTypes.OBJECT)
     def get(self, request):
         device = self._one()
         if device is not None:
@@ -87,6 +99,9 @@ class DevicesView(PyloView):
             }
         )
 
+    @extend_schema(
+        parameters=ONE_DEVICE, request=serializers.DeviceUpdate, responses=OpenApiTypes.OBJECT
+    )
     def put(self, request):
         device = self._one()
         if device is None:
@@ -107,6 +122,9 @@ class DevicesView(PyloView):
 class ReadingsView(PyloView):
     """``POST /readings``: every filter AND-ed, at least one required."""
 
+    @extend_schema(
+        parameters=CURSOR_PARAMS, request=serializers.ReadingsFilter, responses=OpenApiTypes.OBJECT
+    )
     def post(self, request):
         filters = self.validated(serializers.ReadingsFilter).validated_data
         qs = Measurement.objects.for_company(self.company).select_related(
@@ -185,6 +203,13 @@ class OrdersView(PyloView):
             raise exceptions.NotFound(f"Not Found -- no order with number {number}")
         return order
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("number", str, description="One order's number."),
+            *CURSOR_PARAMS,
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request):
         number = request.query_params.get("number")
         if number:
@@ -200,6 +225,7 @@ class OrdersView(PyloView):
             }
         )
 
+    @extend_schema(request=serializers.PlaceOrder, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         order_request = self.validated(serializers.PlaceOrder).to_request()
         try:
@@ -208,6 +234,7 @@ class OrdersView(PyloView):
             raise exceptions.ValidationError({"devices": [str(exc)]}) from None
         return Response({"status": "OK", "order_number": order.number})
 
+    @extend_schema(request=serializers.UpdateOrder, responses=OpenApiTypes.OBJECT)
     def patch(self, request):
         changes = self.validated(serializers.UpdateOrder).validated_data
         order = self._get(changes["order_number"])
@@ -220,6 +247,7 @@ class OrdersView(PyloView):
 class CancelOrderView(PyloView):
     """``PUT /orders/{order_number}/cancel``: only before shipping, with no IMEIs attached."""
 
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def put(self, request, number: str):
         order = Order.objects.for_company(self.company).filter(number=number).first()
         if order is None:
