@@ -1,0 +1,134 @@
+import json
+import stat
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.management.base import CommandError
+
+from pulsebridge.core.apikeys import find_api_key
+from pulsebridge.core.demo import DIALECTS, keys_path
+from pulsebridge.core.models import ApiKey, Company
+from pulsebridge.devices.models import Device, Patient
+from pulsebridge.fulfillment.models import Order
+from pulsebridge.readings.models import Measurement
+
+
+@pytest.fixture(autouse=True)
+def var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    return tmp_path
+
+
+def counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (Company, ApiKey, Patient, Device, Order, Measurement)
+    }
+
+
+def test_it_creates_the_demo_company_in_an_empty_database(run):
+    output = run("demo", "--no-serve")
+    company = Company.objects.get()
+    assert (company.code, company.name, company.instance_id) == (
+        "demo-clinic",
+        "Demo Clinic",
+        "100",
+    )
+    assert sorted(ApiKey.objects.values_list("dialect", flat=True)) == sorted(DIALECTS)
+    assert Patient.objects.count() == 3
+    assert Device.objects.count() == 6
+    assert Device.objects.filter(model__kind="gateway").count() == 1
+    assert Order.objects.get().status == "awaiting_shipment"
+    assert "Created the demo company 'demo-clinic'" in output
+
+
+def test_it_stores_two_weeks_of_readings_for_every_measuring_device(run):
+    run("demo", "--no-serve")
+    now = datetime.now(UTC)
+    for device in Device.objects.exclude(model__kind="gateway"):
+        readings = Measurement.objects.filter(device=device)
+        assert device.model.kind == readings.values_list("kind", flat=True).distinct().get()
+        assert 14 * 2 <= readings.count() <= 14 * 3
+        assert readings.earliest("measured_at").measured_at >= now - timedelta(days=14)
+        assert readings.latest("measured_at").measured_at <= now
+        assert device.billing_status == "active"
+        assert device.patient is not None
+
+
+def test_it_prints_every_key_and_three_curl_calls(run):
+    output = run("demo", "--no-serve")
+    keys = json.loads(keys_path().read_text())["keys"]
+    assert set(keys) == set(DIALECTS)
+    for dialect, key in keys.items():
+        assert key in output
+        assert find_api_key(key, dialect) is not None
+    curls = [line.strip() for line in output.splitlines() if line.strip().startswith("curl ")]
+    assert len(curls) == 3
+    assert "http://127.0.0.1:8000/pylo/devices" in curls[0]
+    assert '{"patient_id": "P-1001"}' in curls[1]
+    assert f"x-api-key: {keys['ingest']}" in curls[2]
+    assert "/ingest/v1/measurements" in curls[2]
+
+
+def test_the_ingest_example_is_a_reading_the_ingest_api_accepts(run, client):
+    output = run("demo", "--no-serve")
+    curl = next(line for line in output.splitlines() if "/ingest/v1/measurements" in line)
+    body = curl.split(" -d '", 1)[1].rstrip("'")
+    key = json.loads(keys_path().read_text())["keys"]["ingest"]
+    response = client.post(
+        "/ingest/v1/measurements", body, content_type="application/json", HTTP_X_API_KEY=key
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["created"] == 1
+
+
+def test_it_keeps_the_keys_readable_by_their_owner_only(run, var_dir):
+    (var_dir / "demo-keys.json").write_text("{}")
+    (var_dir / "demo-keys.json").chmod(0o644)
+    run("demo", "--no-serve")
+    assert stat.S_IMODE(keys_path().stat().st_mode) == 0o600
+
+
+def test_a_second_run_creates_nothing_and_shows_the_same_keys(run):
+    first = run("demo", "--no-serve")
+    before = counts()
+    second = run("demo", "--no-serve")
+    assert counts() == before
+    assert "already here" in second
+    for key in json.loads(keys_path().read_text())["keys"].values():
+        assert key in first
+        assert key in second
+
+
+def test_a_revoked_key_is_not_shown_again(run):
+    run("demo", "--no-serve")
+    pylo = json.loads(keys_path().read_text())["keys"]["pylo"]
+    run("apikey", "revoke", pylo.rsplit("_", 1)[0])
+    again = run("demo", "--no-serve")
+    assert pylo not in again
+    assert "No saved key for pylo" in again
+
+
+def test_it_adds_no_demo_to_a_database_in_use(run, alice):
+    output = run("demo", "--no-serve")
+    assert list(Company.objects.values_list("code", flat=True)) == ["alice-care"]
+    assert "no demo data added" in output
+    assert not keys_path().exists()
+
+
+def test_it_serves_after_preparing_unless_told_not_to(run, monkeypatch):
+    served = {}
+
+    def fake_run(stdout, stderr, **options):
+        served.update(options)
+
+    monkeypatch.setattr("pulsebridge.core.management.commands.serve.run", fake_run)
+    output = run("demo", "--port", "8123", "--no-worker")
+    assert served["port"] == 8123
+    assert served["with_worker"] is False
+    assert "http://127.0.0.1:8123/pylo/devices" in output
+
+
+def test_it_refuses_a_port_that_is_not_a_number(run):
+    with pytest.raises(CommandError, match="--port"):
+        run("demo", "--no-serve", "--port", "http")
