@@ -10,6 +10,29 @@ import pytest
 os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")
 
 
+DB_FIXTURES = ("db", "transactional_db", "live_server", "django_db_reset_sequences")
+
+
+@pytest.fixture(autouse=True)
+def _catalogue(request):
+    """Transactional tests flush every table when they end, the seeded device catalogue
+    included; put it back for whichever test comes next."""
+    used = [name for name in DB_FIXTURES if name in request.fixturenames]
+    marker = request.node.get_closest_marker("django_db")
+    if not used and marker is None:
+        return
+    if not used:
+        transactional = marker.kwargs.get("transaction", False)
+        request.getfixturevalue("transactional_db" if transactional else "db")
+    from pulsebridge.devices.catalogue import CATALOGUE, seed_catalogue
+    from pulsebridge.devices.models import DeviceModel
+
+    if DeviceModel.objects.count() < len(CATALOGUE):
+        from django.apps import apps
+
+        seed_catalogue(apps, None)
+
+
 @pytest.fixture
 def alice(db):
     from pulsebridge.core.models import Company
