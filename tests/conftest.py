@@ -21,7 +21,11 @@ def _catalogue(request):
     marker = request.node.get_closest_marker("django_db")
     if not used and marker is None:
         return
-    if not used:
+    if "transactional_db" in used or "live_server" in used:
+        request.getfixturevalue("transactional_db")
+    elif used:
+        request.getfixturevalue(used[0])
+    else:
         transactional = marker.kwargs.get("transaction", False)
         request.getfixturevalue("transactional_db" if transactional else "db")
     from pulsebridge.devices.catalogue import CATALOGUE, seed_catalogue
