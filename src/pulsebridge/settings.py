@@ -56,11 +56,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
+    "oauth2_provider",
     "pulsebridge.core",
     "pulsebridge.devices",
     "pulsebridge.readings",
     "pulsebridge.fulfillment",
     "pulsebridge.webhooks",
+    "pulsebridge.tracking",
 ]
 
 MIDDLEWARE = [
@@ -197,4 +199,16 @@ LOGGING = {
 # imports a dialect package.
 WEBHOOK_RENDERERS = {
     "pylo": "pulsebridge.dialects.pylo.webhooks.render",
+}
+
+# PING OAuth2 (django-oauth-toolkit). The document shows neither PKCE nor one redirect URI per
+# application, so PKCE is optional and the validator picks the first registered URI.
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "pulsebridge.dialects.ping.oauth.PingOAuth2Validator",
+    "PKCE_REQUIRED": False,
+    "SCOPES": {"read": "Read your trackers and data", "write": "Change them"},
+    "DEFAULT_SCOPES": ["read", "write"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("PING_ACCESS_TOKEN_SECONDS", default=3600),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("PING_REFRESH_TOKEN_SECONDS", default=30 * 86400),
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
 }

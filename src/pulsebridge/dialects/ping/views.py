@@ -1,0 +1,433 @@
+"""The PING customer API under ``/ping/1.0/``. Views translate between the wire and the
+tracking services; every query is scoped to the token's customer, and another customer's
+object is answered 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count, F
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from pulsebridge.tracking import applications, services
+from pulsebridge.tracking.models import Configuration, DeviceGroup, GeoGroup, Tracker, TrackerEvent
+
+from . import filters, serializers
+from .auth import ActsForCustomer, BearerAuthentication
+from .pagination import PingPagination
+
+
+def _listed(errors: Any) -> Any:
+    """DRF's error shape: every message in a list, nested objects kept."""
+    if isinstance(errors, dict):
+        return {key: _listed(value) for key, value in errors.items()}
+    if isinstance(errors, list):
+        return errors
+    return [errors]
+
+
+def _invalid(exc: services.TrackingError | DjangoValidationError) -> exceptions.ValidationError:
+    if isinstance(exc, services.TrackingError):
+        return exceptions.ValidationError(_listed(exc.errors))
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError(
+            {
+                "non_field_errors" if field == "__all__" else field: messages
+                for field, messages in exc.message_dict.items()
+            }
+        )
+    return exceptions.ValidationError({"non_field_errors": exc.messages})
+
+
+class PingOrdering(OrderingFilter):
+    """``ordering=-a,b``; rows without a value sort last either way on SQLite and PostgreSQL
+    alike, and the id breaks ties so that pages never overlap."""
+
+    def get_ordering(self, request, queryset, view):
+        names = super().get_ordering(request, queryset, view) or []
+        ordering = []
+        for name in names:
+            descending = name.startswith("-")
+            field = F(name.lstrip("-"))
+            ordering.append(
+                field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+            )
+        if not any(n.lstrip("-") in ("id", "pk") for n in names):
+            ordering.append(F("pk").asc())
+        return ordering
+
+
+class PingView(APIView):
+    authentication_classes = [BearerAuthentication]
+    permission_classes = [ActsForCustomer]
+    parser_classes = [JSONParser]
+
+    @property
+    def company(self):
+        return self.request.company
+
+
+class PingViewSet(viewsets.GenericViewSet):
+    authentication_classes = [BearerAuthentication]
+    permission_classes = [ActsForCustomer]
+    parser_classes = [JSONParser]
+    pagination_class = PingPagination
+    filter_backends = [DjangoFilterBackend, SearchFilter, PingOrdering]
+    lookup_value_converter = "int"
+    ordering = ["id"]
+
+    @property
+    def company(self):
+        return self.request.company
+
+    def get_object(self):
+        obj = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        if obj is None:
+            raise exceptions.NotFound()
+        return obj
+
+    def validated(self, **kwargs):
+        serializer = self.get_serializer(data=self.request.data, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+class ListRetrieveMixin(mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    pass
+
+
+# Accounts ------------------------------------------------------------------------------------
+
+
+class MeView(PingView):
+    @extend_schema(responses=serializers.AccountSerializer)
+    def get(self, request):
+        return Response(serializers.AccountSerializer(request.user).data)
+
+
+class PasswordChangeView(PingView):
+    @extend_schema(request=serializers.PasswordChangeSerializer, responses={204: None})
+    def post(self, request):
+        serializer = serializers.PasswordChangeSerializer(
+            data=request.data, context={"user": request.user}
+        )
+        serializer.is_valid(raise_exception=True)
+        request.user.set_password(serializer.validated_data["password"])
+        request.user.save(update_fields=["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Applications --------------------------------------------------------------------------------
+
+
+class ApplicationViewSet(ListRetrieveMixin, PingViewSet):
+    serializer_class = serializers.ApplicationSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        return applications.Application.objects.filter(user=self.request.user).order_by("id")
+
+    def create(self, request):
+        data = self.validated()
+        try:
+            application, secret = applications.create_application(
+                request.user,
+                name=data["name"],
+                grant_type=data["authorization_grant_type"],
+                redirect_uris=data.get("redirect_uris", []),
+            )
+        except DjangoValidationError as exc:
+            raise _invalid(exc) from None
+        application.plain_client_secret = secret
+        return Response(self.get_serializer(application).data, status=status.HTTP_201_CREATED)
+
+    def _update(self, request, partial: bool):
+        application = self.get_object()
+        data = self.validated(instance=application, partial=partial)
+        try:
+            applications.update_application(
+                application,
+                name=data.get("name"),
+                grant_type=data.get("authorization_grant_type"),
+                redirect_uris=data.get("redirect_uris", None if partial else []),
+            )
+        except DjangoValidationError as exc:
+            raise _invalid(exc) from None
+        return Response(self.get_serializer(application).data)
+
+    def update(self, request, pk=None):
+        return self._update(request, partial=False)
+
+    def partial_update(self, request, pk=None):
+        return self._update(request, partial=True)
+
+    def destroy(self, request, pk=None):
+        applications.delete_application(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Configurations ------------------------------------------------------------------------------
+
+
+class ConfigurationViewSet(ListRetrieveMixin, PingViewSet):
+    serializer_class = serializers.ConfigurationSerializer
+    filterset_class = filters.ConfigurationFilter
+    search_fields = ["name"]
+    ordering_fields = ["name", "created_at", "modified_at"]
+
+    def get_queryset(self):
+        return Configuration.objects.for_company(self.company).select_related("company")
+
+    def create(self, request):
+        data = self.validated()
+        try:
+            config = services.create_configuration(
+                self.company,
+                name=data.get("name", ""),
+                description=data.get("description", ""),
+                settings=data.get("settings"),
+            )
+        except services.TrackingError as exc:
+            raise _invalid(exc) from None
+        return Response(self.get_serializer(config).data, status=status.HTTP_201_CREATED)
+
+    def _update(self, request, partial: bool):
+        config = self.get_object()
+        data = self.validated(instance=config, partial=partial)
+        try:
+            services.update_configuration(
+                config,
+                name=data.get("name", None if partial else ""),
+                description=data.get("description", None if partial else ""),
+                settings=data.get("settings"),
+                replace=not partial,
+            )
+        except services.TrackingError as exc:
+            raise _invalid(exc) from None
+        return Response(self.get_serializer(config).data)
+
+    def update(self, request, pk=None):
+        return self._update(request, partial=False)
+
+    def partial_update(self, request, pk=None):
+        return self._update(request, partial=True)
+
+    def destroy(self, request, pk=None):
+        try:
+            services.delete_configuration(self.get_object())
+        except services.TrackingError as exc:
+            raise _invalid(exc) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        config = services.publish_configuration(self.get_object())
+        return Response(self.get_serializer(config).data)
+
+
+# Devices -------------------------------------------------------------------------------------
+
+
+def trackers_of(company):
+    services.ensure_trackers(company)
+    return (
+        Tracker.objects.for_company(company)
+        .select_related("device", "group__configuration", "company")
+        .prefetch_related("geo_memberships")
+        .annotate(imei=F("device__imei"), mac=F("device__mac"))
+    )
+
+
+class DeviceViewSet(ListRetrieveMixin, PingViewSet):
+    serializer_class = serializers.DeviceSerializer
+    filterset_class = filters.DeviceFilter
+    search_fields = ["device__imei", "device__mac"]
+    ordering_fields = [
+        "id",
+        "imei",
+        "mac",
+        "last_event_timestamp",
+        "last_event_created_at",
+        "created_at",
+        "modified_at",
+    ]
+
+    def get_queryset(self):
+        return trackers_of(self.company)
+
+    def _update(self, request, partial: bool):
+        tracker = self.get_object()
+        data = self.validated(instance=tracker, partial=partial)
+        if "group" in data or not partial:
+            group = data.get("group")
+            if group is None:
+                services.move_trackers(None, [tracker])
+            else:
+                services.move_trackers(group, [tracker])
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def update(self, request, pk=None):
+        return self._update(request, partial=False)
+
+    def partial_update(self, request, pk=None):
+        return self._update(request, partial=True)
+
+
+# Customer groups -----------------------------------------------------------------------------
+
+
+class DeviceGroupViewSet(ListRetrieveMixin, PingViewSet):
+    serializer_class = serializers.DeviceGroupSerializer
+    filterset_class = filters.DeviceGroupFilter
+    search_fields = ["name"]
+    ordering_fields = ["id", "name", "created_at", "modified_at"]
+
+    def get_queryset(self):
+        return (
+            DeviceGroup.objects.for_company(self.company)
+            .select_related("company")
+            .annotate(device_count=Count("trackers"))
+        )
+
+    def create(self, request):
+        data = self.validated()
+        try:
+            group = services.create_group(
+                self.company,
+                name=data["name"],
+                description=data.get("description", ""),
+                configuration=data.get("configuration"),
+            )
+        except services.TrackingError as exc:
+            raise _invalid(exc) from None
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=group.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def _update(self, request, partial: bool):
+        group = self.get_object()
+        data = self.validated(instance=group, partial=partial)
+        changes: dict[str, Any] = {
+            "name": data.get("name"),
+            "description": data.get("description", None if partial else ""),
+        }
+        if "configuration" in data or not partial:
+            changes["configuration"] = data.get("configuration")
+        try:
+            services.update_group(group, **changes)
+        except services.TrackingError as exc:
+            raise _invalid(exc) from None
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def update(self, request, pk=None):
+        return self._update(request, partial=False)
+
+    def partial_update(self, request, pk=None):
+        return self._update(request, partial=True)
+
+    def destroy(self, request, pk=None):
+        services.delete_group(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=serializers.GroupDevicesSerializer)
+    @action(detail=True, methods=["get", "post"], url_path="devices")
+    def devices(self, request, pk=None):
+        """GET: the group's devices (a device list page). POST ``{"devices": [ids]}``: move
+        those devices into the group."""
+        group = self.get_object()
+        if request.method == "GET":
+            queryset = trackers_of(self.company).filter(group=group).order_by("id")
+            page = self.paginate_queryset(queryset)
+            data = serializers.DeviceSerializer(
+                page, many=True, context=self.get_serializer_context()
+            ).data
+            return self.get_paginated_response(data)
+        body = serializers.GroupDevicesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        wanted = set(body.validated_data["devices"])
+        trackers = list(trackers_of(self.company).filter(pk__in=wanted))
+        missing = sorted(wanted - {t.pk for t in trackers})
+        if missing:
+            raise exceptions.ValidationError(
+                {"devices": [f"no such device: {', '.join(map(str, missing))}"]}
+            )
+        services.move_trackers(group, trackers)
+        return Response({"count": len(trackers)})
+
+    @action(detail=True, methods=["delete"], url_path="devices/<int:device_id>")
+    def remove_device(self, request, pk=None, device_id=None):
+        """Take one device out of the group (it keeps the default configuration)."""
+        group = self.get_object()
+        tracker = (
+            Tracker.objects.for_company(self.company).filter(pk=device_id, group=group).first()
+        )
+        if tracker is None:
+            raise exceptions.NotFound()
+        services.remove_trackers(group, [tracker])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Geo groups ----------------------------------------------------------------------------------
+
+
+class GeoGroupViewSet(ListRetrieveMixin, PingViewSet):
+    serializer_class = serializers.GeoGroupSerializer
+    filterset_class = filters.GeoGroupFilter
+    search_fields = ["name"]
+    ordering_fields = ["id", "name", "created_at", "modified_at"]
+
+    def get_queryset(self):
+        return GeoGroup.objects.for_company(self.company).select_related("company")
+
+    def create(self, request):
+        data = self.validated()
+        try:
+            geogroup = services.create_geogroup(
+                self.company, name=data["name"], boundary=data["boundary"]
+            )
+        except services.TrackingError as exc:
+            raise _invalid(exc) from None
+        return Response(self.get_serializer(geogroup).data, status=status.HTTP_201_CREATED)
+
+    def _update(self, request, partial: bool):
+        geogroup = self.get_object()
+        data = self.validated(instance=geogroup, partial=partial)
+        try:
+            services.update_geogroup(geogroup, name=data.get("name"), boundary=data.get("boundary"))
+        except services.TrackingError as exc:
+            raise _invalid(exc) from None
+        return Response(self.get_serializer(geogroup).data)
+
+    def update(self, request, pk=None):
+        return self._update(request, partial=False)
+
+    def partial_update(self, request, pk=None):
+        return self._update(request, partial=True)
+
+    def destroy(self, request, pk=None):
+        services.delete_geogroup(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Events --------------------------------------------------------------------------------------
+
+
+class EventViewSet(ListRetrieveMixin, PingViewSet):
+    serializer_class = serializers.EventSerializer
+    filterset_class = filters.EventFilter
+    search_fields = ["tracker__device__imei", "type"]
+    ordering_fields = ["id", "timestamp", "created_at"]
+    ordering = ["-timestamp"]
+
+    def get_queryset(self):
+        return TrackerEvent.objects.for_company(self.company).select_related("tracker__device")

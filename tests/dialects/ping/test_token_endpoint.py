@@ -1,0 +1,122 @@
+"""POST /ping/auth/token/ with the client-credentials grant, as JSON (the document) or a form."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from .conftest import PingClient, make_application
+
+pytestmark = pytest.mark.django_db
+
+
+def _token(body, json=True):
+    if json:
+        return Client().post("/ping/auth/token/", body, content_type="application/json")
+    return Client().post("/ping/auth/token/", body)
+
+
+def test_a_json_body_gets_a_bearer_token_without_refresh_token(bob_app):
+    application, secret = bob_app
+    response = _token(
+        {
+            "client_id": application.client_id,
+            "client_secret": secret,
+            "grant_type": "client_credentials",
+        }
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "Bearer"
+    assert isinstance(body["expires_in"], int)
+    assert body["expires_in"] > 0
+    assert body["scope"] == "read write"
+    assert body["access_token"]
+    assert "refresh_token" not in body
+
+
+def test_a_form_body_works_too(bob_app):
+    application, secret = bob_app
+    response = _token(
+        {
+            "client_id": application.client_id,
+            "client_secret": secret,
+            "grant_type": "client_credentials",
+        },
+        json=False,
+    )
+    assert response.status_code == 200
+    assert response.json()["token_type"] == "Bearer"
+
+
+def test_the_documents_sample_fields_are_accepted_together(bob_app):
+    """The document's request sample sends redirect_uri and code even for client_credentials."""
+    application, secret = bob_app
+    response = _token(
+        {
+            "client_id": application.client_id,
+            "client_secret": secret,
+            "grant_type": "client_credentials",
+            "redirect_uri": "https://example.org",
+            "code": "3LpM0dscS27mmaKtdbc4aBNhFExk0E",
+        }
+    )
+    assert response.status_code == 200
+
+
+def test_a_wrong_secret_is_refused(bob_app):
+    application, _ = bob_app
+    response = _token(
+        {
+            "client_id": application.client_id,
+            "client_secret": "nope",
+            "grant_type": "client_credentials",
+        }
+    )
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+
+
+def test_a_body_that_is_not_json_is_a_400():
+    response = Client().post("/ping/auth/token/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_a_client_credentials_token_acts_as_the_applications_owner(bob_app):
+    from oauth2_provider.models import AccessToken
+
+    application, secret = bob_app
+    token = _token(
+        {
+            "client_id": application.client_id,
+            "client_secret": secret,
+            "grant_type": "client_credentials",
+        }
+    ).json()["access_token"]
+    assert AccessToken.objects.get(token=token).user == application.user
+    me = PingClient(token).get("/1.0/customers/accounts/me/")
+    assert me.status_code == 200
+    assert me.json()["username"] == "bob"
+
+
+def test_an_authorization_code_application_cannot_use_client_credentials(bob):
+    application, secret = make_application(
+        bob, grant="authorization-code", redirect_uris=["https://example.org/cb"]
+    )
+    response = _token(
+        {
+            "client_id": application.client_id,
+            "client_secret": secret,
+            "grant_type": "client_credentials",
+        }
+    )
+    assert response.status_code in (400, 401)
+    assert response.json()["error"] == "unauthorized_client"
+
+
+def test_the_client_secret_is_stored_hashed(bob_app):
+    application, secret = bob_app
+    application.refresh_from_db()
+    assert application.client_secret != secret
+    assert secret not in application.client_secret
