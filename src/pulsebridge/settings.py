@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "pulsebridge.readings",
     "pulsebridge.fulfillment",
     "pulsebridge.webhooks",
+    "pulsebridge.care",
     "pulsebridge.tracking",
 ]
 
@@ -212,3 +213,8 @@ OAUTH2_PROVIDER = {
     "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("PING_REFRESH_TOKEN_SECONDS", default=30 * 86400),
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
 }
+
+# Hayylo Inbound API: the document's 6 MB request limit, read as 6 MiB (AWS Lambda's limit).
+HAYYLO_MAX_BODY_BYTES = env.int("HAYYLO_MAX_BODY_BYTES", default=6 * 1024 * 1024)
+# Records per step of a care import: one query per table per step, memory bounded by the step.
+CARE_IMPORT_CHUNK_SIZE = env.int("CARE_IMPORT_CHUNK_SIZE", default=1000)

@@ -1,0 +1,63 @@
+"""Care data: receiving bulk batches and reporting on them. The import itself is in
+``importer.py``; it runs in the background worker, never inside a request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from pulsebridge.core.models import ApiKey, Company
+
+from . import importer, tasks
+from .models import ImportBatch
+
+SCHEMA_TYPES = tuple(ImportBatch.SchemaType.values)
+
+
+def receive_batch(
+    company: Company,
+    schema_type: str,
+    payload: str,
+    records: int,
+    api_key: ApiKey | None = None,
+) -> ImportBatch:
+    """Keep a batch as received and queue its import for when the batch is committed."""
+    if schema_type not in SCHEMA_TYPES:
+        raise ValueError(f"unknown schema type {schema_type!r}")
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            company=company,
+            api_key=api_key,
+            schema_type=schema_type,
+            payload=payload,
+            received=records,
+        )
+        batch_id = str(batch.pk)
+        transaction.on_commit(lambda: tasks.import_batch.enqueue(batch_id))
+    return batch
+
+
+def import_now(batch: ImportBatch) -> ImportBatch:
+    """Import a batch in this process, without the worker: one still queued, one left in
+    ``processing`` by a worker that died, or one that failed (its records are upserts, so
+    running it again is safe). A batch that is done is left as it is."""
+    ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.FAILED).update(
+        status=ImportBatch.Status.QUEUED, imported=0, failed=0, errors=[], failure=""
+    )
+    importer.import_batch(str(batch.pk))
+    batch.refresh_from_db()
+    return batch
+
+
+def batch_report(batch: ImportBatch) -> dict[str, Any]:
+    """What a sender may know of its batch: its progress and every record not imported."""
+    return {
+        "batchId": str(batch.pk),
+        "schemaType": batch.schema_type,
+        "status": batch.status,
+        "received": batch.received,
+        "imported": batch.imported,
+        "failed": batch.failed,
+        "errors": batch.errors,
+    }
