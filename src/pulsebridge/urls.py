@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("ingest/v1/", include("pulsebridge.ingest.urls")),
     path("pylo/", include("pulsebridge.dialects.pylo.urls")),
+    path("hayylo/", include("pulsebridge.dialects.hayylo.urls")),
     path("ping/", include("pulsebridge.dialects.ping.urls")),
     *dialect_docs("pylo", "Pulsebridge: the Pylo RPM API"),
 ]
