@@ -202,6 +202,10 @@ WEBHOOK_RENDERERS = {
     "pylo": "pulsebridge.dialects.pylo.webhooks.render",
 }
 
+# How long a webhook worker holds the deliveries it claimed before another worker may take them
+# over (a worker that died mid-send). At least twice the timeout, so a live send is never doubled.
+WEBHOOK_CLAIM_LEASE_SECONDS = env.float("WEBHOOK_CLAIM_LEASE_SECONDS", default=60.0)
+
 # PING OAuth2 (django-oauth-toolkit). The document shows neither PKCE nor one redirect URI per
 # application, so PKCE is optional and the validator picks the first registered URI.
 OAUTH2_PROVIDER = {

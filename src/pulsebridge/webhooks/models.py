@@ -81,6 +81,12 @@ class Delivery(models.Model):
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField()
+    # Which claim round holds the lease: a worker reads back exactly the rows it claimed, and a
+    # result whose lease was taken over (or reset by a replay) does not overwrite the new state.
+    claim_token = models.CharField(max_length=32, blank=True, default="")
+    last_error = models.CharField(
+        max_length=500, blank=True, default="", help_text="Why the last attempt failed."
+    )
 
     objects = CompanyScopedManager()
 
@@ -114,8 +120,14 @@ class Alert(models.Model):
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
     delivery = models.ForeignKey(Delivery, null=True, on_delete=models.SET_NULL)
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     message = models.TextField()
+    # E-mails are rate-limited per endpoint (a dead receiver would otherwise send one per reading);
+    # alerts not e-mailed are still stored and logged, and counted in the next e-mail.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     objects = CompanyScopedManager()
 
