@@ -1,5 +1,683 @@
-"""The dispatcher (claims due deliveries, sends, retries). See the webhooks issue."""
+"""The dispatcher: claims due deliveries from the outbox, sends them, records every attempt.
+
+The Delivery table *is* the queue. A worker claims due rows by setting a lease
+(``claimed_until``) and a claim token in one transaction: with ``SELECT ... FOR UPDATE SKIP LOCKED``
+on PostgreSQL, so any number of workers share the work without blocking each other; on SQLite the
+write transaction is already exclusive (``BEGIN IMMEDIATE``) and the UPDATE repeats the
+"still due and unclaimed" conditions, so a claim is never taken twice either way. A worker that
+dies after claiming leaves rows whose lease simply runs out; the next worker claims them again.
+Delivery is therefore at least once: receivers de-duplicate on ``webhook-id``.
+
+Sending is asyncio + one shared ``httpx.AsyncClient`` (connection pooling, keep-alive). The
+number of requests in flight is bounded per worker and per endpoint, and the per-endpoint bound is
+enforced *when claiming*: a worker never claims a row it could not start sending at once, so rows
+of a slow endpoint never sit claimed in memory behind it, and a dead receiver only ever occupies its
+own slots while the other endpoints' rows keep flowing.
+
+Database work runs in one dedicated thread of the worker (the ORM is synchronous; one thread means
+one connection and serialised writes, which SQLite wants anyway); results are written in batches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import secrets
+import socket
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+import httpx
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import close_old_connections, connections, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from . import netguard
+from .models import Alert, Delivery, DeliveryAttempt, WebhookEndpoint
+from .signing import standard_headers
+
+logger = logging.getLogger(__name__)
+
+# The Pylo document: "Failed deliveries are resent 15 minutes, 1 hour, 3 hours, 8 hours, and
+# 24 hours after the initial attempt" - offsets from the FIRST attempt, six attempts in all.
+SCHEDULE = (
+    timedelta(minutes=15),
+    timedelta(hours=1),
+    timedelta(hours=3),
+    timedelta(hours=8),
+    timedelta(hours=24),
+)
+MAX_ATTEMPTS = len(SCHEDULE) + 1
+# When a worker comes back from an outage, the slots of the schedule may all lie in the past;
+# without a floor the remaining attempts would be fired within seconds and the delivery failed
+# before the receiver had any chance to recover. On time, every gap of the schedule is >= this.
+MIN_RETRY_GAP = SCHEDULE[0]
+# A Retry-After beyond a day is treated as a day: a receiver cannot park a delivery forever.
+MAX_RETRY_AFTER = timedelta(hours=24)
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+
+EXCERPT_CHARS = 500
+# Bytes of an answer read at most: enough for the excerpt, and bounded for a hostile receiver.
+READ_LIMIT = 4096
+USER_AGENT = "Pulsebridge-Webhooks/1"
+# One e-mail per endpoint per interval: a dead receiver fails one delivery per reading, and the
+# operator needs to know once, not thousands of times. Every alert is still stored and logged.
+ALERT_EMAIL_INTERVAL = timedelta(hours=1)
+# How long a resolved host name stays trusted by a worker (see Pinner).
+DNS_CACHE_SECONDS = 30.0
 
 
 def enqueue(delivery_ids: list) -> None:
-    """Placeholder until the dispatcher lands: deliveries stay pending in the outbox."""
+    """Called on commit with the ids of new deliveries. Deliberately nothing to do.
+
+    The worker polls the outbox every ~100 ms (an indexed query of due rows) and claims new rows
+    itself, so a separate task per commit would only add writes: a task row, its claim and its
+    result, per reading, on the same database, for no gain in latency (see docs/webhooks.md).
+    The hook stays so that a deployment with a push-based task backend can plug in here."""
+
+
+def lease() -> timedelta:
+    # The lease must outlast any send (bounded by the timeout) plus the write of its result;
+    # otherwise a second worker would send a delivery that is still in flight.
+    return timedelta(
+        seconds=max(settings.WEBHOOK_CLAIM_LEASE_SECONDS, 2 * settings.WEBHOOK_TIMEOUT_SECONDS)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """What a worker needs to send one delivery once, detached from the ORM."""
+
+    delivery_id: UUID
+    endpoint_id: UUID
+    company_id: UUID
+    claim_token: str
+    url: str
+    secret: str
+    webhook_id: str
+    body: str
+    headers: Mapping[str, str]
+    attempts: int  # made before this one
+    first_attempt_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    job: Job
+    at: datetime
+    status_code: int | None = None
+    latency_ms: int = 0
+    error: str = ""
+    excerpt: str = ""
+    retry_after: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300 and not self.error
+
+
+# --- claiming -------------------------------------------------------------------------------
+
+
+def _unclaimed(now: datetime) -> Q:
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+
+
+def claim(
+    *,
+    now: datetime,
+    limit: int,
+    per_endpoint: int,
+    in_flight: Mapping[UUID, int] | None = None,
+    ids: Iterable[UUID] | None = None,
+) -> list[Job]:
+    """Claim up to ``limit`` due deliveries, at most ``per_endpoint - in_flight[endpoint]`` of
+    each endpoint, oldest due first. ``ids`` restricts the claim to those deliveries."""
+    in_flight = in_flight or {}
+    if limit <= 0:
+        return []
+    close_old_connections()  # a long-running worker: drop a connection the server closed
+    token = secrets.token_hex(16)
+    due = Delivery.objects.filter(
+        _unclaimed(now),
+        status=Delivery.Status.PENDING,
+        next_attempt_at__lte=now,
+        endpoint__enabled=True,
+    )
+    if ids is not None:
+        due = due.filter(pk__in=list(ids))
+    full = [e for e, n in in_flight.items() if n >= per_endpoint]
+    if full:
+        due = due.exclude(endpoint_id__in=full)
+    with transaction.atomic():
+        # Look a little past ``limit`` so that one endpoint's backlog at the head of the queue
+        # does not hide the others' rows from this round.
+        candidates = list(
+            due.order_by("next_attempt_at")
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list("pk", "endpoint_id")[: limit * 4]
+        )
+        chosen, taken = [], dict(in_flight)
+        for pk, endpoint_id in candidates:
+            if taken.get(endpoint_id, 0) < per_endpoint:
+                taken[endpoint_id] = taken.get(endpoint_id, 0) + 1
+                chosen.append(pk)
+                if len(chosen) >= limit:
+                    break
+        if not chosen:
+            return []
+        Delivery.objects.filter(
+            _unclaimed(now), pk__in=chosen, status=Delivery.Status.PENDING
+        ).update(claimed_until=now + lease(), claim_token=token)
+        rows = list(
+            Delivery.objects.filter(pk__in=chosen, claim_token=token)
+            .select_related("endpoint")
+            .only(
+                "id",
+                "company_id",
+                "webhook_id",
+                "body",
+                "headers",
+                "attempts",
+                "first_attempt_at",
+                "endpoint__id",
+                "endpoint__url",
+                "endpoint__secret",
+            )
+        )
+    return [
+        Job(
+            delivery_id=d.pk,
+            endpoint_id=d.endpoint.pk,
+            company_id=d.company_id,
+            claim_token=token,
+            url=d.endpoint.url,
+            secret=d.endpoint.secret,
+            webhook_id=d.webhook_id,
+            body=d.body,
+            headers=dict(d.headers or {}),
+            attempts=d.attempts,
+            first_attempt_at=d.first_attempt_at,
+        )
+        for d in rows
+    ]
+
+
+# --- retry rules ----------------------------------------------------------------------------
+
+
+def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
+    """``Retry-After`` as an absolute time: delta-seconds or an HTTP date (RFC 9110 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return now + min(timedelta(seconds=int(value)), MAX_RETRY_AFTER)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return min(when, now + MAX_RETRY_AFTER)
+
+
+def next_attempt_at(
+    first_attempt_at: datetime, attempts: int, at: datetime, retry_after: datetime | None = None
+) -> datetime | None:
+    """When to try again after ``attempts`` failed attempts (the last one at ``at``), or None
+    when that was the last attempt."""
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    when = max(first_attempt_at + SCHEDULE[attempts - 1], at + MIN_RETRY_GAP)
+    if retry_after is not None and retry_after > when:
+        when = retry_after
+    return when
+
+
+# --- sending --------------------------------------------------------------------------------
+
+
+def new_client(max_connections: int) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.WEBHOOK_TIMEOUT_SECONDS),
+        follow_redirects=False,  # a redirect is the receiver's answer, not an instruction
+        limits=httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        ),
+        # Proxy and certificate settings from the environment would change where requests go
+        # behind the address check's back; the worker reaches receivers directly.
+        trust_env=False,
+        headers={"user-agent": USER_AGENT, "accept-encoding": "identity"},
+    )
+
+
+@dataclass
+class Pinner:
+    """Checks, at send time, that a URL still points at a public address, and pins the request
+    to the address it checked.
+
+    Checking only when the endpoint is created is not enough: DNS can change afterwards (or
+    answer differently on purpose: "DNS rebinding"). So the worker resolves the host itself,
+    refuses private addresses, and connects to the very address it checked, sending the original
+    name in ``Host`` and as the TLS server name so that virtual hosts and certificates still work.
+    Resolutions are cached briefly per worker (never shared between processes)."""
+
+    allow_private: bool
+    _cache: dict[tuple[str, int], tuple[float, list[netguard.IPAddress]]] = field(
+        default_factory=dict
+    )
+
+    async def target(self, url: str) -> tuple[httpx.URL | str, dict[str, str], dict[str, Any]]:
+        if self.allow_private:
+            return url, {}, {}
+        scheme, host, port = netguard.split_url(url)
+        addresses = await self._resolve(host, port)
+        netguard.check_addresses(host, addresses)
+        original = httpx.URL(url)
+        pinned = original.copy_with(host=str(addresses[0]))
+        extensions = {"sni_hostname": host} if scheme == "https" else {}
+        return pinned, {"host": original.netloc.decode("ascii")}, extensions
+
+    async def _resolve(self, host: str, port: int) -> list[netguard.IPAddress]:
+        with contextlib.suppress(ValueError):
+            return [ipaddress.ip_address(host)]
+        cached = self._cache.get((host, port))
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+        except (OSError, UnicodeError) as exc:
+            raise netguard.UnsafeURL(f"cannot resolve host {host!r}: {exc}") from None
+        addresses = netguard._addresses(infos)
+        self._cache[(host, port)] = (time.monotonic() + DNS_CACHE_SECONDS, addresses)
+        return addresses
+
+
+async def send(client: httpx.AsyncClient, job: Job, *, at: datetime, pinner: Pinner) -> Outcome:
+    """One attempt. Never raises: every failure becomes an Outcome with its reason."""
+    timeout = settings.WEBHOOK_TIMEOUT_SECONDS
+    headers = httpx.Headers(dict(job.headers))
+    # Set after the format's own headers, so that no format can replace the signature.
+    headers["content-type"] = "application/json"
+    headers.update(standard_headers(job.secret, job.webhook_id, int(at.timestamp()), job.body))
+    status: int | None = None
+    error = excerpt = ""
+    retry_after = None
+    raw = bytearray()
+    started = time.perf_counter()
+    try:
+        # httpx's timeout bounds each phase (connect, each read); this bounds the whole attempt,
+        # so a receiver dribbling one byte a second cannot hold a slot for longer.
+        async with asyncio.timeout(timeout):
+            url, extra, extensions = await pinner.target(job.url)
+            headers.update(extra)
+            async with client.stream(
+                "POST", url, content=job.body.encode(), headers=headers, extensions=extensions
+            ) as response:
+                status = response.status_code
+                if status in RETRY_AFTER_STATUSES:
+                    retry_after = parse_retry_after(response.headers.get("retry-after"), at)
+                async for chunk in response.aiter_raw():
+                    raw += chunk
+                    if len(raw) >= READ_LIMIT:
+                        break
+    except (TimeoutError, httpx.TimeoutException):
+        # An answer whose status arrived in time counts, even if its body was slow.
+        if status is None:
+            error = f"no answer within {timeout:g} s"
+    except netguard.UnsafeURL as exc:
+        error = f"refused: {exc}"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        status = None
+    except Exception as exc:  # a bug must not strand the delivery: record it as a failed attempt
+        logger.exception("webhook delivery %s: unexpected error", job.delivery_id)
+        error = f"internal error: {type(exc).__name__}: {exc}"
+        status = None
+    if raw:
+        excerpt = raw.decode("utf-8", "replace")[:EXCERPT_CHARS]
+    return Outcome(
+        job=job,
+        at=at,
+        status_code=status,
+        latency_ms=round((time.perf_counter() - started) * 1000),
+        error=error[:500],
+        excerpt=excerpt,
+        retry_after=retry_after,
+    )
+
+
+# --- recording ------------------------------------------------------------------------------
+
+_RECORDED_FIELDS = [
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "claimed_until",
+    "claim_token",
+    "first_attempt_at",
+    "last_attempt_at",
+    "last_status_code",
+    "last_error",
+]
+
+
+def _reason(outcome: Outcome) -> str:
+    if outcome.error:
+        return outcome.error
+    return f"HTTP {outcome.status_code}"
+
+
+def record(outcomes: Sequence[Outcome]) -> None:
+    """Write the attempts and the new state of their deliveries; raise alerts; disable the
+    endpoints that answered 410 Gone. Idempotent per outcome state: a result whose claim was
+    taken over (lease expired) or reset (replay, endpoint disabled) is logged as an attempt but
+    does not overwrite the delivery's newer state."""
+    if not outcomes:
+        return
+    close_old_connections()
+    final: list[tuple[Outcome, Delivery]] = []
+    gone: dict[UUID, Outcome] = {}
+    with transaction.atomic():
+        DeliveryAttempt.objects.bulk_create(
+            [
+                DeliveryAttempt(
+                    delivery_id=o.job.delivery_id,
+                    at=o.at,
+                    status_code=o.status_code,
+                    latency_ms=o.latency_ms,
+                    error=o.error,
+                    response_excerpt=o.excerpt,
+                )
+                for o in outcomes
+            ]
+        )
+        held = dict(
+            Delivery.objects.select_for_update()
+            .filter(pk__in=[o.job.delivery_id for o in outcomes])
+            .values_list("pk", "claim_token")
+        )
+        changed = []
+        for o in outcomes:
+            job = o.job
+            if held.get(job.delivery_id) != job.claim_token:
+                continue
+            attempts = job.attempts + 1
+            first = job.first_attempt_at or o.at
+            d = Delivery(
+                pk=job.delivery_id,
+                attempts=attempts,
+                first_attempt_at=first,
+                last_attempt_at=o.at,
+                last_status_code=o.status_code,
+                claimed_until=None,
+                claim_token="",
+            )
+            if o.ok:
+                d.status, d.next_attempt_at, d.last_error = Delivery.Status.SUCCEEDED, None, ""
+            else:
+                d.last_error = _reason(o)
+                retry = (
+                    None
+                    if o.status_code == 410
+                    else next_attempt_at(first, attempts, o.at, o.retry_after)
+                )
+                d.next_attempt_at = retry
+                d.status = Delivery.Status.PENDING if retry else Delivery.Status.FAILED
+                if o.status_code == 410:
+                    gone.setdefault(job.endpoint_id, o)
+                elif retry is None:
+                    final.append((o, d))
+            changed.append(d)
+        Delivery.objects.bulk_update(changed, _RECORDED_FIELDS, batch_size=500)
+        alerts = [_failed_alert(o, d) for o, d in final]
+        alerts += [_disable_gone(endpoint_id, o) for endpoint_id, o in gone.items()]
+        alerts = [a for a in alerts if a is not None]
+        Alert.objects.bulk_create(alerts)
+    for alert in alerts:
+        logger.warning("webhook alert for company %s: %s", alert.company_id, alert.message)
+    if alerts:
+        email_alerts({a.endpoint_id for a in alerts if a.endpoint_id})
+
+
+def _failed_alert(o: Outcome, d: Delivery) -> Alert:
+    return Alert(
+        company_id=o.job.company_id,
+        delivery_id=o.job.delivery_id,
+        endpoint_id=o.job.endpoint_id,
+        message=(
+            f"Webhook delivery {o.job.webhook_id} to {o.job.url} failed for good after "
+            f"{d.attempts} attempts; last: {_reason(o)}."
+        ),
+    )
+
+
+def _disable_gone(endpoint_id: UUID, o: Outcome) -> Alert | None:
+    from .services import disable_endpoint
+
+    endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id, enabled=True).first()
+    if endpoint is None:  # another worker saw the 410 first
+        return None
+    failed = disable_endpoint(
+        endpoint, f"the receiver answered 410 Gone at {o.at:%Y-%m-%dT%H:%M:%SZ}"
+    )
+    return Alert(
+        company_id=o.job.company_id,
+        delivery_id=o.job.delivery_id,
+        endpoint_id=endpoint_id,
+        message=(
+            f"Webhook endpoint {o.job.url} answered 410 Gone and was disabled; "
+            f"{failed + 1} undelivered deliveries were marked failed. Replay them with "
+            "`pulsebridge webhook replay` after enabling it again."
+        ),
+    )
+
+
+def email_alerts(endpoint_ids: Iterable[UUID]) -> None:
+    """E-mail the company's alert address about its endpoints' new alerts, at most once per
+    endpoint per ALERT_EMAIL_INTERVAL. A failing mail server is logged, never fatal."""
+    now = timezone.now()
+    for endpoint_id in endpoint_ids:
+        if Alert.objects.filter(
+            endpoint_id=endpoint_id, emailed_at__gte=now - ALERT_EMAIL_INTERVAL
+        ).exists():
+            continue
+        pending = list(
+            Alert.objects.filter(endpoint_id=endpoint_id, emailed_at__isnull=True)
+            .select_related("company")
+            .order_by("created_at", "id")
+        )
+        if not pending:
+            continue
+        company = pending[0].company
+        if not company.alert_email:
+            continue
+        lines = [a.message for a in pending[:20]]
+        if len(pending) > 20:
+            lines.append(f"... and {len(pending) - 20} more.")
+        body = "\n\n".join(
+            [
+                *lines,
+                f"List them with: pulsebridge webhook deliveries --company {company.code} "
+                "--status failed",
+                "Further alerts for this endpoint within the next hour are stored and logged "
+                "but not e-mailed.",
+            ]
+        )
+        try:
+            send_mail(
+                f"[Pulsebridge] {len(pending)} webhook alert(s) for {company.name}",
+                body,
+                settings.DEFAULT_FROM_EMAIL,
+                [company.alert_email],
+            )
+        except Exception:
+            logger.exception("could not e-mail webhook alerts to %s", company.alert_email)
+            continue
+        Alert.objects.filter(pk__in=[a.pk for a in pending]).update(emailed_at=now)
+
+
+# --- drivers --------------------------------------------------------------------------------
+
+
+def deliver_due(
+    *,
+    now: datetime | None = None,
+    ids: Iterable[UUID] | None = None,
+    concurrency: int = 64,
+) -> list[Outcome]:
+    """Send every due delivery (or only ``ids``) once, in this thread, and return the outcomes.
+
+    The synchronous driver: used by ``webhook replay``, and by tests with a controlled clock
+    (``now`` is then the time of every attempt). The worker uses :class:`Worker` instead."""
+    clock = (lambda: now) if now is not None else timezone.now
+    ids = list(ids) if ids is not None else None
+    per_endpoint = settings.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT
+    pinner = Pinner(allow_private=settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS)
+    results: list[Outcome] = []
+    while True:
+        jobs = claim(now=clock(), limit=concurrency, per_endpoint=per_endpoint, ids=ids)
+        if not jobs:
+            return results
+        outcomes = asyncio.run(_send_all(jobs, clock, pinner, concurrency))
+        record(outcomes)
+        results.extend(outcomes)
+
+
+async def _send_all(
+    jobs: list[Job], clock: Callable[[], datetime], pinner: Pinner, concurrency: int
+) -> list[Outcome]:
+    async with new_client(concurrency) as client:
+        return list(
+            await asyncio.gather(*(send(client, j, at=clock(), pinner=pinner) for j in jobs))
+        )
+
+
+class Worker:
+    """The long-running dispatcher loop (``pulsebridge worker``).
+
+    Each turn: write the results that came in, claim due rows for the free slots, start sending
+    them, then wait for a send to finish or for the next poll (``interval``). When a claim comes
+    back full there may be more due rows, so the next claim follows at once instead of waiting.
+    """
+
+    def __init__(
+        self,
+        *,
+        concurrency: int = 64,
+        per_endpoint: int | None = None,
+        interval: float = 0.1,
+        batch: int = 200,
+        once: bool = False,
+        clock: Callable[[], datetime] = timezone.now,
+    ):
+        self.concurrency = concurrency
+        self.per_endpoint = per_endpoint or settings.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT
+        self.interval = interval
+        self.batch = batch
+        self.once = once
+        self.clock = clock
+        self.sent = 0
+        self._stopping = False
+        self._wake: asyncio.Event | None = None
+
+    def stop(self) -> None:
+        """Stop claiming; finish what is in flight (bounded by the timeout), record it, return.
+        Call from the worker's event loop (a signal handler) or via ``loop.call_soon_threadsafe``."""
+        self._stopping = True
+        if self._wake is not None:
+            self._wake.set()
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhooks-db")
+        pinner = Pinner(allow_private=settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS)
+        in_flight: dict[UUID, int] = {}
+        tasks: set[asyncio.Task] = set()
+        done: list[Outcome] = []
+        next_poll = 0.0
+
+        async def run_db(fn, *args, **kwargs):
+            return await loop.run_in_executor(db, partial(fn, *args, **kwargs))
+
+        async def deliver(client: httpx.AsyncClient, job: Job) -> None:
+            try:
+                outcome = await send(client, job, at=self.clock(), pinner=pinner)
+            finally:
+                in_flight[job.endpoint_id] -= 1
+                if not in_flight[job.endpoint_id]:
+                    del in_flight[job.endpoint_id]
+            done.append(outcome)
+            self._wake.set()
+
+        try:
+            async with new_client(self.concurrency) as client:
+                while True:
+                    if done:
+                        batch = done[:]
+                        try:
+                            await run_db(record, batch)
+                        except Exception:
+                            # Keep the results and try again: the lease keeps the rows ours
+                            # meanwhile, and if it runs out they are sent again (at least once).
+                            logger.exception(
+                                "webhook worker: recording %d results failed", len(batch)
+                            )
+                            await asyncio.sleep(1)
+                            continue
+                        del done[: len(batch)]
+                        self.sent += len(batch)
+                    room = self.concurrency - len(tasks)
+                    if not self._stopping and room > 0 and time.monotonic() >= next_poll:
+                        limit = min(room, self.batch)
+                        try:
+                            jobs = await run_db(
+                                claim,
+                                now=self.clock(),
+                                limit=limit,
+                                per_endpoint=self.per_endpoint,
+                                in_flight=dict(in_flight),
+                            )
+                        except Exception:
+                            logger.exception("webhook worker: claiming failed")
+                            jobs, next_poll = [], time.monotonic() + 1
+                        for job in jobs:
+                            in_flight[job.endpoint_id] = in_flight.get(job.endpoint_id, 0) + 1
+                            task = asyncio.create_task(deliver(client, job))
+                            tasks.add(task)
+                            task.add_done_callback(tasks.discard)
+                        if len(jobs) < limit:
+                            next_poll = max(next_poll, time.monotonic() + self.interval)
+                    if (
+                        not tasks
+                        and not done
+                        and (self._stopping or (self.once and time.monotonic() < next_poll))
+                    ):
+                        return self.sent
+                    if done:
+                        continue
+                    room = self.concurrency - len(tasks)
+                    wait = max(0.0, next_poll - time.monotonic()) if room > 0 else None
+                    if self._stopping:
+                        wait = None
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), wait)
+                    self._wake.clear()
+        finally:
+            await asyncio.wrap_future(db.submit(connections.close_all))
+            db.shutdown(wait=True)
