@@ -1,0 +1,244 @@
+"""The worker: concurrent sends, per-endpoint bounds, several workers, and crashes that lose nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from pulsebridge.readings.services import record_measurements
+from pulsebridge.webhooks.dispatch import Worker, claim, deliver_due, lease
+from pulsebridge.webhooks.models import Delivery, DeliveryAttempt
+
+from .conftest import T0, Answer, fast_timeout
+
+pytestmark = pytest.mark.live
+
+
+class Running:
+    """A Worker on its own event loop in a thread, as ``pulsebridge worker`` runs it."""
+
+    def __init__(self, worker: Worker):
+        self.worker = worker
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_until_complete, args=(worker.run(),))
+
+    def __enter__(self) -> Worker:
+        self.thread.start()
+        return self.worker
+
+    def __exit__(self, *exc) -> None:
+        self.loop.call_soon_threadsafe(self.worker.stop)
+        self.thread.join(30)
+        self.loop.close()
+        assert not self.thread.is_alive()
+
+
+def bp(imei, minute):
+    return {
+        "imei": imei,
+        "kind": "blood_pressure",
+        "measured_at": f"2026-11-01T08:{minute:02d}:00Z",
+        "values": {"systolic": 129, "diastolic": 84, "pulse": 62},
+    }
+
+
+def test_with_the_worker_running_a_stored_reading_reaches_the_receiver(
+    transactional_db, alice, add_device, endpoint_for, receiver
+):
+    endpoint_for(alice, receiver.url, fmt="pylo", events=["DEVICE_MEASUREMENT"])
+    device = add_device(alice)
+    with Running(Worker(interval=0.05)):
+        record_measurements(alice, [bp(device.imei, 0)])
+        (request,) = receiver.wait_for(1)
+        record_measurements(alice, [bp(device.imei, 1)])
+        assert len(receiver.wait_for(2)) == 2
+    assert json.loads(request.json()["data"])["DeviceImei"] == device.imei
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"succeeded"}
+
+
+def test_a_receiver_that_never_answers_does_not_delay_a_healthy_one(
+    transactional_db, alice, endpoint_for, publish_event, receiver_factory
+):
+    dead = receiver_factory(Answer(hang=True))
+    healthy = receiver_factory()
+    endpoint_for(alice, dead.url)
+    for _ in range(5):
+        publish_event(alice)  # five deliveries waiting for the dead receiver
+    endpoint_for(alice, healthy.url)
+    with (
+        fast_timeout(20),
+        override_settings(WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT=2),
+        Running(Worker(interval=0.05)),
+    ):
+        dead.wait_for(2)
+        event = publish_event(alice)  # one for each endpoint, while the dead one hangs
+        (request,) = healthy.wait_for(1)
+        assert request.json()["subject"] == event.subject_id
+        # The dead receiver holds exactly its two slots; nothing of it was recorded yet.
+        assert len(dead.requests) == 2
+        assert not DeliveryAttempt.objects.filter(delivery__endpoint__url=dead.url).exists()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if Delivery.objects.filter(
+                event=event, endpoint__url=healthy.url, status="succeeded"
+            ).exists():
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("the healthy delivery was not recorded while the other one hung")
+        dead.released.set()  # let the worker stop without waiting for the timeout
+
+
+def test_several_workers_send_each_delivery_once(
+    transactional_db, alice, endpoint_for, publish_event, receiver
+):
+    endpoint_for(alice, receiver.url)
+    for _ in range(60):
+        publish_event(alice)
+    workers = [Worker(once=True, concurrency=8, batch=5) for _ in range(3)]
+    threads = [threading.Thread(target=asyncio.run, args=(w.run(),)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    ids = Counter(r.headers["webhook-id"] for r in receiver.requests)
+    assert len(ids) == 60
+    assert set(ids.values()) == {1}
+    assert Delivery.objects.filter(status="succeeded").count() == 60
+
+
+def test_the_worker_command_once_sends_what_is_due_and_exits(
+    transactional_db, alice, endpoint_for, publish_event, receiver
+):
+    endpoint_for(alice, receiver.url)
+    publish_event(alice)
+    publish_event(alice)
+    out = StringIO()
+    call_command("worker", "--once", "--concurrency", "4", stdout=out, stderr=StringIO())
+    assert len(receiver.requests) == 2
+    assert out.getvalue().strip() == "2 webhook attempt(s) made"
+
+
+def test_a_claim_whose_worker_died_is_sent_once_its_lease_runs_out(
+    alice, endpoint_for, publish_event, receiver
+):
+    endpoint_for(alice, receiver.url)
+    event = publish_event(alice)
+    (job,) = claim(now=T0, limit=10, per_endpoint=8)  # ... and the worker dies here
+    assert deliver_due(now=T0 + timedelta(seconds=1)) == []
+    assert receiver.requests == []
+    (outcome,) = deliver_due(now=T0 + lease() + timedelta(seconds=1))
+    assert outcome.ok
+    (request,) = receiver.wait_for(1)
+    delivery = Delivery.objects.get(event=event)
+    assert request.headers["webhook-id"] == job.webhook_id == delivery.webhook_id
+    assert delivery.status == "succeeded"
+    assert delivery.claim_token == ""
+
+
+def test_a_late_result_of_a_lost_claim_does_not_overwrite_the_new_state(
+    alice, endpoint_for, publish_event, receiver
+):
+    from pulsebridge.webhooks.dispatch import Outcome, record
+
+    endpoint_for(alice, receiver.url)
+    event = publish_event(alice)
+    (stale,) = claim(now=T0, limit=10, per_endpoint=8)
+    deliver_due(now=T0 + lease() + timedelta(seconds=1))  # a second worker took it over
+    record([Outcome(job=stale, at=T0 + timedelta(seconds=2), status_code=500)])
+    delivery = Delivery.objects.get(event=event)
+    assert delivery.status == "succeeded"
+    assert DeliveryAttempt.objects.filter(delivery=delivery).count() == 2  # both are logged
+
+
+def test_a_worker_process_killed_mid_send_loses_nothing(tmp_path, receiver_factory):
+    """Two real ``pulsebridge worker`` processes on one SQLite file: the first is SIGKILLed while
+    its request is in flight; the second sends the delivery again once the lease has run out."""
+    receiver = receiver_factory(lambda n, _: Answer(hang=True) if n == 1 else Answer(200))
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "PULSEBRIDGE_VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "pulsebridge.settings",
+        "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
+        "WEBHOOK_TIMEOUT_SECONDS": "1",
+        "WEBHOOK_CLAIM_LEASE_SECONDS": "2",
+        "PULSEBRIDGE_LOG_LEVEL": "ERROR",
+    }
+    pulsebridge = [sys.executable, "-m", "pulsebridge"]
+
+    def shell(code: str) -> str:
+        done = subprocess.run(
+            [*pulsebridge, "shell", "-v", "0", "-c", code],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    # Only the tables a worker needs (the webhooks app and what it depends on): quicker.
+    subprocess.run([*pulsebridge, "migrate", "webhooks", "-v0"], env=env, check=True, timeout=120)
+    shell(
+        textwrap.dedent(f"""
+            from django.utils import timezone
+            from pulsebridge.core.models import Company
+            from pulsebridge.webhooks.models import Delivery, Event
+            from pulsebridge.webhooks.services import create_endpoint
+
+            company = Company.objects.create(code="acme", name="Acme")
+            endpoint = create_endpoint(company, {receiver.url!r}, "k", "pylo", [])
+            now = timezone.now()
+            event = Event.objects.create(
+                company=company, type="DEVICE_MEASUREMENT", created_at=now, subject_id="m1"
+            )
+            Delivery.objects.create(
+                company=company, event=event, endpoint=endpoint, webhook_id="msg_crash_test",
+                body='{{"n": 1}}', next_attempt_at=now, created_at=now,
+            )
+        """)
+    )
+
+    def start_worker() -> subprocess.Popen:
+        return subprocess.Popen(
+            [*pulsebridge, "worker", "--no-tasks", "--interval", "0.05"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    first = start_worker()
+    try:
+        receiver.wait_for(1, timeout=30)
+        first.send_signal(signal.SIGKILL)  # mid-send: claimed, sent, no result recorded
+    finally:
+        first.wait(10)
+    second = start_worker()
+    try:
+        requests = receiver.wait_for(2, timeout=30)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(15)
+    assert [r.headers["webhook-id"] for r in requests] == ["msg_crash_test"] * 2
+    assert second.returncode == 0
+    state = shell(
+        "from pulsebridge.webhooks.models import Delivery\n"
+        "d = Delivery.objects.get()\n"
+        "print(d.status, d.attempts, d.attempt_log.count())\n"
+    )
+    assert state == "succeeded 1 1"
