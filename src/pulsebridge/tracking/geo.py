@@ -234,12 +234,13 @@ def parse_boundary(raw: Any) -> Shape:
         polygons = tuple(_polygon(p, f"coordinates[{i}]") for i, p in enumerate(coordinates))
     else:
         raise GeoError('type: must be "Polygon" or "MultiPolygon"')
+    for i, polygon in enumerate(polygons):
+        xs = [x for x, _ in polygon.outer]
+        if max(xs) - min(xs) >= 360:
+            raise GeoError(f"coordinates[{i}]: the polygon spans every longitude")
     xs = [x for p in polygons for x, _ in p.outer]
     ys = [y for p in polygons for _, y in p.outer]
-    min_lon, max_lon = min(xs), max(xs)
-    if max_lon - min_lon >= 360:
-        raise GeoError("coordinates: the shape spans every longitude")
-    return Shape(polygons, min(ys), max(ys), min_lon, max_lon)
+    return Shape(polygons, min(ys), max(ys), min(xs), max(xs))
 
 
 def clean_boundary(raw: dict) -> dict:

@@ -9,6 +9,13 @@ from django.test import Client
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    """Argon2 makes every secret check take tens of milliseconds; these tests check the flows,
+    not the hasher (which the toolkit and Django test). Storage stays hashed."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 class PingClient:
     """``ping.get("/1.0/devices/devices/")`` with ``Authorization: Bearer <token>``."""
 

@@ -1,25 +1,43 @@
 """``Authorization: Bearer <token>`` on every PING request: the token's user, and through the
-user's membership the one customer (company) the request acts for."""
+user's membership the one customer (company) the request acts for.
+
+The token is read from the header only (the document's one way), looked up by its SHA-256 as
+the toolkit stores it; the body is never touched, so a POST without a JSON body still reaches
+the view."""
 
 from __future__ import annotations
 
-from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+import hashlib
+
+from oauth2_provider.models import get_access_token_model
 from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
 from pulsebridge.tracking.applications import acting_company
 
 
-class BearerAuthentication(OAuth2Authentication):
+class BearerAuthentication(BaseAuthentication):
     def authenticate(self, request):
-        result = super().authenticate(request)
-        if result is None:
-            if request.headers.get("Authorization", "").lower().startswith("bearer "):
-                raise exceptions.AuthenticationFailed("Invalid, expired or revoked access token.")
+        header = request.headers.get("Authorization", "")
+        if not header:
             return None
-        user, token = result
+        scheme, _, raw = header.partition(" ")
+        raw = raw.strip()
+        if scheme.lower() != "bearer" or not raw:
+            raise exceptions.AuthenticationFailed("Expected 'Authorization: Bearer <token>'.")
+        checksum = hashlib.sha256(raw.encode()).hexdigest()
+        token = (
+            get_access_token_model()
+            .objects.select_related("user", "application__user")
+            .filter(token_checksum=checksum)
+            .first()
+        )
+        if token is None or not token.is_valid():
+            raise exceptions.AuthenticationFailed("Invalid, expired or revoked access token.")
+        user = token.user
         if user is None and token.application is not None:
-            user = token.application.user  # tokens issued before owners were mapped
+            user = token.application.user  # a client-credentials token acts as the owner
         if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed("The token's user is unknown or inactive.")
         return user, token

@@ -4,6 +4,8 @@ naming the parameter (django-filter's errors, DRF-shaped)."""
 from __future__ import annotations
 
 import django_filters as df
+from django import forms
+from django.core.exceptions import ValidationError as FormValidationError
 from rest_framework.exceptions import ValidationError
 
 from pulsebridge.tracking import queries
@@ -20,6 +22,24 @@ from pulsebridge.tracking.services import shape_of
 
 class CharInFilter(df.BaseInFilter, df.CharFilter):
     """Comma-separated values."""
+
+
+class StrictBooleanField(forms.Field):
+    """``true``/``false`` (or ``1``/``0``); anything else is an error, not "no filter"."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise FormValidationError("Must be true or false.")
+
+
+class StrictBooleanFilter(df.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class GeoFilterSet(df.FilterSet):
@@ -51,7 +71,7 @@ class GeoFilterSet(df.FilterSet):
 class DeviceFilter(GeoFilterSet):
     imei = df.CharFilter(field_name="device__imei")
     mac = df.CharFilter(field_name="device__mac", lookup_expr="iexact")
-    fault = df.BooleanFilter()
+    fault = StrictBooleanFilter()
     customer_group_id = df.NumberFilter(field_name="group_id")
     geogroup_inside = df.NumberFilter(method="later", min_value=1)
     geogroup_outside = df.NumberFilter(method="later", min_value=1)
