@@ -137,3 +137,144 @@ class Device(models.Model):
 
     def __str__(self) -> str:
         return self.serial
+
+
+class Enrolment(models.Model):
+    """A device type requested or activated for a patient: the Tenovi "HWI device".
+
+    It exists before any hardware is known (while a shipment is pending), carries the status the
+    Tenovi API shows, and is bound to a Device once the hardware is known: the cellular unit
+    itself, or for a gateway-connected type the sensor Device paired with the company's gateway
+    (readings are routed by gateway id + sensor code, see readings.services)."""
+
+    class Status(models.TextChoices):
+        PENDING_SHIPMENT = "Pending Shipment"
+        DROPSHIP_REQUESTED = "Dropship Requested"
+        READY_TO_SHIP = "Ready to Ship"
+        ON_HOLD = "On Hold"
+        SHIPPED = "Shipped"
+        DROPSHIPPED = "Dropshipped"
+        DELIVERED = "Delivered"
+        RETURNED = "Returned"
+        CONNECTED = "Connected"
+        REPLACED = "Replaced"
+        UNLINKED = "Unlinked"
+        CLIENT_ACTION_REQUIRED = "Client Action Required"
+        UNKNOWN_GATEWAY_ID = "Unknown Gateway ID"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="enrolments")
+    model = models.ForeignKey(DeviceModel, on_delete=models.PROTECT, related_name="enrolments")
+    patient = models.ForeignKey(
+        Patient, null=True, blank=True, on_delete=models.SET_NULL, related_name="enrolments"
+    )
+    status = models.CharField(max_length=32, choices=Status.choices)
+    hardware_uuid = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        help_text="Gateway id or IMEI: the known unit's own spelling, else as the client gave it.",
+    )
+    device = models.ForeignKey(
+        Device,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="enrolments",
+        help_text="The hardware bound now: the cellular unit or the sensor paired with a gateway.",
+    )
+    gateway = models.ForeignKey(
+        Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    order = models.ForeignKey(
+        "fulfillment.Order",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="enrolments",
+        help_text="The fulfilment request that ships this device, if any.",
+    )
+    sensor_id = models.CharField(max_length=64, blank=True, default="")
+    meta_data = models.JSONField(default=dict, blank=True)
+    connected_on = models.DateTimeField(null=True, blank=True)
+    unlinked_on = models.DateTimeField(null=True, blank=True)
+    last_measurement = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    objects = CompanyScopedManager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["company", "created_at", "id"], name="enrolment_company_page"),
+            models.Index(fields=["company", "hardware_uuid"], name="enrolment_hardware"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_id} {self.status}"
+
+
+class EnrolmentBinding(models.Model):
+    """Which hardware an enrolment was bound to, and when: an enrolment keeps its readings
+    across a replacement, and a unit re-used for another patient does not bring its old ones."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="bindings")
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+")
+    bound_at = models.DateTimeField()
+    unbound_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["device", "bound_at"], name="binding_device_time")]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} <- {self.device_id}"
+
+
+class EnrolmentProperty(models.Model):
+    """A key/value property of an HWI device (``measurement_webhook_id`` routes its readings)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="properties")
+    key = models.CharField(max_length=100)
+    value = models.CharField(max_length=1000, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "key"], name="enrolment_property_key_uniq")
+        ]
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
+class Replacement(models.Model):
+    """A replacement device and/or gateway requested for an HWI device; shipped as an Order.
+
+    When the order ships, the enrolment (and, for a gateway, every enrolment on the old gateway)
+    is bound to the new unit and its status becomes Replaced."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="replacements")
+    enrolment = models.ForeignKey(
+        Enrolment, null=True, on_delete=models.SET_NULL, related_name="replacements"
+    )
+    replace_device = models.BooleanField(default=False)
+    replace_gateway = models.BooleanField(default=False)
+    old_hardware_uuid = models.CharField(max_length=64, blank=True, default="")
+    new_hardware_uuid = models.CharField(max_length=64, blank=True, default="")
+    order = models.OneToOneField(
+        "fulfillment.Order", on_delete=models.PROTECT, related_name="replacement"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CompanyScopedManager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["company", "created_at", "id"], name="replacement_company_page")
+        ]
+
+    def __str__(self) -> str:
+        return f"replacement {self.pk}"

@@ -73,9 +73,17 @@ def add_device(
         raise DeviceError(f"a device with serial {serial} is already registered")
     if mac is not None and Device.objects.filter(mac=mac).exists():
         raise DeviceError(f"a device with MAC {mac} is already registered")
-    return Device.objects.create(
-        company=company, model=model, imei=imei, serial=serial, sim_iccid=sim or "", mac=mac
-    )
+    with transaction.atomic():
+        device = Device.objects.create(
+            company=company, model=model, imei=imei, serial=serial, sim_iccid=sim or "", mac=mac
+        )
+        # Tenovi HWI devices activated with this unit's id before it was registered
+        # (status Unknown Gateway ID) are bound to it now. Imported here: hardware builds on
+        # this module.
+        from .hardware import resolve_waiting
+
+        resolve_waiting(device)
+    return device
 
 
 @transaction.atomic

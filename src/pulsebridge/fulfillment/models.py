@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import quote
 
 from django.db import models
 
@@ -52,6 +53,12 @@ class Order(models.Model):
     billing_info = models.JSONField(default=dict, blank=True)
     inserts = models.JSONField(default=list, blank=True)
     notify_emails = models.JSONField(default=list, blank=True)
+    # Tenovi fulfilment request fields (a Pylo order leaves them at their defaults)
+    shipping_name = models.CharField(max_length=200, blank=True, default="")
+    ship_gateway_only = models.BooleanField(default=False)
+    shipped_on_behalf_of = models.CharField(max_length=200, blank=True, default="")
+    requested_by = models.CharField(max_length=200, blank=True, default="")
+    flagged_by_client = models.BooleanField(default=False)
     placed_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
@@ -69,6 +76,27 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def fulfilled(self) -> bool:
+        """It left the warehouse: from here on it can no longer be cancelled."""
+        return self.status in (self.Status.SHIPPED, self.Status.DELIVERED, self.Status.RETURNED)
+
+    @property
+    def tracking_link(self) -> str:
+        """The carrier's tracking page for this shipment; empty until it ships."""
+        if not self.tracking_number:
+            return ""
+        template = TRACKING_LINKS.get(self.carrier_code.strip().lower())
+        return template.format(quote(self.tracking_number, safe="")) if template else ""
+
+
+TRACKING_LINKS = {
+    "usps": "https://tools.usps.com/go/TrackConfirmAction?tLabels={}",
+    "ups": "https://www.ups.com/track?tracknum={}",
+    "fedex": "https://www.fedex.com/fedextrack/?trknbr={}",
+    "dhl": "https://www.dhl.com/en/express/tracking.html?AWB={}",
+}
 
 
 class OrderLine(models.Model):

@@ -1,22 +1,33 @@
 """The order lifecycle: place, update, cancel, ship, deliver, return.
 
-Every status change emits an ORDER_STATUS_CHANGED event in the same transaction."""
+Every status change emits an ORDER_STATUS_CHANGED event in the same transaction. Pylo orders and
+Tenovi fulfilment requests are the same Order: the HWI devices (enrolments) an order ships follow
+its status (Shipped/Dropshipped, Delivered, Returned; deleted when it is cancelled), each change
+announced as ENROLMENT_STATUS_CHANGED, and the order's ``notify_emails`` receive an e-mail once
+the transaction commits."""
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 
 from pulsebridge.core.models import Company
-from pulsebridge.devices.models import Device, DeviceModel
-from pulsebridge.devices.services import ensure_patient
+from pulsebridge.devices import hardware
+from pulsebridge.devices.models import Device, DeviceModel, Enrolment, Kind, Replacement
+from pulsebridge.devices.services import GATEWAY_RE, DeviceError, ensure_patient
 from pulsebridge.webhooks.models import EventType
 from pulsebridge.webhooks.services import publish
 
 from .models import Order, OrderLine
+
+logger = logging.getLogger(__name__)
 
 
 class OrderError(ValueError):
@@ -53,6 +64,12 @@ class OrderRequest:
     inserts: list = field(default_factory=list)
     notify_emails: list = field(default_factory=list)
     client_will_fulfill: bool = False
+    # Tenovi fulfilment request fields
+    shipping_name: str = ""
+    ship_gateway_only: bool = False
+    shipped_on_behalf_of: str = ""
+    requested_by: str = ""
+    flagged_by_client: bool = False
 
 
 def _announce(order: Order) -> None:
@@ -97,6 +114,11 @@ def place_order(company: Company, request: OrderRequest) -> Order:
         billing_info=request.billing_info,
         inserts=request.inserts,
         notify_emails=request.notify_emails,
+        shipping_name=request.shipping_name,
+        ship_gateway_only=request.ship_gateway_only,
+        shipped_on_behalf_of=request.shipped_on_behalf_of,
+        requested_by=request.requested_by,
+        flagged_by_client=request.flagged_by_client,
         processed_at=now,
     )
     OrderLine.objects.bulk_create(
@@ -128,7 +150,10 @@ def cancel_order(order: Order) -> Order:
     order.status = Order.Status.CANCELLED
     order.cancelled_at = timezone.now()
     order.save(update_fields=["status", "cancelled_at"])
+    # A Tenovi HWI device requested with this order never existed physically: it goes with it.
+    Enrolment.objects.filter(order=order).delete()
     _announce(order)
+    _notify(order)
     return order
 
 
@@ -154,23 +179,38 @@ def update_order(
     return order
 
 
+def _is_cellular_unit(model: DeviceModel) -> bool:
+    return model.connectivity == DeviceModel.Connectivity.CELLULAR and model.kind != Kind.GATEWAY
+
+
 @transaction.atomic
 def ship_order(
-    order: Order, imeis: list[str], *, carrier: str = "", tracking: str = "", service_code: str = ""
+    order: Order,
+    imeis: list[str],
+    *,
+    gateways: list[str] | None = None,
+    carrier: str = "",
+    tracking: str = "",
+    service_code: str = "",
 ) -> Order:
-    """The operator ships the order: attach the IMEIs, creating inventory as needed."""
+    """The operator ships the order: attach the IMEIs of its cellular devices and the ids of
+    its gateways, creating inventory as needed. Gateway-connected sensors need no identifier:
+    they pair with the gateway shipped (or the patient's known gateway)."""
     order = _locked(order)
     if order.status != Order.Status.AWAITING_SHIPMENT:
         raise OrderError(
             f"the order is {order.status}; only an order awaiting shipment can be shipped"
         )
-    lines = list(order.lines.select_related("model"))
+    all_lines = list(order.lines.select_related("model"))
+    lines = [line for line in all_lines if _is_cellular_unit(line.model)]
+    gateway_lines = [line for line in all_lines if line.model.kind == Kind.GATEWAY]
     wanted = sum(line.quantity for line in lines)
     imeis = [i.strip() for i in imeis if i.strip()]
     if len(set(imeis)) != len(imeis):
         raise OrderError("the same IMEI is given twice")
     if len(imeis) != wanted:
-        raise OrderError(f"the order has {wanted} devices; {len(imeis)} IMEIs were given")
+        what = "devices" if len(lines) == len(all_lines) else "cellular devices"
+        raise OrderError(f"the order has {wanted} {what}; {len(imeis)} IMEIs were given")
     existing = {d.imei: d for d in Device.objects.filter(imei__in=imeis).select_related("model")}
     # assign IMEIs to lines: a known device to the line of its model, new ones in line order
     remaining = {line.pk: line.quantity for line in lines}
@@ -194,6 +234,7 @@ def ship_order(
         line = next(ln for ln in lines if remaining[ln.pk])
         assigned[line.pk].append(imei)
         remaining[line.pk] -= 1
+    units: dict[int, list[Device]] = defaultdict(list)
     for line in lines:
         for imei in assigned[line.pk]:
             if not imei.isdigit() or len(imei) != 15:
@@ -205,8 +246,10 @@ def ship_order(
             device.patient = order.patient
             device.practice_id = order.practice_id
             device.save()
+            units[line.model_id].append(device)
         line.imeis = assigned[line.pk]
         line.save(update_fields=["imeis"])
+    shipped_gateways = _ship_gateways(order, gateway_lines, gateways or [])
     order.status = Order.Status.SHIPPED
     order.shipped_at = timezone.now()
     order.carrier_code = carrier
@@ -215,8 +258,137 @@ def ship_order(
     order.save(
         update_fields=["status", "shipped_at", "carrier_code", "tracking_number", "service_code"]
     )
+    try:
+        _ship_enrolments(order, units, shipped_gateways)
+    except DeviceError as exc:
+        raise OrderError(str(exc)) from None
     _announce(order)
+    _notify(order)
     return order
+
+
+def _ship_gateways(order: Order, lines: list[OrderLine], ids: list[str]) -> list[Device]:
+    """The gateways shipped: 12-hex-digit ids, one per gateway of the order."""
+    ids = [i.strip().upper() for i in ids if i.strip()]
+    wanted = sum(line.quantity for line in lines)
+    if len(set(ids)) != len(ids):
+        raise OrderError("the same gateway id is given twice")
+    if len(ids) != wanted:
+        raise OrderError(f"the order has {wanted} gateways; {len(ids)} gateway ids were given")
+    for gateway_id in ids:
+        if not GATEWAY_RE.match(gateway_id):
+            raise OrderError(f"gateway id {gateway_id!r} must be 12 hexadecimal digits")
+    existing = {
+        d.serial.upper(): d for d in Device.objects.filter(serial__in=ids).select_related("model")
+    }
+    shipped = []
+    for line in lines:
+        line_ids = ids[: line.quantity]
+        ids = ids[line.quantity :]
+        for gateway_id in line_ids:
+            device = existing.get(gateway_id)
+            if device is not None and device.company_id != order.company_id:
+                raise OrderError(f"gateway {gateway_id} belongs to another company")
+            if device is not None and device.model.kind != Kind.GATEWAY:
+                raise OrderError(f"{gateway_id} is a {device.model.sku}, not a gateway")
+            if device is None:
+                device = Device(company=order.company, model=line.model, serial=gateway_id)
+            device.order = order
+            device.patient = order.patient
+            device.practice_id = order.practice_id
+            device.save()
+            shipped.append(device)
+        line.imeis = line_ids
+        line.save(update_fields=["imeis"])
+    return shipped
+
+
+def _ship_enrolments(order: Order, units: dict[int, list[Device]], gateways: list[Device]) -> None:
+    """Bind the order's HWI devices to the hardware just shipped; Shipped when the client
+    fulfils the request itself, Dropshipped when we do. A replacement order rebinds the HWI
+    device it replaces instead (status Replaced)."""
+    replacement = Replacement.objects.filter(order=order).select_related("enrolment").first()
+    if replacement is not None:
+        hardware.replace_hardware(
+            replacement,
+            gateway=gateways[0] if gateways else None,
+            unit=next(iter(units.values()), [None])[0],
+        )
+        return
+    changes = []
+    enrolments = order.enrolments.select_related("company", "model", "patient", "gateway")
+    for enrolment in enrolments:
+        if hardware.is_gateway_connected(enrolment.model):
+            gateway = gateways[0] if gateways else enrolment.gateway
+            if gateway is None:
+                raise OrderError(f"HWI device {enrolment.pk} needs a gateway: give its id")
+            sensor = hardware.sensor_on(gateway, enrolment.model, enrolment)
+            Device.objects.filter(pk=sensor.pk).update(order=order)
+            hardware.bind(enrolment, sensor, gateway=gateway)
+        else:
+            shipped = units.get(enrolment.model_id)
+            if not shipped:
+                raise OrderError(f"HWI device {enrolment.pk} needs a {enrolment.model.sku}")
+            hardware.bind(enrolment, shipped.pop(0))
+        enrolment.status = (
+            Enrolment.Status.SHIPPED if order.client_will_fulfill else Enrolment.Status.DROPSHIPPED
+        )
+        enrolment.unlinked_on = None
+        enrolment.save()
+        changes.append(enrolment)
+    hardware.announce(changes)
+
+
+def _follow(order: Order, status: str, *, unless: tuple[str, ...]) -> None:
+    """Move the order's HWI devices to ``status``, except those already in ``unless``."""
+    changed = []
+    enrolments = order.enrolments.select_related("company", "model", "patient")
+    for enrolment in enrolments.exclude(status__in=(status, *unless)):
+        enrolment.status = status
+        enrolment.save(update_fields=["status", "modified_at"])
+        changed.append(enrolment)
+    hardware.announce(changed)
+
+
+NOTICE = {
+    Order.Status.SHIPPED: "has shipped",
+    Order.Status.DELIVERED: "has been delivered",
+    Order.Status.RETURNED: "has been returned",
+    Order.Status.CANCELLED: "has been cancelled",
+}
+
+
+def _notify(order: Order) -> None:
+    """E-mail the order's ``notify_emails`` about its new status, once the change commits."""
+    recipients = [r for r in order.notify_emails if r]
+    if not recipients or order.status not in NOTICE:
+        return
+    lines = ", ".join(
+        f"{ln.quantity} x {ln.model.name}" for ln in order.lines.select_related("model")
+    )
+    subject = f"Shipping update: order {order.number} {NOTICE[order.status]}"
+    body = [
+        f"Order {order.number} {NOTICE[order.status]}.",
+        "",
+        f"Devices: {lines}",
+    ]
+    name = order.shipping_name or f"{order.recipient_first_name} {order.recipient_last_name}"
+    if name.strip():
+        body.append(f"Ship to: {name.strip()}, {order.city} {order.state}".rstrip(", "))
+    if order.tracking_link:
+        body.append(f"Tracking: {order.tracking_link}")
+    elif order.tracking_number:
+        body.append(f"Tracking number: {order.carrier_code} {order.tracking_number}".strip())
+    text = "\n".join(body) + "\n"
+    messages = [(subject, text, settings.DEFAULT_FROM_EMAIL, [r]) for r in recipients]
+
+    def send() -> None:
+        try:
+            send_mass_mail(messages, fail_silently=False)
+        except Exception:  # the order changed; a mail server being down must not undo that
+            logger.exception("could not send the shipping update of order %s", order.number)
+
+    transaction.on_commit(send)
 
 
 @transaction.atomic
@@ -227,7 +399,14 @@ def deliver_order(order: Order) -> Order:
     order.status = Order.Status.DELIVERED
     order.delivered_at = timezone.now()
     order.save(update_fields=["status", "delivered_at"])
+    # A device that already sent a reading stays Connected; an unlinked one stays Unlinked.
+    _follow(
+        order,
+        Enrolment.Status.DELIVERED,
+        unless=(Enrolment.Status.CONNECTED, Enrolment.Status.UNLINKED),
+    )
     _announce(order)
+    _notify(order)
     return order
 
 
@@ -241,5 +420,7 @@ def return_order(order: Order) -> Order:
     order.status = Order.Status.RETURNED
     order.returned_at = timezone.now()
     order.save(update_fields=["status", "returned_at"])
+    _follow(order, Enrolment.Status.RETURNED, unless=(Enrolment.Status.UNLINKED,))
     _announce(order)
+    _notify(order)
     return order

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from pulsebridge.core.models import Company
+from pulsebridge.devices.hardware import note_measurements
 from pulsebridge.devices.models import Device
 from pulsebridge.webhooks.models import EventType
 from pulsebridge.webhooks.services import publish
@@ -174,6 +175,9 @@ def _store(
         activated = _touch_devices(spans)
 
         publish(company, EventType.DEVICE_MEASUREMENT, [(m.pk, m) for _, m in mine])
+        # HWI devices (enrolments) bound to these devices: last_measurement, and Connected at
+        # the first reading
+        note_measurements(company, spans)
         if activated:
             refreshed = Device.objects.filter(pk__in=activated).select_related("model", "patient")
             publish(

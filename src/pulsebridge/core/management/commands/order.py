@@ -28,10 +28,18 @@ class Command(SubcommandCommand):
         ship.add_argument(
             "--imei",
             action="append",
-            required=True,
+            default=[],
             dest="imeis",
             metavar="IMEI",
-            help="one per device shipped; repeat the flag",
+            help="one per cellular device shipped; repeat the flag",
+        )
+        ship.add_argument(
+            "--gateway",
+            action="append",
+            default=[],
+            dest="gateways",
+            metavar="ID",
+            help="the 12-hex-digit id of each gateway shipped; repeat the flag",
         )
         ship.add_argument("--carrier", default="", metavar="CODE", help="e.g. usps, ups, fedex")
         ship.add_argument("--tracking", default="", metavar="NUMBER")
@@ -58,9 +66,25 @@ class Command(SubcommandCommand):
         else:
             self.stdout.write(f"order {order.number} {verb}: {order.status}")
 
-    def handle_ship(self, *, number, imeis, carrier, tracking, json, **_):
+    def handle_ship(self, *, number, imeis, gateways, carrier, tracking, json, **_):
+        order = get_order(number)
+        lines = list(order.lines.select_related("model"))
+        cellular = sum(
+            ln.quantity
+            for ln in lines
+            if ln.model.connectivity == "cellular" and ln.model.kind != "gateway"
+        )
+        boxes = sum(ln.quantity for ln in lines if ln.model.kind == "gateway")
+        if cellular and not imeis:
+            raise CommandError(f"the order has {cellular} cellular devices: give --imei for each")
+        if boxes and not gateways:
+            raise CommandError(f"the order has {boxes} gateways: give --gateway ID for each")
         order = ship_order(
-            get_order(number), imeis, carrier=carrier.strip(), tracking=tracking.strip()
+            order,
+            imeis,
+            gateways=gateways,
+            carrier=carrier.strip(),
+            tracking=tracking.strip(),
         )
         self._done(order, json, "shipped")
 
