@@ -22,9 +22,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("ingest/v1/", include("pulsebridge.ingest.urls")),
     path("pylo/", include("pulsebridge.dialects.pylo.urls")),
+    path("tenovi/", include("pulsebridge.dialects.tenovi.urls")),
     path("hayylo/", include("pulsebridge.dialects.hayylo.urls")),
     path("ping/", include("pulsebridge.dialects.ping.urls")),
     *dialect_docs("pylo", "Pulsebridge: the Pylo RPM API"),
+    *dialect_docs("tenovi", "Pulsebridge: the Tenovi HWI API"),
 ]
 
 handler404 = "pulsebridge.errors.not_found"

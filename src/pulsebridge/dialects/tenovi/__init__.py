@@ -1,0 +1,1 @@
+"""The Tenovi HWI API dialect: ``/tenovi/clients/{client_domain}/hwi/...``."""
