@@ -1,0 +1,235 @@
+"""``python -m bench [--only P1,P2,P3] [--rows N] [--quick]``: one run, one table, one JSON.
+
+Creates a throw-away PostgreSQL database, migrates it, starts gunicorn on 127.0.0.1, runs the
+scenarios, prints the figures with their ratios, writes ``bench/results/<timestamp>.json``, and
+always stops the server and drops the database (on error, Ctrl-C and SIGTERM too)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import os
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from .common import (
+    CORES,
+    CpuMeter,
+    Database,
+    Interrupted,
+    Report,
+    Server,
+    django_environment,
+    ensure_postgres,
+    install_signal_handlers,
+    log,
+    machine_meta,
+    private_var_dir,
+    setup_django,
+)
+
+SCENARIOS = ("P1", "P2", "P3", "P4", "P5")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument(
+        "--only",
+        default="",
+        help="comma-separated scenarios to run (P1,P2,P3; P4,P5 are bench/webhooks.py's)",
+    )
+    p.add_argument("--quick", action="store_true", help="a short run: 1M rows, shorter loads")
+    p.add_argument("--rows", type=int, default=None, help="P3 table size (default 10,000,000)")
+    p.add_argument("--hot", type=int, default=25_000, help="P3 target patient's readings")
+    p.add_argument("--deep-page", type=int, default=20, help="P3 deep page number")
+    p.add_argument("--p3-samples", type=int, default=100, help="P3 requests per page")
+    p.add_argument("--p3-seconds", type=float, default=60.0, help="P3 timing bound")
+    p.add_argument(
+        "--keep-db",
+        action="store_true",
+        help="debugging: do not drop the database at the end (its name is printed)",
+    )
+    p.add_argument(
+        "--src",
+        default=None,
+        help="serve the pulsebridge package from this src/ directory instead of the working "
+        "tree (e.g. a `git archive HEAD src` copy, to bench committed code while others edit)",
+    )
+    p.add_argument("--workers", type=int, default=2 * CORES, help="gunicorn worker processes")
+    p.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    p.add_argument("--devices", type=int, default=1000, help="P1/P2 devices")
+    p.add_argument("--p1-readings", type=int, default=None, help="P1 readings (200,000)")
+    p.add_argument("--p1-seconds", type=float, default=None, help="P1 time bound (30 s)")
+    p.add_argument("--p1-clients", type=int, default=4, help="P1 concurrent connections")
+    p.add_argument("--p2-seconds", type=float, default=None, help="P2 duration (10 s)")
+    p.add_argument("--p2-connections", type=int, default=16, help="P2 concurrent connections")
+    p.add_argument("--p2-threads", type=int, default=2, help="P2 wrk threads")
+    p.add_argument(
+        "--p2-client", choices=("auto", "wrk", "python"), default="auto", help="P2 load generator"
+    )
+    args = p.parse_args(argv)
+    args.only = {s.strip().upper() for s in args.only.split(",") if s.strip()} or set(SCENARIOS)
+    unknown = args.only - set(SCENARIOS)
+    if unknown:
+        p.error(f"unknown scenario(s) {', '.join(sorted(unknown))}; choose from {SCENARIOS}")
+    quick = args.quick
+    if args.rows is None:
+        args.rows = 1_000_000 if quick else 10_000_000
+    if args.p1_readings is None:
+        args.p1_readings = 50_000 if quick else 200_000
+    if args.p1_seconds is None:
+        args.p1_seconds = 15.0 if quick else 30.0
+    if args.p2_seconds is None:
+        args.p2_seconds = 5.0 if quick else 10.0
+    args.p2_seconds = max(args.p2_seconds, 3.0)  # the CPU window leaves out 0.5 s at each end
+    if quick:
+        args.p3_samples = min(args.p3_samples, 40)
+    return args
+
+
+def run(args: argparse.Namespace) -> int:
+    install_signal_handlers()
+    if args.src:
+        src = str(Path(args.src).resolve())
+        sys.path.insert(0, src)
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [src, os.environ.get("PYTHONPATH")])
+        )
+    pg_version = ensure_postgres()
+    with contextlib.ExitStack() as cleanup:
+        report = Report(args=args, cleanup=cleanup)
+        report.meta = machine_meta(pg_version)
+        report.meta["scenarios"] = sorted(args.only)
+        report.meta["pulsebridge_source"] = _source(args)
+        with CpuMeter({}) as idle:
+            time.sleep(2)
+        report.meta["machine_busy_before_start"] = idle.result["machine"]
+        if idle.result["machine"] >= 0.3:
+            report.note(
+                f"before the run, other processes kept {idle.result['machine']:.2f} of {CORES} "
+                "cores busy: absolute figures are pessimistic; the CPU-per-unit rows much less so"
+            )
+        report.var_dir = cleanup.enter_context(private_var_dir())
+
+        report.db = Database.create(keep=args.keep_db)
+        if args.keep_db:
+            cleanup.callback(log, f"kept database {report.db.name} (--keep-db): drop it yourself")
+        else:
+            cleanup.callback(report.db.drop)
+        log(f"created database {report.db.name}")
+        report.env = django_environment(report.db, report.var_dir)
+        setup_django(report.env)
+
+        report.server = Server(
+            workers=args.workers,
+            threads=args.threads,
+            env=report.env,
+            log_path=report.var_dir / "gunicorn.log",
+        )
+        cleanup.callback(report.server.stop)
+        report.server.start()
+        report.meta["server"] = " ".join(report.server.command[2:])
+        log(
+            f"gunicorn: {args.workers} workers x {args.threads} threads on {report.server.base_url}"
+        )
+
+        failed = []
+        if args.only & {"P1", "P2"}:
+            from . import ingest
+
+            fleet = _guard(
+                report, "P1/P2 setup", failed, ingest.prepare_fleet, report, args.devices
+            )
+            for key, scenario in (("P1", ingest.run_p1), ("P2", ingest.run_p2)):
+                if key in args.only and fleet is not None:
+                    _guard(report, key, failed, scenario, report, fleet)
+        if "P3" in args.only:
+            from . import readings
+
+            _guard(report, "P3", failed, readings.run_p3, report)
+        if args.only & {"P4", "P5"}:
+            _webhooks(report, failed)
+
+        report.meta["loadavg_at_end"] = list(os.getloadavg())
+        print()
+        print(report.table())
+        print()
+        for note in report.notes:
+            print(f"- {note}")
+        path = report.write_json()
+        print(f"\nresults: {path.relative_to(path.parents[2])}")
+        if report.server.process.poll() is not None:
+            print(f"gunicorn exited during the run:\n{report.server.log_tail()}")
+        return 1 if failed else 0
+
+
+def _source(args: argparse.Namespace) -> str:
+    """Where the served code comes from, and whether it differs from the commit."""
+    import pulsebridge
+
+    where = str(Path(pulsebridge.__file__).parent)
+    if args.src:
+        return where
+    try:
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"],
+            cwd=Path(__file__).resolve().parent.parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.splitlines()
+    except OSError:
+        dirty = []
+    if dirty:
+        return f"{where} (working tree: {len(dirty)} uncommitted change(s) under src/)"
+    return where
+
+
+def _guard(report: Report, key: str, failed: list, fn, *args):
+    """A scenario that fails is reported and the others still run."""
+    t = time.perf_counter()
+    try:
+        return fn(*args)
+    except (KeyboardInterrupt, Interrupted):
+        raise
+    except Exception as exc:  # one scenario's failure is a figure, not a crash
+        failed.append(key)
+        report.results[key] = {"error": repr(exc)}
+        report.note(f"{key} FAILED: {exc!r}")
+        traceback.print_exc()
+        tail = report.server.log_tail(15) if report.server else ""
+        if tail:
+            log(f"server log tail:\n{tail}")
+    finally:
+        log(f"{key} took {time.perf_counter() - t:.0f} s")
+
+
+def _webhooks(report: Report, failed: list) -> None:
+    """P4/P5 live in bench/webhooks.py (another owner): run them when present."""
+    try:
+        webhooks = importlib.import_module("bench.webhooks")
+    except ImportError as exc:
+        report.note(f"P4/P5 skipped: bench/webhooks.py is not importable ({exc})")
+        return
+    run_webhooks = getattr(webhooks, "run", None)
+    if not callable(run_webhooks):
+        report.note("P4/P5 skipped: bench/webhooks.py has no run(report)")
+        return
+    _guard(report, "P4/P5", failed, run_webhooks, report)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        return run(args)
+    except (KeyboardInterrupt, Interrupted) as exc:
+        log(f"interrupted ({str(exc) or 'Ctrl-C'}): cleaned up")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
