@@ -32,7 +32,15 @@ from .common import (
     setup_django,
 )
 
-SCENARIOS = ("P1", "P2", "P3", "P4", "P5")
+# Scenarios other owners write as ``bench/<module>.py`` with ``run(report)``: run when selected
+# and present, skipped with a note otherwise. (label, module, the --only keys that select it)
+OPTIONAL = (
+    ("P4/P5", "webhooks", {"P4", "P5"}),
+    ("P6", "hayylo", {"P6"}),
+    ("P7", "ping", {"P7"}),
+    ("TENOVI", "tenovi", {"TENOVI"}),
+)
+SCENARIOS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "TENOVI")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -40,7 +48,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--only",
         default="",
-        help="comma-separated scenarios to run (P1,P2,P3; P4,P5 are bench/webhooks.py's)",
+        help="comma-separated scenarios (P1,P2,P3 here; P4,P5 bench/webhooks.py, P6 "
+        "bench/hayylo.py, P7 bench/ping.py, TENOVI bench/tenovi.py); default: all",
     )
     p.add_argument("--quick", action="store_true", help="a short run: 1M rows, shorter loads")
     p.add_argument("--rows", type=int, default=None, help="P3 table size (default 10,000,000)")
@@ -151,8 +160,9 @@ def run(args: argparse.Namespace) -> int:
             from . import readings
 
             _guard(report, "P3", failed, readings.run_p3, report)
-        if args.only & {"P4", "P5"}:
-            _webhooks(report, failed)
+        for label, module, keys in OPTIONAL:
+            if args.only & keys:
+                _optional(report, failed, label, module)
 
         report.meta["loadavg_at_end"] = list(os.getloadavg())
         print()
@@ -208,18 +218,21 @@ def _guard(report: Report, key: str, failed: list, fn, *args):
         log(f"{key} took {time.perf_counter() - t:.0f} s")
 
 
-def _webhooks(report: Report, failed: list) -> None:
-    """P4/P5 live in bench/webhooks.py (another owner): run them when present."""
+def _optional(report: Report, failed: list, label: str, module: str) -> None:
+    """A scenario of another owner (``bench/<module>.py``): run its ``run(report)`` if present."""
+    if not (Path(__file__).resolve().parent / f"{module}.py").exists():
+        report.note(f"{label} skipped: bench/{module}.py does not exist")
+        return
     try:
-        webhooks = importlib.import_module("bench.webhooks")
+        scenario = importlib.import_module(f"bench.{module}")
     except ImportError as exc:
-        report.note(f"P4/P5 skipped: bench/webhooks.py is not importable ({exc})")
+        report.note(f"{label} skipped: bench/{module}.py is not importable ({exc})")
         return
-    run_webhooks = getattr(webhooks, "run", None)
-    if not callable(run_webhooks):
-        report.note("P4/P5 skipped: bench/webhooks.py has no run(report)")
+    run_scenario = getattr(scenario, "run", None)
+    if not callable(run_scenario):
+        report.note(f"{label} skipped: bench/{module}.py has no run(report)")
         return
-    _guard(report, "P4/P5", failed, run_webhooks, report)
+    _guard(report, label, failed, run_scenario, report)
 
 
 def main(argv: list[str] | None = None) -> int:
