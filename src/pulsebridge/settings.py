@@ -221,4 +221,4 @@ OAUTH2_PROVIDER = {
 # Hayylo Inbound API: the document's 6 MB request limit, read as 6 MiB (AWS Lambda's limit).
 HAYYLO_MAX_BODY_BYTES = env.int("HAYYLO_MAX_BODY_BYTES", default=6 * 1024 * 1024)
 # Records per step of a care import: one query per table per step, memory bounded by the step.
-CARE_IMPORT_CHUNK_SIZE = env.int("CARE_IMPORT_CHUNK_SIZE", default=1000)
+CARE_IMPORT_CHUNK_SIZE = env.int("CARE_IMPORT_CHUNK_SIZE", default=2000)

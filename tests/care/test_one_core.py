@@ -57,3 +57,25 @@ def test_the_same_client_id_in_two_companies_is_two_people(load, alice, charlie)
     load("client", [examples.client()], company=charlie)
     assert Patient.objects.filter(external_id="CLIENT_ID_001").count() == 2
     assert Patient.objects.for_company(charlie).get().care_client.company_id == charlie.pk
+
+
+def test_a_patient_created_meanwhile_by_another_request_is_taken_not_doubled(
+    load, alice, monkeypatch
+):
+    from pulsebridge.care.importer import ClientImporter
+    from pulsebridge.devices.services import ensure_patient
+
+    meanwhile = ensure_patient(alice, "CLIENT_ID_001", name="B. Smith")
+    real = ClientImporter._stored_patients
+    calls = []
+
+    def not_yet_seen(self, ids):
+        calls.append(ids)
+        return {} if len(calls) == 1 else real(self, ids)
+
+    monkeypatch.setattr(ClientImporter, "_stored_patients", not_yet_seen)
+    assert load("client", [examples.client()]).errors == []
+    assert Patient.objects.for_company(alice).count() == 1
+    meanwhile.refresh_from_db()
+    assert meanwhile.name == "Betty Smith"
+    assert CareClient.objects.get().patient == meanwhile

@@ -6,8 +6,6 @@ file written by an import that is then rolled back is simply found again by the 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
@@ -20,9 +18,8 @@ def path_for(company: Company, content: Content, extension: str) -> str:
     return f"care/{company.pk}/documents/{content.sha256}.{extension}"
 
 
-def store(company: Company, content: Content, extension: str | None, row: Any = None) -> str:
+def store(company: Company, content: Content, extension: str) -> str:
     """Store the bytes (unless already there); the storage name to keep on the row."""
-    extension = extension or (row.extension if row is not None else "bin")
     name = path_for(company, content, extension)
     if default_storage.exists(name):
         if default_storage.size(name) == content.size:

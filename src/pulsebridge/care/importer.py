@@ -1,11 +1,11 @@
 """The bulk import of care records: a batch's records checked one by one and written in bulk.
 
-Records are taken in chunks of ``CHUNK_SIZE``. For each chunk: every record is parsed on its
-own; the rows the records name (by the sender's id) and the rows they refer to are fetched in one
-query per table; the records are applied in order in memory (so a record that repeats an id sees
-the one before it); then the new rows are inserted and the changed ones updated with one
-statement per few hundred rows. A 20,000-record batch costs about a hundred queries, not
-tens of thousands.
+Records are taken in chunks (``settings.CARE_IMPORT_CHUNK_SIZE``, 2,000). For each chunk: every
+record is parsed on its own; the rows the records name (by the sender's id) and the rows they
+refer to are fetched in one query per table; the records are applied in order in memory (so a
+record that repeats an id sees the one before it); then the new rows are inserted and the
+changed ones updated in bulk (``bulk.py``: COPY on PostgreSQL). A 20,000-record batch costs
+a few dozen statements, not tens of thousands.
 
 A record that cannot be stored is reported with its index, id and the reason, and the others
 are still imported."""
@@ -26,17 +26,16 @@ from pulsebridge.core.models import Company
 from pulsebridge.devices.models import Patient
 
 from . import documents
+from .bulk import Table, among
 from .models import CareClient, ClientDocument, ExternalRecord, FamilyContact, ImportBatch, Visit
 from .models import Worker as CareWorker
 from .records import FORMATS, Parsed, RecordFormat, Rejected, parse_record, shown
 
 logger = logging.getLogger("pulsebridge.care")
 
-UPDATE_BATCH_SIZE = 500
-
 
 def chunk_size() -> int:
-    return getattr(settings, "CARE_IMPORT_CHUNK_SIZE", 1000)
+    return getattr(settings, "CARE_IMPORT_CHUNK_SIZE", 2000)
 
 
 @dataclass
@@ -57,7 +56,7 @@ TARGETS: dict[str, type[ExternalRecord]] = {"client": CareClient, "worker": Care
 
 
 class Importer:
-    """Applies one kind of record to one company's rows."""
+    """Applies one kind of record to one company's rows, held as plain dicts (see bulk.py)."""
 
     model: type[ExternalRecord]
     fmt: RecordFormat
@@ -65,6 +64,7 @@ class Importer:
     def __init__(self, company: Company):
         self.company = company
         self.now = timezone.now()
+        self.table = Table(self.model)
 
     # The steps of one chunk --------------------------------------------------------------
 
@@ -78,15 +78,14 @@ class Importer:
                 parsed.append(result)
         if not parsed:
             return
+        scoped = self.model.objects.for_company(self.company)
         existing = {
-            row.external_id: row
-            for row in self.model.objects.for_company(self.company).filter(
-                external_id__in={p.id for p in parsed}
-            )
+            row["external_id"]: row
+            for row in self.table.fetch(scoped.filter(among("external_id", {p.id for p in parsed})))
         }
         targets = self._resolve_references(parsed)
-        created: dict[str, Any] = {}
-        updated: dict[str, Any] = {}
+        created: dict[str, dict[str, Any]] = {}
+        updated: dict[str, dict[str, Any]] = {}
         changed: set[str] = set()
         for p in parsed:
             row = created.get(p.id) or existing.get(p.id)
@@ -96,12 +95,14 @@ class Importer:
                 continue
             values = self.prepare(p, row, values)
             if row is None:
-                row = self.model(company=self.company, external_id=p.id, **values)
+                row = self.table.new_row(
+                    self.now, {"company_id": self.company.pk, "external_id": p.id, **values}
+                )
                 created[p.id] = row
             else:
-                differ = [attr for attr, value in values.items() if getattr(row, attr) != value]
+                differ = [attr for attr, value in values.items() if row[attr] != value]
                 for attr in differ:
-                    setattr(row, attr, values[attr])
+                    row[attr] = values[attr]
                 if differ and p.id not in created:
                     updated[p.id] = row
                     changed.update(differ)
@@ -120,13 +121,13 @@ class Importer:
             found[target] = dict(
                 TARGETS[target]
                 .objects.for_company(self.company)
-                .filter(external_id__in=ids)
+                .filter(among("external_id", ids))
                 .values_list("external_id", "pk")
             )
         return found
 
     def _values(
-        self, p: Parsed, row: Any, targets: dict[str, dict[str, Any]]
+        self, p: Parsed, row: dict[str, Any] | None, targets: dict[str, dict[str, Any]]
     ) -> tuple[str, dict[str, Any]]:
         """The attributes to set, or why the record cannot be applied."""
         problems = []
@@ -160,22 +161,19 @@ class Importer:
 
     # Hooks for the kinds that need more ---------------------------------------------------
 
-    def prepare(self, p: Parsed, row: Any, values: dict[str, Any]) -> dict[str, Any]:
+    def prepare(self, p: Parsed, row: dict | None, values: dict[str, Any]) -> dict[str, Any]:
         """The values to store, given the record and the row it applies to (None: a new one)."""
         return values
 
-    def applied(self, p: Parsed, row: Any, values: dict[str, Any]) -> None:
+    def applied(self, p: Parsed, row: dict, values: dict[str, Any]) -> None:
         """Called once the record's values are on the row."""
 
-    def flush(self, created: list, updated: list, changed: set[str]) -> None:
-        if created:
-            self.model.objects.bulk_create(created)
+    def flush(self, created: list[dict], updated: list[dict], changed: set[str]) -> None:
+        self.table.insert(created)
         if updated:
             for row in updated:
-                row.updated_at = self.now
-            self.model.objects.bulk_update(
-                updated, sorted(changed | {"updated_at"}), batch_size=UPDATE_BATCH_SIZE
-            )
+                row["updated_at"] = self.now
+            self.table.update(updated, changed | {"updated_at"})
 
 
 class ClientImporter(Importer):
@@ -183,6 +181,7 @@ class ClientImporter(Importer):
 
     model = CareClient
     fmt = FORMATS["client"]
+    patient_fields = ("id", "external_id", "name", "phone_number", "email")
 
     def import_chunk(self, items, outcome) -> None:
         self.patient_details: dict[str, dict[str, str]] = {}
@@ -192,48 +191,61 @@ class ClientImporter(Importer):
         # Only what the record carried is passed on, as ensure_patient does with details.
         details = self.patient_details.setdefault(p.id, {})
         if {"first_name", "last_name"} & values.keys():
-            details["name"] = f"{row.first_name} {row.last_name}".strip()[:200]
+            details["name"] = f"{row['first_name']} {row['last_name']}".strip()[:200]
         if {"phone", "phone2"} & values.keys():
-            details["phone_number"] = row.phone2 or row.phone  # the mobile, for messages
+            details["phone_number"] = row["phone2"] or row["phone"]  # the mobile, for messages
         if "email" in values:
-            details["email"] = row.email
+            details["email"] = row["email"]
 
     def flush(self, created, updated, changed) -> None:
         patients = self._ensure_patients()
         for row in created:
-            row.patient = patients[row.external_id]
+            row["patient_id"] = patients[row["external_id"]]
         super().flush(created, updated, changed)
 
-    def _ensure_patients(self) -> dict[str, Patient]:
+    def _ensure_patients(self) -> dict[str, Any]:
         """``devices.services.ensure_patient`` for a whole chunk: the company's patients with
-        these ids, created where missing, with the details given overwriting the stored ones."""
+        these ids, created where missing, with the details given overwriting the stored ones;
+        their primary keys by id."""
+        table = Table(Patient)
         ids = set(self.patient_details)
-        scoped = Patient.objects.for_company(self.company)
-        patients = {p.external_id: p for p in scoped.filter(external_id__in=ids)}
-        missing = [
-            Patient(company=self.company, external_id=eid, **self.patient_details[eid])
-            for eid in ids - patients.keys()
-        ]
+        patients = self._stored_patients(ids)
+        missing = ids - patients.keys()
         if missing:
-            # Another request may create one of them meanwhile (a Pylo device assignment ...):
-            # skip those and read back what is stored.
-            Patient.objects.bulk_create(missing, ignore_conflicts=True)
-            patients.update(
-                (p.external_id, p)
-                for p in scoped.filter(external_id__in=[m.external_id for m in missing])
-            )
+            new = {
+                eid: table.new_row(
+                    self.now,
+                    {
+                        "company_id": self.company.pk,
+                        "external_id": eid,
+                        **self.patient_details[eid],
+                    },
+                )
+                for eid in missing
+            }
+            inserted = table.insert_missing(list(new.values()))
+            if inserted is not None:
+                patients.update((eid, row) for eid, row in new.items() if row["id"] in inserted)
+                missing = {eid for eid, row in new.items() if row["id"] not in inserted}
+            if missing:
+                # Created meanwhile by another request (a Pylo device assignment ...): the
+                # stored ones are read back, and given the details below.
+                patients.update(self._stored_patients(missing))
         changed, fields = [], set()
         for eid, details in self.patient_details.items():
             patient = patients[eid]
-            differ = [name for name, value in details.items() if getattr(patient, name) != value]
+            differ = [name for name, value in details.items() if patient[name] != value]
             for name in differ:
-                setattr(patient, name, details[name])
+                patient[name] = details[name]
             if differ:
                 changed.append(patient)
                 fields.update(differ)
-        if changed:
-            Patient.objects.bulk_update(changed, sorted(fields), batch_size=UPDATE_BATCH_SIZE)
-        return patients
+        table.update(changed, fields)
+        return {eid: patient["id"] for eid, patient in patients.items()}
+
+    def _stored_patients(self, ids: set[str]) -> dict[str, dict[str, Any]]:
+        scoped = Patient.objects.for_company(self.company).filter(among("external_id", ids))
+        return {p["external_id"]: p for p in scoped.values(*self.patient_fields)}
 
 
 class FamilyImporter(Importer):
@@ -255,11 +267,11 @@ class VisitImporter(Importer):
 
     def prepare(self, p, row, values):
         if p.status == "CANCELLED":
-            values["status"] = Visit.Status.CANCELLED
-            already = row is not None and row.status == Visit.Status.CANCELLED
-            values["cancelled_at"] = row.cancelled_at if already else self.now
+            values["status"] = Visit.Status.CANCELLED.value
+            already = row is not None and row["status"] == Visit.Status.CANCELLED
+            values["cancelled_at"] = row["cancelled_at"] if already else self.now
         else:
-            values["status"] = Visit.Status.SCHEDULED
+            values["status"] = Visit.Status.SCHEDULED.value
             values["cancelled_at"] = None
         return values
 
@@ -273,7 +285,8 @@ class DocumentImporter(Importer):
     def prepare(self, p, row, values):
         content = values.pop("content", None)
         if content is not None:
-            values["file"] = documents.store(self.company, content, values.get("extension"), row)
+            extension = values.get("extension") or row["extension"]
+            values["file"] = documents.store(self.company, content, extension)
             values["size"] = content.size
             values["sha256"] = content.sha256
         return values
