@@ -17,6 +17,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import OperationalError
 from django.test import override_settings
 
 from pulsebridge.readings.services import record_measurements
@@ -47,6 +48,22 @@ class Running:
         assert not self.thread.is_alive()
 
 
+def retried(fn, *args, **kwargs):
+    """Run a database call of the test thread while a worker thread uses the database.
+
+    The SQLite test database is in memory with a shared cache, where a table another connection
+    is writing is "locked" at once instead of after a busy timeout (a file database in WAL mode,
+    what Pulsebridge runs on, waits instead). So the test thread tries again, as the worker does."""
+    for _ in range(200):
+        try:
+            return fn(*args, **kwargs)
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            time.sleep(0.01)
+    return fn(*args, **kwargs)
+
+
 def bp(imei, minute):
     return {
         "imei": imei,
@@ -62,9 +79,9 @@ def test_with_the_worker_running_a_stored_reading_reaches_the_receiver(
     endpoint_for(alice, receiver.url, fmt="pylo", events=["DEVICE_MEASUREMENT"])
     device = add_device(alice)
     with Running(Worker(interval=0.05)):
-        record_measurements(alice, [bp(device.imei, 0)])
+        retried(record_measurements, alice, [bp(device.imei, 0)])
         (request,) = receiver.wait_for(1)
-        record_measurements(alice, [bp(device.imei, 1)])
+        retried(record_measurements, alice, [bp(device.imei, 1)])
         assert len(receiver.wait_for(2)) == 2
     assert json.loads(request.json()["data"])["DeviceImei"] == device.imei
     assert set(Delivery.objects.values_list("status", flat=True)) == {"succeeded"}
@@ -85,17 +102,19 @@ def test_a_receiver_that_never_answers_does_not_delay_a_healthy_one(
         Running(Worker(interval=0.05)),
     ):
         dead.wait_for(2)
-        event = publish_event(alice)  # one for each endpoint, while the dead one hangs
+        event = retried(publish_event, alice)  # one for each endpoint, while the dead one hangs
         (request,) = healthy.wait_for(1)
         assert request.json()["subject"] == event.subject_id
         # The dead receiver holds exactly its two slots; nothing of it was recorded yet.
         assert len(dead.requests) == 2
-        assert not DeliveryAttempt.objects.filter(delivery__endpoint__url=dead.url).exists()
+        dead_attempts = DeliveryAttempt.objects.filter(delivery__endpoint__url=dead.url)
+        assert not retried(dead_attempts.exists)
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            if Delivery.objects.filter(
+            healthy_done = Delivery.objects.filter(
                 event=event, endpoint__url=healthy.url, status="succeeded"
-            ).exists():
+            )
+            if retried(healthy_done.exists):
                 break
             time.sleep(0.02)
         else:

@@ -147,7 +147,6 @@ def claim(
     in_flight = in_flight or {}
     if limit <= 0:
         return []
-    close_old_connections()  # a long-running worker: drop a connection the server closed
     token = secrets.token_hex(16)
     due = Delivery.objects.filter(
         _unclaimed(now),
@@ -389,7 +388,6 @@ def record(outcomes: Sequence[Outcome]) -> None:
     does not overwrite the delivery's newer state."""
     if not outcomes:
         return
-    close_old_connections()
     final: list[tuple[Outcome, Delivery]] = []
     gone: dict[UUID, Outcome] = {}
     with transaction.atomic():
@@ -612,8 +610,14 @@ class Worker:
         done: list[Outcome] = []
         next_poll = 0.0
 
+        def in_db_thread(fn, *args, **kwargs):
+            # A long-running process: replace a connection the server closed or that outlived
+            # CONN_MAX_AGE, as Django does around each request.
+            close_old_connections()
+            return fn(*args, **kwargs)
+
         async def run_db(fn, *args, **kwargs):
-            return await loop.run_in_executor(db, partial(fn, *args, **kwargs))
+            return await loop.run_in_executor(db, partial(in_db_thread, fn, *args, **kwargs))
 
         async def deliver(client: httpx.AsyncClient, job: Job) -> None:
             try:
