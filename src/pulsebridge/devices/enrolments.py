@@ -23,6 +23,7 @@ from pulsebridge.fulfillment.services import (
     LineRequest,
     OrderError,
     OrderRequest,
+    announce_placed,
     cancel_order,
     place_order,
 )
@@ -201,7 +202,10 @@ def _request_shipment(enrolment: Enrolment, shipping: Shipping, hardware_uuid: s
                 f"{model.name} is a cellular device: it has no gateway",
             )
         lines = [model]
-    order = place_order(enrolment.company, _order_request(enrolment, shipping, lines))
+    # announced once the enrolment points at it (see activate / _change_shipping)
+    order = place_order(
+        enrolment.company, _order_request(enrolment, shipping, lines), announce=False
+    )
     enrolment.order = order
     enrolment.gateway = gateway
     enrolment.hardware_uuid = gateway.serial if gateway is not None else None
@@ -230,6 +234,7 @@ def activate(company: Company, activation: Activation) -> Enrolment:
     if activation.shipping is not None:
         _request_shipment(enrolment, activation.shipping, hardware_uuid)
         enrolment.save()
+        announce_placed(enrolment.order)
         return enrolment
     enrolment.save()  # the binding rows below refer to it
     hardware.link(enrolment, hardware_uuid)
@@ -340,6 +345,8 @@ def _change_shipping(enrolment: Enrolment, shipping: dict[str, Any]) -> None:
                 "hwi-replacements instead",
             )
         _request_shipment(enrolment, Shipping(**shipping), enrolment.hardware_uuid)
+        enrolment.save()
+        announce_placed(enrolment.order)
         hardware.announce([enrolment])
         return
     fixed = {"client_will_fulfill": order.client_will_fulfill}
@@ -486,10 +493,10 @@ def request_replacement(
         shipping = Shipping(client_will_fulfill=True)
     shipping.ship_gateway_only = replace_gateway and not replace_device
     try:
-        order = place_order(company, _order_request(enrolment, shipping, lines))
+        order = place_order(company, _order_request(enrolment, shipping, lines), announce=False)
     except OrderError as exc:
         raise DeviceError(str(exc)) from None
-    return Replacement.objects.create(
+    replacement = Replacement.objects.create(
         company=company,
         enrolment=enrolment,
         replace_device=replace_device,
@@ -497,6 +504,8 @@ def request_replacement(
         old_hardware_uuid=enrolment.hardware_uuid or "",
         order=order,
     )
+    announce_placed(order)
+    return replacement
 
 
 @transaction.atomic

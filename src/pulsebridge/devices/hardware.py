@@ -113,7 +113,7 @@ def sensor_on(gateway: Device, model: DeviceModel, enrolment: Enrolment) -> Devi
     if Device.objects.filter(serial=serial).exists():
         serial = f"{serial}-{random_token(6).upper()}"
     return Device.objects.create(
-        company=gateway.company, model=model, serial=serial, gateway=gateway
+        company=enrolment.company, model=model, serial=serial, gateway=gateway
     )
 
 

@@ -76,8 +76,14 @@ def _announce(order: Order) -> None:
     publish(order.company, EventType.ORDER_STATUS_CHANGED, [(order.pk, order)])
 
 
+def announce_placed(order: Order) -> None:
+    """For callers of ``place_order(..., announce=False)``, once the order is linked to what
+    it ships (a renderer may want to know)."""
+    _announce(order)
+
+
 @transaction.atomic
-def place_order(company: Company, request: OrderRequest) -> Order:
+def place_order(company: Company, request: OrderRequest, *, announce: bool = True) -> Order:
     if not request.lines:
         raise OrderError("an order needs at least one device")
     models = {
@@ -124,7 +130,8 @@ def place_order(company: Company, request: OrderRequest) -> Order:
     OrderLine.objects.bulk_create(
         [OrderLine(order=order, model=models[ln.sku], quantity=ln.quantity) for ln in request.lines]
     )
-    _announce(order)
+    if announce:
+        _announce(order)
     return order
 
 
