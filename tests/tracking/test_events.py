@@ -215,3 +215,21 @@ def test_trackers_are_created_for_devices_added_later(alice, add_device):
     assert ensure_trackers(alice) == 1
     assert ensure_trackers(alice) == 0
     assert Tracker.objects.count() == 2
+
+
+def test_a_device_the_sync_missed_gets_its_tracker_at_its_first_event(alice, add_device):
+    from django.utils import timezone
+
+    from pulsebridge.devices.models import Device
+    from pulsebridge.tracking.services import ensure_trackers
+
+    add_device(alice, "PING-TRACKER", imei="990000862471855")
+    assert ensure_trackers(alice) == 1
+    # A device whose transaction committed long after it was stamped: older than the newest
+    # tracker by more than the margin, so the list-time sync does not look for it.
+    late = add_device(alice, "PING-TRACKER", imei="990000862471854")
+    Device.objects.filter(pk=late.pk).update(created_at=timezone.now() - timedelta(days=1))
+    assert ensure_trackers(alice) == 0
+    [outcome] = record_events(alice, [position("990000862471854", 0, 1, 1)])
+    assert outcome.status == "created"
+    assert Tracker.objects.get(device=late).latitude == 1

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 
-from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db import connection
+from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cos, Least, Power, Radians, Sin
 
 from .geo import EARTH_RADIUS_M, Box, Shape, radius_box
@@ -72,8 +73,21 @@ def beyond_radius(qs: QuerySet, lat: float, lon: float, radius_m: float) -> Quer
     )
 
 
-def _member_ids(geogroup: GeoGroup):
-    return GeoMembership.objects.filter(geogroup=geogroup).values("tracker_id")
+class _IdInArray(Func):
+    """PostgreSQL ``id = ANY(ARRAY(subquery))``: the members are read once (an InitPlan) and
+    looked up by primary key, so the cost follows the geo group's size, not the fleet's. With
+    ``IN (subquery)`` the planner often hashes the members and scans every tracker."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY(ARRAY"
+    output_field = BooleanField()
+
+
+def _in_geogroup_q(geogroup: GeoGroup):
+    members = GeoMembership.objects.filter(geogroup=geogroup).values("tracker_id")
+    if connection.vendor == "postgresql":
+        return _IdInArray(F("pk"), Subquery(members))
+    return Q(pk__in=members)
 
 
 def _near_boundary_ids(qs: QuerySet, geogroup: GeoGroup, shape: Shape, distance_m: float):
@@ -93,7 +107,7 @@ def inside_geogroup(
 ) -> QuerySet:
     """Trackers inside the geo group; with a distance, only those at least that far in from
     its boundary."""
-    qs = qs.filter(pk__in=_member_ids(geogroup))
+    qs = qs.filter(_in_geogroup_q(geogroup))
     if distance_m > 0 and shape is not None:
         qs = qs.exclude(pk__in=_near_boundary_ids(qs, geogroup, shape, distance_m))
     return qs
@@ -105,7 +119,7 @@ def outside_geogroup(
     """Trackers with a known position outside the geo group; with a distance, only those at
     least that far out from its boundary."""
     qs = qs.filter(latitude__isnull=False, longitude__isnull=False).exclude(
-        pk__in=_member_ids(geogroup)
+        _in_geogroup_q(geogroup)
     )
     if distance_m > 0 and shape is not None:
         qs = qs.exclude(pk__in=_near_boundary_ids(qs, geogroup, shape, distance_m))

@@ -53,15 +53,33 @@ class TrackingError(ValueError):
 def ensure_trackers(company: Company) -> int:
     """Give every PING-TRACKER device of the company its Tracker row; the number created.
 
-    Costs two indexed look-ups when there is nothing new, so it runs before every query."""
+    Runs before every query, so its usual path is one index look-up: when the company's newest
+    tracker device already has its row, nothing was added since the last sync. Otherwise the
+    devices added since the newest known tracker (less a margin, for transactions that
+    committed late) get theirs. A device committed later still than that margin gets its row
+    with the next device added, or at its first event (see ``record_events``)."""
+    newest_device = (
+        Device.objects.filter(company=company, model__sku=TRACKER_SKU)
+        .order_by("-created_at", "-id")
+        .values_list("tracker__id", flat=True)[:1]
+    )
+    newest = list(newest_device)
+    if not newest or newest[0] is not None:
+        return 0
+    return _create_missing_trackers(company)
+
+
+def _create_missing_trackers(company: Company, **device_filter) -> int:
     newest = (
         Tracker.objects.filter(company=company)
         .order_by("-created_at")
         .values_list("created_at", flat=True)
         .first()
     )
-    devices = Device.objects.filter(company=company, model__sku=TRACKER_SKU, tracker__isnull=True)
-    if newest is not None:
+    devices = Device.objects.filter(
+        company=company, model__sku=TRACKER_SKU, tracker__isnull=True, **device_filter
+    )
+    if newest is not None and not device_filter:
         devices = devices.filter(created_at__gte=newest - SYNC_MARGIN)
     rows = [
         Tracker(company=company, device_id=pk, created_at=created_at)
@@ -344,11 +362,11 @@ def record_events(
 
     ensure_trackers(company)
     imeis = {event.imei for event in parsed.values()}
-    tracker_ids = dict(
-        Tracker.objects.for_company(company)
-        .filter(device__imei__in=imeis)
-        .values_list("device__imei", "pk")
-    )
+    tracker_ids = _tracker_ids(company, imeis)
+    if imeis - tracker_ids.keys() and _create_missing_trackers(
+        company, imei__in=imeis - tracker_ids.keys()
+    ):
+        tracker_ids = _tracker_ids(company, imeis)
     for index, event in list(parsed.items()):
         if event.imei not in tracker_ids:
             outcomes[index] = Outcome(index, "error", errors={"imei": "unknown tracker"})
@@ -358,6 +376,14 @@ def record_events(
         with transaction.atomic():
             _store_events(company, parsed, tracker_ids, outcomes, now)
     return [outcomes[i] for i in sorted(outcomes)]
+
+
+def _tracker_ids(company: Company, imeis: set[str]) -> dict[str, int]:
+    return dict(
+        Tracker.objects.for_company(company)
+        .filter(device__imei__in=imeis)
+        .values_list("device__imei", "pk")
+    )
 
 
 def _store_events(company, parsed, tracker_ids, outcomes, now) -> None:

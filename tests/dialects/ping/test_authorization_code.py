@@ -180,3 +180,16 @@ def test_a_refresh_token_gives_a_new_access_token(web_app):
     assert PingClient(body["access_token"]).get("/1.0/customers/accounts/me/").status_code == 200
     # The old access token was replaced when it was refreshed.
     assert PingClient(first["access_token"]).get("/1.0/customers/accounts/me/").status_code == 401
+
+
+def test_a_user_of_no_customer_cannot_authorize(web_app, db):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user("loner", password=PASSWORD)
+    application, _ = web_app
+    browser = Client()
+    browser.login(username="loner", password=PASSWORD)
+    response = _authorize(browser, application)
+    assert response.status_code == 403
+    assert "Location" not in response
+    assert b"belongs to no customer" in response.content

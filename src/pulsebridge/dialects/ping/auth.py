@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from oauth2_provider.models import get_access_token_model
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
@@ -57,3 +58,11 @@ class ActsForCustomer(BasePermission):
             raise exceptions.PermissionDenied("This account belongs to no customer.")
         request.company = company
         return True
+
+
+class BearerScheme(OpenApiAuthenticationExtension):
+    target_class = BearerAuthentication
+    name = "bearer"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer"}

@@ -16,7 +16,9 @@ from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views as oauth_views
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
-from .pages import PingPageMixin
+from pulsebridge.tracking.applications import acting_company
+
+from .pages import PingPageMixin, render
 
 
 class PingOAuth2Validator(OAuth2Validator):
@@ -68,6 +70,13 @@ class AuthorizeView(PingPageMixin, oauth_views.AuthorizationView):
 
     template_name = "ping/authorize.html"
     login_url = reverse_lazy("ping-login")
+
+    def dispatch(self, request, *args, **kwargs):
+        # A token acts for the user's customer: a user of none has nothing to grant.
+        if request.user.is_authenticated and acting_company(request.user) is None:
+            error = {"error": "access_denied", "description": "this account belongs to no customer"}
+            return render(request, self.template_name, {"error": error}, status=403)
+        return super().dispatch(request, *args, **kwargs)
 
 
 class LoginView(PingPageMixin, auth_views.LoginView):

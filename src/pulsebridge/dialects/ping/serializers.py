@@ -8,6 +8,7 @@ from datetime import UTC
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from pulsebridge.tracking.applications import GRANT_TYPES, Application
@@ -28,6 +29,17 @@ def customer(company) -> dict:
     return {"id": str(company.pk), "code": company.code, "name": company.name}
 
 
+CUSTOMER_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "code": {"type": "string"},
+        "name": {"type": "string"},
+    },
+}
+
+
+@extend_schema_field(CUSTOMER_SCHEMA)
 class CustomerField(serializers.Field):
     def __init__(self, **kwargs):
         super().__init__(source="company", read_only=True, **kwargs)

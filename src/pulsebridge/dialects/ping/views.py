@@ -53,10 +53,11 @@ class PingOrdering(OrderingFilter):
 
     def get_ordering(self, request, queryset, view):
         names = super().get_ordering(request, queryset, view) or []
+        sources = getattr(view, "ordering_sources", {})
         ordering = []
         for name in names:
             descending = name.startswith("-")
-            field = F(name.lstrip("-"))
+            field = F(sources.get(name.lstrip("-"), name.lstrip("-")))
             ordering.append(
                 field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
             )
@@ -75,7 +76,7 @@ class PingView(APIView):
         return self.request.company
 
 
-class PingViewSet(viewsets.GenericViewSet):
+class PingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     authentication_classes = [BearerAuthentication]
     permission_classes = [ActsForCustomer]
     parser_classes = [JSONParser]
@@ -86,6 +87,8 @@ class PingViewSet(viewsets.GenericViewSet):
 
     @property
     def company(self):
+        if getattr(self, "swagger_fake_view", False):  # OpenAPI schema generation
+            return None
         return self.request.company
 
     def get_object(self):
@@ -94,14 +97,20 @@ class PingViewSet(viewsets.GenericViewSet):
             raise exceptions.NotFound()
         return obj
 
+    def list(self, request, *args, **kwargs):
+        """One page: the filtered, ordered ids first (a query the indexes answer alone), then
+        the rows of those ids with their relations. Joining the relations before the limit
+        would make the database join every match, not only the page's."""
+        queryset = self.get_queryset()
+        ids = self.paginate_queryset(self.filter_queryset(queryset).values_list("pk", flat=True))
+        rows = queryset.in_bulk(list(ids))
+        serializer = self.get_serializer([rows[pk] for pk in ids if pk in rows], many=True)
+        return self.get_paginated_response(serializer.data)
+
     def validated(self, **kwargs):
         serializer = self.get_serializer(data=self.request.data, **kwargs)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
-
-
-class ListRetrieveMixin(mixins.ListModelMixin, mixins.RetrieveModelMixin):
-    pass
 
 
 # Accounts ------------------------------------------------------------------------------------
@@ -128,7 +137,8 @@ class PasswordChangeView(PingView):
 # Applications --------------------------------------------------------------------------------
 
 
-class ApplicationViewSet(ListRetrieveMixin, PingViewSet):
+class ApplicationViewSet(PingViewSet):
+    queryset = applications.Application.objects.none()
     serializer_class = serializers.ApplicationSerializer
     filter_backends = []
 
@@ -177,7 +187,8 @@ class ApplicationViewSet(ListRetrieveMixin, PingViewSet):
 # Configurations ------------------------------------------------------------------------------
 
 
-class ConfigurationViewSet(ListRetrieveMixin, PingViewSet):
+class ConfigurationViewSet(PingViewSet):
+    queryset = Configuration.objects.none()  # for the OpenAPI schema; get_queryset scopes it
     serializer_class = serializers.ConfigurationSerializer
     filterset_class = filters.ConfigurationFilter
     search_fields = ["name"]
@@ -238,16 +249,18 @@ class ConfigurationViewSet(ListRetrieveMixin, PingViewSet):
 
 
 def trackers_of(company):
+    if company is None:
+        return Tracker.objects.none()
     services.ensure_trackers(company)
     return (
         Tracker.objects.for_company(company)
         .select_related("device", "group__configuration", "company")
         .prefetch_related("geo_memberships")
-        .annotate(imei=F("device__imei"), mac=F("device__mac"))
     )
 
 
-class DeviceViewSet(ListRetrieveMixin, PingViewSet):
+class DeviceViewSet(PingViewSet):
+    queryset = Tracker.objects.none()  # for the OpenAPI schema; get_queryset scopes it
     serializer_class = serializers.DeviceSerializer
     filterset_class = filters.DeviceFilter
     search_fields = ["device__imei", "device__mac"]
@@ -260,6 +273,8 @@ class DeviceViewSet(ListRetrieveMixin, PingViewSet):
         "created_at",
         "modified_at",
     ]
+    # Joined only when asked for, so that counting a filtered list needs no join.
+    ordering_sources = {"imei": "device__imei", "mac": "device__mac"}
 
     def get_queryset(self):
         return trackers_of(self.company)
@@ -285,7 +300,8 @@ class DeviceViewSet(ListRetrieveMixin, PingViewSet):
 # Customer groups -----------------------------------------------------------------------------
 
 
-class DeviceGroupViewSet(ListRetrieveMixin, PingViewSet):
+class DeviceGroupViewSet(PingViewSet):
+    queryset = DeviceGroup.objects.none()  # for the OpenAPI schema; get_queryset scopes it
     serializer_class = serializers.DeviceGroupSerializer
     filterset_class = filters.DeviceGroupFilter
     search_fields = ["name"]
@@ -346,8 +362,14 @@ class DeviceGroupViewSet(ListRetrieveMixin, PingViewSet):
         those devices into the group."""
         group = self.get_object()
         if request.method == "GET":
-            queryset = trackers_of(self.company).filter(group=group).order_by("id")
-            page = self.paginate_queryset(queryset)
+            ids = self.paginate_queryset(
+                trackers_of(self.company)
+                .filter(group=group)
+                .order_by("id")
+                .values_list("pk", flat=True)
+            )
+            rows = trackers_of(self.company).in_bulk(list(ids))
+            page = [rows[pk] for pk in ids if pk in rows]
             data = serializers.DeviceSerializer(
                 page, many=True, context=self.get_serializer_context()
             ).data
@@ -380,7 +402,8 @@ class DeviceGroupViewSet(ListRetrieveMixin, PingViewSet):
 # Geo groups ----------------------------------------------------------------------------------
 
 
-class GeoGroupViewSet(ListRetrieveMixin, PingViewSet):
+class GeoGroupViewSet(PingViewSet):
+    queryset = GeoGroup.objects.none()  # for the OpenAPI schema; get_queryset scopes it
     serializer_class = serializers.GeoGroupSerializer
     filterset_class = filters.GeoGroupFilter
     search_fields = ["name"]
@@ -422,7 +445,8 @@ class GeoGroupViewSet(ListRetrieveMixin, PingViewSet):
 # Events --------------------------------------------------------------------------------------
 
 
-class EventViewSet(ListRetrieveMixin, PingViewSet):
+class EventViewSet(PingViewSet):
+    queryset = TrackerEvent.objects.none()  # for the OpenAPI schema; get_queryset scopes it
     serializer_class = serializers.EventSerializer
     filterset_class = filters.EventFilter
     search_fields = ["tracker__device__imei", "type"]
