@@ -121,3 +121,24 @@ def test_resending_unchanged_records_writes_nothing(load, django_assert_max_num_
     load("client", records)
     with django_assert_max_num_queries(2):  # read the clients and the patients: no writes
         assert load("client", records).imported == 100
+
+
+def test_a_batch_whose_task_could_not_be_queued_is_imported_before_the_next_one(
+    receive, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    from types import SimpleNamespace
+
+    from pulsebridge.care import tasks
+
+    def queue_down(*args):
+        raise ConnectionError("queue unavailable")
+
+    monkeypatch.setattr(tasks, "import_batch", SimpleNamespace(enqueue=queue_down))
+    with django_capture_on_commit_callbacks(execute=True):
+        lost = receive("client", [examples.client()])  # stored; the sender still gets its 202
+    monkeypatch.undo()
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        receive("worker", [examples.worker()])
+    lost.refresh_from_db()
+    assert lost.status == "done"

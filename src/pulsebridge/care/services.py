@@ -34,7 +34,10 @@ def receive_batch(
             received=records,
         )
         batch_id = str(batch.pk)
-        transaction.on_commit(lambda: tasks.import_batch.enqueue(batch_id))
+        # robust: a queue that fails to take the task must not turn the stored batch into an
+        # error for the sender; the batch stays queued, and the import of the company's next
+        # batch (or `pulsebridge import run`) imports it first.
+        transaction.on_commit(lambda: tasks.import_batch.enqueue(batch_id), robust=True)
     return batch
 
 
@@ -59,5 +62,9 @@ def batch_report(batch: ImportBatch) -> dict[str, Any]:
         "received": batch.received,
         "imported": batch.imported,
         "failed": batch.failed,
-        "errors": batch.errors,
+        # index first, as written everywhere (PostgreSQL's jsonb keeps keys in its own order)
+        "errors": [
+            {"index": e.get("index"), "id": e.get("id"), "message": e.get("message")}
+            for e in batch.errors
+        ],
     }

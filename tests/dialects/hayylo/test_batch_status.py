@@ -35,6 +35,7 @@ def test_a_batch_reports_done_with_every_record_not_imported(hayylo, worker):
         (1, "FAMILY_ID_002"),
         (2, "FAMILY_ID_003"),
     ]
+    assert list(report["errors"][0]) == ["index", "id", "message"]
     assert "linkedClientId" in report["errors"][0]["message"]
     assert "email" in report["errors"][1]["message"]
 

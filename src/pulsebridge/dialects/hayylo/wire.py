@@ -27,9 +27,9 @@ class Wrapper:
 
 
 def _too_large(limit: int, size: int | None = None) -> PayloadTooLarge:
-    what = f"the body is {size:,} bytes" if size is not None else "the body grew"
+    what = f"is {size:,} bytes" if size is not None else f"is more than {limit:,} bytes"
     return PayloadTooLarge(
-        f"{what}; the Inbound API accepts at most {limit:,} bytes (6 MB) per request. "
+        f"the body {what}; the Inbound API accepts at most {limit:,} bytes (6 MB) per request. "
         "Send fewer records per request, or smaller documents."
     )
 
