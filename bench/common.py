@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -294,32 +295,51 @@ def _machine_ticks() -> tuple[int, int]:
 class CpuMeter:
     """CPU used during a measurement, per group of processes, in cores (1.0 = one core busy).
 
-    ``groups`` maps a name to a callable returning that group's pids (asked at start and end:
-    a process that appears in between counts from zero). "machine" is the whole machine;
-    "other" is what none of the groups used (other users of this machine included)."""
+    ``groups`` maps a name to a callable returning that group's pids. They are sampled every
+    ``interval`` seconds, so a process that ends in between (a database connection recycled
+    after CONN_MAX_AGE) keeps the CPU it had at its last sample, and one that starts in between
+    counts from zero. "machine" is the whole machine; "other" is what none of the groups used
+    (other users of this machine included)."""
 
-    def __init__(self, groups: dict[str, Any]):
+    def __init__(self, groups: dict[str, Any], interval: float = 0.5):
         self.groups = groups
+        self.interval = interval
         self.result: dict[str, float] = {}
+        self.wall = 0.0
+        self._stop = threading.Event()
+        self._last: dict[str, dict[int, int]] = {name: {} for name in groups}
 
-    def _snapshot(self) -> dict[str, dict[int, int]]:
+    def _sample(self) -> dict[str, dict[int, int]]:
         snap = {}
         for name, pids in self.groups.items():
             snap[name] = {}
-            for pid in pids():
+            try:
+                listed = pids()
+            except psycopg.Error:  # a listing that fails once is skipped; the next one counts
+                continue
+            for pid in listed:
                 ticks = _cpu_ticks(pid)
                 if ticks is not None:
                     snap[name][pid] = ticks
+            self._last[name].update(snap[name])
         return snap
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
 
     def __enter__(self) -> CpuMeter:
         self.t0 = time.monotonic()
         self.m0 = _machine_ticks()
-        self.s0 = self._snapshot()
+        self.s0 = self._sample()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        s1 = self._snapshot()
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self._sample()
         m1 = _machine_ticks()
         wall = max(time.monotonic() - self.t0, 1e-6)
         self.wall = wall
@@ -327,8 +347,8 @@ class CpuMeter:
         idle = m1[1] - self.m0[1]
         machine = CORES * (total - idle) / total if total else 0.0
         used = 0.0
-        for name, pids in s1.items():
-            ticks = sum(t - self.s0[name].get(pid, 0) for pid, t in pids.items())
+        for name, last in self._last.items():
+            ticks = sum(t - self.s0[name].get(pid, 0) for pid, t in last.items())
             cores = ticks / CLK_TCK / wall
             self.result[name] = round(cores, 2)
             used += cores
