@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from pulsebridge.core.ids import random_token
 from pulsebridge.core.models import Company
+from pulsebridge.webhooks.models import EventType
 from pulsebridge.webhooks.services import publish
 
 from .models import Device, DeviceModel, Enrolment, EnrolmentBinding, Kind, Replacement
@@ -24,7 +25,7 @@ from .services import DeviceError
 Status = Enrolment.Status
 
 # The event of a status change (a Tenovi FULFILLMENT webhook).
-ENROLMENT_STATUS_CHANGED = "ENROLMENT_STATUS_CHANGED"
+ENROLMENT_STATUS_CHANGED = EventType.ENROLMENT_STATUS_CHANGED
 
 # Statuses from which a first reading does not make an enrolment Connected: it has no hardware
 # bound, or the hardware went back.

@@ -12,11 +12,14 @@ class EventType(models.TextChoices):
     DEVICE_MEASUREMENT = "DEVICE_MEASUREMENT"
     ORDER_STATUS_CHANGED = "ORDER_STATUS_CHANGED"
     DEVICE_BILLING_STATUS_CHANGED = "DEVICE_BILLING_STATUS_CHANGED"
+    # a Tenovi HWI device (enrolment) changed status: Shipped, Delivered, Connected, Replaced...
+    ENROLMENT_STATUS_CHANGED = "ENROLMENT_STATUS_CHANGED"
 
 
 class WebhookEndpoint(models.Model):
     class Format(models.TextChoices):
         PYLO = "pylo"
+        TENOVI = "tenovi"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="webhook_endpoints")
@@ -27,6 +30,14 @@ class WebhookEndpoint(models.Model):
     enabled = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+    # Tenovi webhooks: every delivery carries the header ``auth_header: auth_key``; a measurement
+    # webhook posts a reading's metrics as one array (``post_as_array``) or one POST each, and
+    # receives the readings of devices not routed elsewhere only when ``enabled_by_default``.
+    auth_header = models.CharField(max_length=200, blank=True, default="")
+    auth_key = models.CharField(max_length=1000, blank=True, default="")
+    post_as_array = models.BooleanField(default=False)
+    enabled_by_default = models.BooleanField(default=True)
 
     objects = CompanyScopedManager()
 

@@ -10,7 +10,10 @@ API and the dispatcher (which disables an endpoint answering 410) share one set 
 
 from __future__ import annotations
 
+import base64
 import logging
+import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,10 +29,12 @@ from pulsebridge.core.models import Company
 
 from . import netguard
 from .models import Delivery, Event, EventType, WebhookEndpoint
+from .signing import SECRET_PREFIX
 
 logger = logging.getLogger(__name__)
 
 MAX_SECRET_LENGTH = WebhookEndpoint._meta.get_field("secret").max_length
+MAX_AUTH_KEY_LENGTH = WebhookEndpoint._meta.get_field("auth_key").max_length
 MAX_URL_LENGTH = WebhookEndpoint._meta.get_field("url").max_length
 
 
@@ -43,12 +48,24 @@ class Rendered:
     headers: dict[str, str]
 
 
-Renderer = Callable[[Event, Any, WebhookEndpoint], "Rendered | None"]
+# A renderer answers None (nothing to send), one body, or several (one delivery each: a Tenovi
+# measurement webhook without post_as_array posts each metric of a reading on its own).
+Renderer = Callable[[Event, Any, WebhookEndpoint], "Rendered | list[Rendered] | None"]
+# A selector is asked once per publish with the event type, the format's endpoints and the
+# subjects, and answers which endpoint receives which subject (Tenovi routes a device's readings
+# to the one webhook named by its ``measurement_webhook_id`` property). It may load what it needs
+# for all subjects at once.
+Selector = Callable[[str, list[WebhookEndpoint], list[Any]], Callable[[WebhookEndpoint, Any], bool]]
 
 
 def renderer_for(fmt: str) -> Renderer | None:
     # The mapping is read on every call (tests override it); only the import is cached.
     path = settings.WEBHOOK_RENDERERS.get(fmt)
+    return _import(path) if path else None
+
+
+def selector_for(fmt: str) -> Selector | None:
+    path = getattr(settings, "WEBHOOK_SELECTORS", {}).get(fmt)
     return _import(path) if path else None
 
 
@@ -62,16 +79,12 @@ def formats() -> list[str]:
     return sorted(settings.WEBHOOK_RENDERERS)
 
 
-def create_endpoint(
-    company: Company,
-    url: str,
-    secret: str,
-    fmt: str,
-    event_types: Iterable[str] = (),
-) -> WebhookEndpoint:
-    """Register an endpoint after checking every field; :class:`WebhookError` says what is wrong.
+def new_secret() -> str:
+    """A Standard Webhooks secret, for endpoints whose API has no secret of its own (Tenovi)."""
+    return SECRET_PREFIX + base64.b64encode(os.urandom(24)).decode()
 
-    An empty ``event_types`` subscribes to every event type."""
+
+def check_url(url: str) -> str:
     url = (url or "").strip()
     if not url:
         raise WebhookError("url: required")
@@ -81,19 +94,115 @@ def create_endpoint(
         netguard.check_url(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS)
     except netguard.UnsafeURL as exc:
         raise WebhookError(f"url: {exc}") from None
+    return url
+
+
+# Headers a format's auth header may not replace: the transport's and the signature's own.
+RESERVED_HEADERS = frozenset(
+    {
+        "content-type",
+        "content-length",
+        "host",
+        "transfer-encoding",
+        "connection",
+        "user-agent",
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+    }
+)
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,200}$")
+
+
+def check_auth_header(name: str, value: str) -> tuple[str, str]:
+    """A header every delivery of the endpoint carries (Tenovi's ``auth_header: auth_key``)."""
+    name, value = (name or "").strip(), value or ""
+    if not name:
+        return "", value
+    if not HEADER_NAME.match(name):
+        raise WebhookError(f"auth_header: {name!r} is not an HTTP header name")
+    if name.lower() in RESERVED_HEADERS:
+        raise WebhookError(f"auth_header: {name} is set by Pulsebridge itself")
+    if any(c in value for c in "\r\n\0") or len(value) > MAX_AUTH_KEY_LENGTH:
+        raise WebhookError(
+            f"auth_key: one line of at most {MAX_AUTH_KEY_LENGTH} characters, no control characters"
+        )
+    return name, value
+
+
+def check_event_types(event_types: Iterable[str]) -> list[str]:
+    types = list(dict.fromkeys(event_types))
+    unknown = [t for t in types if t not in EventType.values]
+    if unknown:
+        raise WebhookError(f"event: {unknown[0]!r} is not one of {', '.join(EventType.values)}")
+    return types
+
+
+def create_endpoint(
+    company: Company,
+    url: str,
+    secret: str,
+    fmt: str,
+    event_types: Iterable[str] = (),
+    *,
+    auth_header: str = "",
+    auth_key: str = "",
+    post_as_array: bool = False,
+    enabled_by_default: bool = True,
+) -> WebhookEndpoint:
+    """Register an endpoint after checking every field; :class:`WebhookError` says what is wrong.
+
+    An empty ``event_types`` subscribes to every event type."""
+    url = check_url(url)
     if not secret:
         raise WebhookError("secret: required (it signs every delivery)")
     if len(secret) > MAX_SECRET_LENGTH:
         raise WebhookError(f"secret: at most {MAX_SECRET_LENGTH} characters")
     if fmt not in settings.WEBHOOK_RENDERERS:
         raise WebhookError(f"format: {fmt!r} is not one of {', '.join(formats())}")
-    types = list(dict.fromkeys(event_types))
-    unknown = [t for t in types if t not in EventType.values]
-    if unknown:
-        raise WebhookError(f"event: {unknown[0]!r} is not one of {', '.join(EventType.values)}")
+    types = check_event_types(event_types)
+    auth_header, auth_key = check_auth_header(auth_header, auth_key)
     return WebhookEndpoint.objects.create(
-        company=company, url=url, secret=secret, format=fmt, event_types=types
+        company=company,
+        url=url,
+        secret=secret,
+        format=fmt,
+        event_types=types,
+        auth_header=auth_header,
+        auth_key=auth_key,
+        post_as_array=post_as_array,
+        enabled_by_default=enabled_by_default,
     )
+
+
+def change_endpoint(
+    endpoint: WebhookEndpoint,
+    *,
+    url: str | None = None,
+    event_types: Iterable[str] | None = None,
+    auth_header: str | None = None,
+    auth_key: str | None = None,
+    post_as_array: bool | None = None,
+    enabled_by_default: bool | None = None,
+) -> WebhookEndpoint:
+    """Change what is given (None: unchanged), with the rules of :func:`create_endpoint`.
+
+    Deliveries already in the outbox keep the body and headers they were rendered with."""
+    if url is not None:
+        endpoint.url = check_url(url)
+    if event_types is not None:
+        endpoint.event_types = check_event_types(event_types)
+    if auth_header is not None or auth_key is not None:
+        endpoint.auth_header, endpoint.auth_key = check_auth_header(
+            endpoint.auth_header if auth_header is None else auth_header,
+            endpoint.auth_key if auth_key is None else auth_key,
+        )
+    if post_as_array is not None:
+        endpoint.post_as_array = post_as_array
+    if enabled_by_default is not None:
+        endpoint.enabled_by_default = enabled_by_default
+    endpoint.save()
+    return endpoint
 
 
 def list_endpoints(company: Company):
@@ -178,31 +287,37 @@ def publish(
         for subject_id, _ in items
     ]
     Event.objects.bulk_create(events)
-    endpoints = [
-        e
-        for e in WebhookEndpoint.objects.for_company(company).filter(enabled=True)
-        if e.wants(event_type)
-    ]
+    subjects = [subject for _, subject in items]
+    by_format: dict[str, list[WebhookEndpoint]] = {}
+    for endpoint in WebhookEndpoint.objects.for_company(company).filter(enabled=True):
+        if endpoint.wants(event_type):
+            by_format.setdefault(endpoint.format, []).append(endpoint)
     deliveries = []
-    for endpoint in endpoints:
-        render = renderer_for(endpoint.format)
+    for fmt, endpoints in by_format.items():
+        render = renderer_for(fmt)
         if render is None:
             continue
-        for event, (_, subject) in zip(events, items, strict=True):
-            rendered = render(event, subject, endpoint)
-            if rendered is None:  # the format has nothing to say about this event
-                continue
-            delivery = Delivery(
-                company=company,
-                event=event,
-                endpoint=endpoint,
-                body=rendered.body,
-                headers=rendered.headers,
-                next_attempt_at=now,
-                created_at=now,
-            )
-            delivery.webhook_id = f"msg_{delivery.id.hex}"
-            deliveries.append(delivery)
+        select = selector_for(fmt)
+        accepts = select(event_type, endpoints, subjects) if select is not None else None
+        for endpoint in endpoints:
+            for event, subject in zip(events, subjects, strict=True):
+                if accepts is not None and not accepts(endpoint, subject):
+                    continue
+                rendered = render(event, subject, endpoint)
+                if rendered is None:  # the format has nothing to say about this event
+                    continue
+                for one in rendered if isinstance(rendered, list) else [rendered]:
+                    delivery = Delivery(
+                        company=company,
+                        event=event,
+                        endpoint=endpoint,
+                        body=one.body,
+                        headers=one.headers,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                    delivery.webhook_id = f"msg_{delivery.id.hex}"
+                    deliveries.append(delivery)
     if deliveries:
         Delivery.objects.bulk_create(deliveries)
         ids = [d.id for d in deliveries]
