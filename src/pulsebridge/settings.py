@@ -200,6 +200,11 @@ LOGGING = {
 # imports a dialect package.
 WEBHOOK_RENDERERS = {
     "pylo": "pulsebridge.dialects.pylo.webhooks.render",
+    "tenovi": "pulsebridge.dialects.tenovi.webhooks.render",
+}
+# Which endpoints of a format receive which subject, where the format has a rule of its own.
+WEBHOOK_SELECTORS = {
+    "tenovi": "pulsebridge.dialects.tenovi.webhooks.select",
 }
 
 # How long a webhook worker holds the deliveries it claimed before another worker may take them

@@ -16,5 +16,7 @@ def test_the_tenovi_openapi_schema_lists_every_path(client, db):
         f"{hwi}patients/{{external_id}}/measurements/",
         f"{hwi}hwi-replacements/",
         f"{hwi}hwi-replacements/{{id}}/",
+        f"{hwi}webhooks/",
+        f"{hwi}webhooks/{{id}}/",
     }
     assert schema["components"]["securitySchemes"]["apiKey"]["name"] == "Authorization"

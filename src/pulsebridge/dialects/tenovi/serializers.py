@@ -190,3 +190,14 @@ class ReplacementRequest(serializers.Serializer):
             notify_emails=d.get("notify_emails") or [],
             require_signature=d.get("require_signature", False),
         )
+
+
+class Webhook(serializers.Serializer):
+    endpoint = serializers.URLField(max_length=2000)
+    auth_header = Text(required=False, allow_blank=True, max_length=200)
+    auth_key = Text(required=False, allow_blank=True, max_length=1000)
+    event = serializers.ChoiceField(
+        choices=["MEASUREMENT", "FULFILLMENT", "SPECIAL_ORDER"], required=False
+    )
+    post_as_array = serializers.BooleanField(required=False)
+    enabled_by_default = serializers.BooleanField(required=False)

@@ -44,6 +44,8 @@ urlpatterns = [
         views.ReplacementView.as_view(),
         name="tenovi-replacement",
     ),
+    path(f"{HWI}webhooks/", views.WebhooksView.as_view(), name="tenovi-webhooks"),
+    path(f"{HWI}webhooks/<uuid:pk>/", views.WebhookView.as_view(), name="tenovi-webhook"),
     # Last: a path without its trailing slash is redirected to the one with it.
     re_path(r"^(?P<path>.*[^/])$", views.add_slash),
 ]

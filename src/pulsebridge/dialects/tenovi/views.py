@@ -39,8 +39,12 @@ from pulsebridge.devices.services import DeviceError
 from pulsebridge.errors import not_found
 from pulsebridge.fulfillment.services import OrderError
 from pulsebridge.readings.models import Measurement
+from pulsebridge.webhooks import services as webhook_services
+from pulsebridge.webhooks.models import WebhookEndpoint
+from pulsebridge.webhooks.services import WebhookError
 
 from . import serializers, wire
+from . import webhooks as tenovi_webhooks_module
 
 MAX_UNPAGINATED = 1000
 
@@ -483,6 +487,95 @@ class ReplacementView(TenoviView):
     def delete(self, request, client_domain, pk):
         with domain_errors():
             enrolments.delete_replacement(self._get(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# ----------------------------------------------------------------------------- webhooks
+
+WEBHOOK_FIELDS = {"url": "endpoint"}
+
+
+@contextmanager
+def webhook_errors():
+    """``WebhookError("url: ...")`` names its field first: answered as that field's error."""
+    try:
+        yield
+    except WebhookError as exc:
+        name, _, message = str(exc).partition(": ")
+        raise exceptions.ValidationError({WEBHOOK_FIELDS.get(name, name): [message]}) from None
+
+
+def tenovi_webhooks(company) -> QuerySet:
+    return (
+        WebhookEndpoint.objects.for_company(company)
+        .filter(format=WebhookEndpoint.Format.TENOVI)
+        .order_by("created_at", "id")
+    )
+
+
+class WebhooksView(TenoviView):
+    """``hwi/webhooks/``: the company's Tenovi webhooks (its Pylo ones are not listed)."""
+
+    @extend_schema(operation_id="hwi_webhooks_list", responses=OpenApiTypes.OBJECT)
+    def get(self, request, client_domain):
+        return self.listing(tenovi_webhooks(self.company), wire.webhook)
+
+    @extend_schema(request=serializers.Webhook, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request, client_domain):
+        data = self.validated(serializers.Webhook).validated_data
+        with webhook_errors():
+            endpoint = webhook_services.create_endpoint(
+                self.company,
+                data["endpoint"],
+                webhook_services.new_secret(),
+                WebhookEndpoint.Format.TENOVI,
+                [tenovi_webhooks_module.EVENTS[data.get("event", "MEASUREMENT")]],
+                auth_header=data.get("auth_header", ""),
+                auth_key=data.get("auth_key", ""),
+                post_as_array=data.get("post_as_array", False),
+                enabled_by_default=data.get("enabled_by_default", True),
+            )
+        return Response(wire.webhook(endpoint), status=status.HTTP_201_CREATED)
+
+
+class WebhookView(TenoviView):
+    def _get(self, pk) -> WebhookEndpoint:
+        found = tenovi_webhooks(self.company).filter(pk=pk).first()
+        if found is None:
+            raise exceptions.NotFound()
+        return found
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, client_domain, pk):
+        return Response(wire.webhook(self._get(pk)))
+
+    def _change(self, pk, *, partial: bool) -> Response:
+        endpoint = self._get(pk)
+        data = self.validated(serializers.Webhook, partial=partial).validated_data
+        event = data.get("event")
+        with webhook_errors():
+            webhook_services.change_endpoint(
+                endpoint,
+                url=data.get("endpoint"),
+                event_types=[tenovi_webhooks_module.EVENTS[event]] if event else None,
+                auth_header=data.get("auth_header"),
+                auth_key=data.get("auth_key"),
+                post_as_array=data.get("post_as_array"),
+                enabled_by_default=data.get("enabled_by_default"),
+            )
+        return Response(wire.webhook(endpoint))
+
+    @extend_schema(request=serializers.Webhook, responses=OpenApiTypes.OBJECT)
+    def put(self, request, client_domain, pk):
+        return self._change(pk, partial=False)
+
+    @extend_schema(request=serializers.Webhook, responses=OpenApiTypes.OBJECT)
+    def patch(self, request, client_domain, pk):
+        return self._change(pk, partial=True)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, client_domain, pk):
+        self._get(pk).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -293,6 +293,31 @@ def measurement_items(
     return out
 
 
+# ----------------------------------------------------------------------------- webhooks
+
+EVENT_NAMES = {
+    "DEVICE_MEASUREMENT": "MEASUREMENT",
+    "ENROLMENT_STATUS_CHANGED": "FULFILLMENT",
+    "ORDER_STATUS_CHANGED": "SPECIAL_ORDER",
+}
+
+
+def webhook(e) -> dict[str, Any]:
+    """A Tenovi webhook: its ``event`` is the one event type the endpoint subscribes to."""
+    event = next((EVENT_NAMES[t] for t in e.event_types if t in EVENT_NAMES), "MEASUREMENT")
+    return {
+        "id": str(e.pk),
+        "created": timestamp(e.created_at),
+        "modified": timestamp(e.modified_at),
+        "endpoint": e.url,
+        "auth_header": e.auth_header,
+        "auth_key": e.auth_key,
+        "event": event,
+        "post_as_array": e.post_as_array,
+        "enabled_by_default": e.enabled_by_default,
+    }
+
+
 # ----------------------------------------------------------------------------- replacements
 
 REPLACEMENT_STATUS = {
