@@ -366,7 +366,7 @@ class CpuMeter:
         return {
             "server_ms": round(server * 1000, 3),
             "postgres_ms": round(postgres * 1000, 3),
-            "projected_per_s": round(CORES / (server + postgres)) if server + postgres else 0.0,
+            "projected_per_s": round(CORES / (server + postgres), 2) if server + postgres else 0.0,
         }
 
     def describe(self) -> str:
