@@ -63,9 +63,11 @@ def is_gateway_connected(model: DeviceModel) -> bool:
 
 
 def find_gateway(company: Company, hardware_uuid: str) -> Device | None:
+    # Gateway serials are stored in upper case (devices.services.add_device): an exact match
+    # uses the serial's unique index, where a case-insensitive one would scan the table.
     return (
         Device.objects.for_company(company)
-        .filter(model__kind=Kind.GATEWAY, serial__iexact=hardware_uuid.strip())
+        .filter(model__kind=Kind.GATEWAY, serial=hardware_uuid.strip().upper())
         .first()
     )
 
