@@ -18,6 +18,7 @@ import math
 import os
 import random
 import secrets
+import signal
 import sys
 import tempfile
 import time
@@ -415,7 +416,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.ping", description=__doc__)
     parser.add_argument("--trackers", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument(
+        "--src", help="import pulsebridge from this src/ directory (e.g. a `git archive` of HEAD)"
+    )
     args = parser.parse_args(argv)
+    if args.src:
+        sys.path.insert(0, os.path.abspath(args.src))
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")  # so that the database is dropped
+
+    signal.signal(signal.SIGTERM, stop)
     with tempfile.TemporaryDirectory() as var_dir, _throwaway_database() as url:
         os.environ.update(
             {

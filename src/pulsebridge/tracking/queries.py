@@ -118,9 +118,10 @@ def outside_geogroup(
 ) -> QuerySet:
     """Trackers with a known position outside the geo group; with a distance, only those at
     least that far out from its boundary."""
-    qs = qs.filter(latitude__isnull=False, longitude__isnull=False).exclude(
-        _in_geogroup_q(geogroup)
-    )
+    # NOT IN (subquery): PostgreSQL hashes the members once; a NOT = ANY(array) would compare
+    # every tracker with every member.
+    members = GeoMembership.objects.filter(geogroup=geogroup).values("tracker_id")
+    qs = qs.filter(latitude__isnull=False, longitude__isnull=False).exclude(pk__in=members)
     if distance_m > 0 and shape is not None:
         qs = qs.exclude(pk__in=_near_boundary_ids(qs, geogroup, shape, distance_m))
     return qs

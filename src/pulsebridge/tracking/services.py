@@ -34,6 +34,7 @@ from .validation import ParsedEvent, parse_event
 # made on first sight. Looking back this far past the newest known tracker catches devices
 # whose transaction committed after a later one's.
 SYNC_MARGIN = timedelta(minutes=10)
+DEFAULT_CHECKSUM = config_schema.checksum(config_schema.DEFAULTS)
 
 
 class TrackingError(ValueError):
@@ -98,7 +99,7 @@ def effective_configuration(tracker: Tracker) -> dict[str, Any]:
         return {
             "id": None,
             "name": "default",
-            "checksum": config_schema.checksum(config_schema.DEFAULTS),
+            "checksum": DEFAULT_CHECKSUM,
             "settings": dict(config_schema.DEFAULTS),
         }
     return {

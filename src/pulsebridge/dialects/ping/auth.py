@@ -30,7 +30,10 @@ class BearerAuthentication(BaseAuthentication):
         checksum = hashlib.sha256(raw.encode()).hexdigest()
         token = (
             get_access_token_model()
-            .objects.select_related("user", "application__user")
+            # The user's membership and company come along: one query for the whole identity.
+            .objects.select_related(
+                "user__membership__company", "application__user__membership__company"
+            )
             .filter(token_checksum=checksum)
             .first()
         )
