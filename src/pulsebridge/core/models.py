@@ -123,3 +123,18 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target}"
+
+
+class RateCounter(models.Model):
+    """Requests per key per second, for the embedded install's per-second limits.
+
+    One atomic ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` counts a request, so the limit
+    holds across processes without the read-then-write race of a database cache's ``incr``.
+    Rows live a few seconds; Redis replaces this table when ``REDIS_URL`` is set."""
+
+    bucket = models.CharField(max_length=64, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.bucket}: {self.count}"

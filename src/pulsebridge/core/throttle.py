@@ -1,20 +1,26 @@
 """Usage-plan limits that hold across processes.
 
-Requests per second are counted in Django's shared cache (the database cache of the embedded
-install, Redis when configured); requests per month are counted in the database so that a
-month's count survives restarts and cache evictions."""
+Requests per second are counted in Redis when ``REDIS_URL`` is set (``INCR`` is atomic), else in
+the ``RateCounter`` table with one atomic upsert; requests per month are counted in the database
+so that a month's count survives restarts and cache evictions."""
 
 from __future__ import annotations
 
 import math
+import random
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import F
+from django.utils import timezone
 
-from .models import ApiKey, UsageCounter
+from .models import ApiKey, RateCounter, UsageCounter
+
+BUCKET_LIFETIME = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -41,15 +47,8 @@ def check_and_count(api_key: ApiKey) -> Refusal | None:
     if plan is None:
         return None
     if plan.rate_per_second:
-        second = int(time.time())
-        bucket = f"rl:{api_key.lookup}:{second}"
-        cache.add(bucket, 0, timeout=5)
-        try:
-            used = cache.incr(bucket)
-        except ValueError:  # evicted between add and incr: count this request as the first
-            cache.set(bucket, 1, timeout=5)
-            used = 1
-        if used > plan.rate_per_second:
+        bucket = f"rl:{api_key.lookup}:{int(time.time())}"
+        if count_in_second(bucket) > plan.rate_per_second:
             return Refusal("per_second", 1)
     if plan.monthly_quota is not None:
         now = datetime.now(UTC)
@@ -65,3 +64,26 @@ def check_and_count(api_key: ApiKey) -> Refusal | None:
                 return Refusal("monthly", _seconds_to_next_month(now))
             UsageCounter.objects.filter(pk=row.pk).update(count=F("count") + 1)
     return None
+
+
+def count_in_second(bucket: str) -> int:
+    """Count one request in ``bucket``; the number counted so far, this one included."""
+    if settings.REDIS_URL:
+        cache.add(bucket, 0, timeout=5)
+        try:
+            return cache.incr(bucket)
+        except ValueError:  # evicted between add and incr: count this request as the first
+            cache.set(bucket, 1, timeout=5)
+            return 1
+    table = connection.ops.quote_name(RateCounter._meta.db_table)
+    expires = timezone.now() + BUCKET_LIFETIME
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (bucket, count, expires_at) VALUES (%s, 1, %s) "  # noqa: S608
+            f"ON CONFLICT (bucket) DO UPDATE SET count = {table}.count + 1 RETURNING count",
+            [bucket, connection.ops.adapt_datetimefield_value(expires)],
+        )
+        used = cursor.fetchone()[0]
+    if random.random() < 0.01:  # sweep expired buckets now and then, not on every request
+        RateCounter.objects.filter(expires_at__lt=timezone.now()).delete()
+    return used
