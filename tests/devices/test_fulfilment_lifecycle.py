@@ -181,7 +181,7 @@ def test_a_pylo_order_without_notify_emails_sends_no_mail(
 
 def test_the_gateway_count_must_match(alice):
     cuff = request(alice)
-    with pytest.raises(OrderError, match="has 1 gateways; 2 gateway ids were given"):
+    with pytest.raises(OrderError, match="has 1 gateway; 2 gateway ids given"):
         ship_order(cuff.order, [], gateways=[GATEWAY, "AAAAAAAAAAAA"])
 
 

@@ -274,6 +274,10 @@ def ship_order(
     return order
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _ship_gateways(order: Order, lines: list[OrderLine], ids: list[str]) -> list[Device]:
     """The gateways shipped: 12-hex-digit ids, one per gateway of the order."""
     ids = [i.strip().upper() for i in ids if i.strip()]
@@ -281,7 +285,9 @@ def _ship_gateways(order: Order, lines: list[OrderLine], ids: list[str]) -> list
     if len(set(ids)) != len(ids):
         raise OrderError("the same gateway id is given twice")
     if len(ids) != wanted:
-        raise OrderError(f"the order has {wanted} gateways; {len(ids)} gateway ids were given")
+        raise OrderError(
+            f"the order has {_count(wanted, 'gateway')}; {_count(len(ids), 'gateway id')} given"
+        )
     for gateway_id in ids:
         if not GATEWAY_RE.match(gateway_id):
             raise OrderError(f"gateway id {gateway_id!r} must be 12 hexadecimal digits")

@@ -316,3 +316,9 @@ def test_changing_a_patients_name_through_one_device_changes_it_for_all(tenovi, 
     assert again["patient"]["name"] == "New Name"
     assert again["patient_phone_number"] == "555-0100"
     assert Patient.objects.get().name == "New Name"
+
+
+def test_root_patient_id_and_phone_are_read_when_no_patient_object_is_sent(tenovi, gateway):
+    body = tenovi.activate(patient=None, patient_id="P-42", patient_phone_number="555-0142")
+    assert body["patient_id"] == "P-42"
+    assert body["patient"]["phone_number"] == "555-0142"

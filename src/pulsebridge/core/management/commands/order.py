@@ -76,9 +76,11 @@ class Command(SubcommandCommand):
         )
         boxes = sum(ln.quantity for ln in lines if ln.model.kind == "gateway")
         if cellular and not imeis:
-            raise CommandError(f"the order has {cellular} cellular devices: give --imei for each")
+            raise CommandError(
+                f"the order has {cellular} cellular device(s): give --imei IMEI for each"
+            )
         if boxes and not gateways:
-            raise CommandError(f"the order has {boxes} gateways: give --gateway ID for each")
+            raise CommandError(f"the order has {boxes} gateway(s): give --gateway ID for each")
         order = ship_order(
             order,
             imeis,
