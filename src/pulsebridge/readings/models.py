@@ -16,8 +16,12 @@ class Measurement(models.Model):
     measured_at and device user: the same reading sent twice is stored once."""
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="measurements")
+    # No single-column indexes on the foreign keys: each is the prefix of a composite index
+    # below, and every index costs on every insert of the largest table.
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
+    device = models.ForeignKey(
+        Device, on_delete=models.CASCADE, related_name="measurements", db_index=False
+    )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     measured_at = models.DateTimeField()
     received_at = models.DateTimeField()
@@ -34,7 +38,12 @@ class Measurement(models.Model):
     dedupe_key = models.CharField(max_length=160)
     # who the device belonged to when it measured: later re-assignment does not rewrite history
     patient = models.ForeignKey(
-        Patient, null=True, blank=True, on_delete=models.SET_NULL, related_name="measurements"
+        Patient,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="measurements",
+        db_index=False,
     )
     practice_id = models.CharField(max_length=200, blank=True, default="")
     tenant_id = models.CharField(max_length=200, blank=True, default="")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
@@ -186,10 +186,46 @@ def _store(
 
 
 def _touch_devices(spans: dict[Any, list[datetime]]) -> list:
-    """Widen each device's first/last measurement times and activate preactive devices, in a
-    few statements whatever the batch size. Least/Greatest run in SQL, so concurrent batches
-    for the same device cannot overwrite each other's times."""
+    """Widen each device's first/last measurement times and activate preactive devices, in two
+    statements whatever the batch size. LEAST/GREATEST run in SQL, so concurrent batches for the
+    same device cannot overwrite each other's times."""
+    if not spans:
+        return []
+    if connection.vendor == "postgresql":
+        _widen_times_postgresql(spans)
+    else:
+        _widen_times_portable(spans)
     activated = []
+    device_ids = list(spans)
+    for start in range(0, len(device_ids), 500):
+        chunk = device_ids[start : start + 500]
+        preactive = Device.objects.filter(
+            pk__in=chunk, billing_status=Device.BillingStatus.PREACTIVE
+        ).select_for_update(of=("self",))
+        ids = list(preactive.values_list("pk", flat=True))
+        if ids:
+            Device.objects.filter(pk__in=ids).update(billing_status=Device.BillingStatus.ACTIVE)
+            activated.extend(ids)
+    return activated
+
+
+def _widen_times_postgresql(spans: dict[Any, list[datetime]]) -> None:
+    # One UPDATE joined to the batch's arrays: a CASE with one branch per device costs the ORM
+    # ten times more to build than the database spends running it.
+    table = Device._meta.db_table
+    ids = list(spans)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {table} AS d
+                SET first_measurement_at = LEAST(COALESCE(d.first_measurement_at, v.f), v.f),
+                    last_measurement_at = GREATEST(COALESCE(d.last_measurement_at, v.l), v.l)
+                FROM unnest(%s::uuid[], %s::timestamptz[], %s::timestamptz[]) AS v(id, f, l)
+                WHERE d.id = v.id""",  # noqa: S608 - the table name is the model's own
+            [ids, [min(spans[pk]) for pk in ids], [max(spans[pk]) for pk in ids]],
+        )
+
+
+def _widen_times_portable(spans: dict[Any, list[datetime]]) -> None:
     device_ids = list(spans)
     for start in range(0, len(device_ids), 500):
         chunk = device_ids[start : start + 500]
@@ -205,11 +241,3 @@ def _touch_devices(spans: dict[Any, list[datetime]]) -> list:
             first_measurement_at=Case(*firsts, default=F("first_measurement_at")),
             last_measurement_at=Case(*lasts, default=F("last_measurement_at")),
         )
-        preactive = Device.objects.filter(
-            pk__in=chunk, billing_status=Device.BillingStatus.PREACTIVE
-        ).select_for_update(of=("self",))
-        ids = list(preactive.values_list("pk", flat=True))
-        if ids:
-            Device.objects.filter(pk__in=ids).update(billing_status=Device.BillingStatus.ACTIVE)
-            activated.extend(ids)
-    return activated
