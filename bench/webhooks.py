@@ -1,0 +1,613 @@
+"""P4 (ingest -> receiver latency, with and without a dead endpoint) and P5 (deliveries/s of one
+worker process).
+
+P4: readings are posted one per request to the real server at a fixed rate (open loop, 200/s by
+default) while a real ``pulsebridge worker`` process sends them to receivers in this process; a
+reading's latency is the receiver's arrival time minus the time its POST started (one clock, one
+process). Run twice: two healthy endpoints; then the same plus one endpoint whose receiver
+accepts the request and never answers. The figure is the healthy receivers' p50/p99 in each run
+and their ratio (the target allows the dead endpoint to slow them by 10% at most).
+
+P5: N deliveries are written to the outbox directly, then one worker process is started and the
+rate is counted at the receiver (first to last arrival), over 8 endpoints (so that the
+per-endpoint bound is not the figure) and over one endpoint (where it is).
+
+``python -m bench.webhooks`` runs P4 and P5 alone through the bench runner (throw-away PostgreSQL
+database, gunicorn on 127.0.0.1); ``make bench`` runs them with the rest. Loopback only; every
+phase is bounded in time and count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from .common import HOST, PROJECT_DIR, Report, Row, fmt_int, fmt_ms, log, ms, percentile, verdict
+
+INGEST_PATH = "/ingest/v1/measurements"
+P4_RATE = 200  # readings/s
+P4_SECONDS = 10.0
+P4_HEALTHY = 2
+P4_TARGET_P50_MS = 200.0
+P4_TARGET_P99_MS = 1000.0
+P4_MAX_SLOWDOWN = 1.10
+P5_DELIVERIES = 20_000
+P5_SECONDS = 60.0
+P5_TARGET = 1000  # deliveries/s
+DRAIN_SECONDS = 15.0  # how long stragglers may take to arrive after the load stops
+
+
+# --------------------------------------------------------------------------- receivers
+
+
+@dataclass
+class Receiver:
+    """A minimal HTTP/1.1 keep-alive server on its own event loop in a thread: cheap enough
+    that it is not what is measured. ``hang`` reads requests and never answers them."""
+
+    hang: bool = False
+    port: int = 0
+    arrivals: list[tuple[float, bytes]] = field(default_factory=list)
+    _loop: asyncio.AbstractEventLoop | None = None
+    _server: asyncio.AbstractServer | None = None
+    _thread: threading.Thread | None = None
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://{HOST}:{self.port}{path}"
+
+    def start(self) -> Receiver:
+        ready = threading.Event()
+
+        def main() -> None:
+            self._loop = asyncio.new_event_loop()
+            self._server = self._loop.run_until_complete(
+                asyncio.start_server(self._serve, HOST, 0, backlog=1024)
+            )
+            self.port = self._server.sockets[0].getsockname()[1]
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=main, daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                body = await reader.readexactly(length)
+                self.arrivals.append((time.monotonic(), body))
+                if self.hang:
+                    continue  # keep reading (nothing more comes on this connection) and never answer
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            writer.close()
+
+    def stop(self) -> None:
+        if self._loop is None:
+            return
+
+        async def close() -> None:
+            self._server.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(close(), self._loop).result(5)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+
+# --------------------------------------------------------------------------- the worker process
+
+
+@dataclass
+class WorkerProcess:
+    env: dict[str, str]
+    log_path: os.PathLike
+    process: subprocess.Popen | None = None
+
+    def start(self) -> WorkerProcess:
+        out = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child, closed below
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pulsebridge", "worker", "--no-tasks"],
+            cwd=PROJECT_DIR,
+            env={**os.environ, **self.env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        out.close()
+        return self
+
+    def pids(self) -> list[int]:
+        return [self.process.pid] if self.process and self.process.poll() is None else []
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(
+                timeout=30
+            )  # it finishes the requests in flight (bounded by the timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+
+def worker_env(report: Report) -> dict[str, str]:
+    return {
+        **report.env,
+        "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",  # the receivers are on 127.0.0.1
+        "WEBHOOK_TIMEOUT_SECONDS": "10",
+    }
+
+
+# --------------------------------------------------------------------------- set-up
+
+
+@dataclass
+class Fleet:
+    company_id: str
+    key: str
+    imeis: list[str]
+
+
+def prepare_fleet(devices: int) -> Fleet:
+    from pulsebridge.core.apikeys import create_api_key
+    from pulsebridge.core.models import Company
+    from pulsebridge.devices.services import add_device
+
+    company = Company.objects.create(code="bench-webhooks", name="Bench webhooks")
+    key = create_api_key(company, "ingest", rate_per_second=100_000).key
+    imeis = [f"87{i:013d}" for i in range(devices)]
+    for imei in imeis:
+        add_device(company, "PY-802-LTE", imei=imei)
+    return Fleet(company_id=str(company.pk), key=key, imeis=imeis)
+
+
+def add_endpoint(company_id: str, url: str):
+    from django.test import override_settings
+
+    from pulsebridge.core.models import Company
+    from pulsebridge.webhooks.services import create_endpoint
+
+    with override_settings(WEBHOOK_ALLOW_PRIVATE_NETWORKS=True):
+        return create_endpoint(
+            Company.objects.get(pk=company_id), url, "bench-secret", "pylo", ["DEVICE_MEASUREMENT"]
+        )
+
+
+def reading(imei: str, at: datetime) -> bytes:
+    return json.dumps(
+        {
+            "imei": imei,
+            "kind": "blood_pressure",
+            "measured_at": at.isoformat().replace("+00:00", "Z"),
+            "values": {"systolic": 120, "diastolic": 80, "pulse": 60},
+        }
+    ).encode()
+
+
+# --------------------------------------------------------------------------- P4
+
+
+@dataclass
+class Load:
+    sent_at: dict[str, float]  # measurement id -> monotonic time its POST started
+    server: list[float]  # seconds each POST took (the ingest part of the latency)
+    errors: list[str]
+    posted: int
+    elapsed: float
+
+
+def post_at_rate(
+    base_url: str, fleet: Fleet, *, rate: int, seconds: float, start: datetime
+) -> Load:
+    """Open loop: request i starts at t0 + i/rate, whatever the previous ones are doing."""
+    count = int(rate * seconds)
+    sent_at: dict[str, float] = {}
+    server: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    local = threading.local()
+    headers = {"x-api-key": fleet.key, "content-type": "application/json"}
+
+    def client() -> httpx.Client:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(base_url=base_url, headers=headers, timeout=30)
+        return local.client
+
+    def post(i: int) -> None:
+        body = reading(fleet.imeis[i % len(fleet.imeis)], start + timedelta(seconds=i))
+        t = time.monotonic()
+        try:
+            response = client().post(INGEST_PATH, content=body)
+            result = response.json()["results"][0]
+        except (httpx.HTTPError, ValueError, KeyError, IndexError) as exc:
+            with lock:
+                errors.append(repr(exc))
+            return
+        with lock:
+            server.append(time.monotonic() - t)
+            if result.get("status") == "created":
+                sent_at[result["id"]] = t
+            else:
+                errors.append(json.dumps(result)[:200])
+
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        for i in range(count):
+            delay = t0 + i / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(post, i)
+    return Load(
+        sent_at=sent_at, server=server, errors=errors, posted=count, elapsed=time.monotonic() - t0
+    )
+
+
+def latencies(load: Load, receivers: list[Receiver], since: int = 0) -> tuple[list[float], int]:
+    """Arrival minus POST start for every (reading, healthy receiver); and how many never came."""
+    found: list[float] = []
+    missing = 0
+    for receiver in receivers:
+        arrived: dict[str, float] = {}
+        for t, body in receiver.arrivals[since:] if since else receiver.arrivals:
+            with contextlib.suppress(ValueError, KeyError):
+                arrived.setdefault(json.loads(json.loads(body)["data"])["Id"], t)
+        for mid, t_sent in load.sent_at.items():
+            if mid in arrived:
+                found.append(arrived[mid] - t_sent)
+            else:
+                missing += 1
+    return found, missing
+
+
+def wait_for_arrivals(load: Load, receivers: list[Receiver], marks: list[int]) -> None:
+    wanted = len(load.sent_at)
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while time.monotonic() < deadline:
+        if all(len(r.arrivals) - m >= wanted for r, m in zip(receivers, marks, strict=True)):
+            return
+        time.sleep(0.1)
+
+
+def run_p4(report: Report, fleet: Fleet) -> None:
+    healthy = [Receiver().start() for _ in range(P4_HEALTHY)]
+    dead = Receiver(hang=True).start()
+    for r in [*healthy, dead]:
+        report.cleanup.callback(r.stop)
+    for r in healthy:
+        add_endpoint(fleet.company_id, r.url())
+    worker = WorkerProcess(worker_env(report), report.var_dir / "worker-p4.log").start()
+    report.cleanup.callback(worker.stop)
+
+    # Warm-up: every device's first reading (which also announces its activation), the worker's
+    # start, the server's connections. Not measured.
+    base = datetime(2025, 1, 1, tzinfo=UTC)
+    warm = post_at_rate(
+        report.server.base_url, fleet, rate=P4_RATE, seconds=len(fleet.imeis) / P4_RATE, start=base
+    )
+    wait_for_arrivals(warm, healthy, [0] * len(healthy))
+
+    results = {}
+    meters = {}
+    for phase, start in (
+        ("healthy", base + timedelta(days=1)),
+        ("with_dead", base + timedelta(days=2)),
+    ):
+        if phase == "with_dead":
+            add_endpoint(fleet.company_id, dead.url())
+        marks = [len(r.arrivals) for r in healthy]
+        meter = report.cpu_meter({"worker": worker.pids, "bench": lambda: [os.getpid()]})
+        with meter:
+            load = post_at_rate(
+                report.server.base_url, fleet, rate=P4_RATE, seconds=P4_SECONDS, start=start
+            )
+            wait_for_arrivals(load, healthy, marks)
+        lat, missing = [], 0
+        for r, m in zip(healthy, marks, strict=True):
+            found, lost = latencies(load, [r], since=m)
+            lat += found
+            missing += lost
+        results[phase] = {
+            "readings_posted": load.posted,
+            "readings_stored": len(load.sent_at),
+            "post_errors": len(load.errors),
+            "achieved_rate": round(load.posted / load.elapsed, 1),
+            "ingest_p50_ms": ms(percentile(load.server, 50)),
+            "ingest_p99_ms": ms(percentile(load.server, 99)),
+            "deliveries_measured": len(lat),
+            "deliveries_missing": missing,
+            "p50_ms": ms(percentile(lat, 50)),
+            "p90_ms": ms(percentile(lat, 90)),
+            "p99_ms": ms(percentile(lat, 99)),
+            "max_ms": ms(max(lat)) if lat else None,
+            "cpu": meter.result,
+        }
+        meters[phase] = meter
+        if load.errors:
+            report.note(f"P4 {phase}: {len(load.errors)} ingest errors, first: {load.errors[0]}")
+        r = results[phase]
+        log(
+            f"P4 {phase}: p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, {missing} missing "
+            f"(ingest request alone: p50 {r['ingest_p50_ms']} ms, p99 {r['ingest_p99_ms']} ms; "
+            f"rate reached {r['achieved_rate']}/s); {meter.describe()}"
+        )
+    dead_requests = len(dead.arrivals)
+    worker.stop()
+
+    a, b = results["healthy"], results["with_dead"]
+    slow50 = b["p50_ms"] / a["p50_ms"] if a["p50_ms"] else float("nan")
+    slow99 = b["p99_ms"] / a["p99_ms"] if a["p99_ms"] else float("nan")
+    report.add(
+        "P4",
+        figures={
+            **results,
+            "rate_target": P4_RATE,
+            "healthy_endpoints": P4_HEALTHY,
+            "dead_endpoint_requests": dead_requests,
+            "slowdown_p50": round(slow50, 3),
+            "slowdown_p99": round(slow99, 3),
+        },
+        rows=[
+            Row(
+                "P4",
+                "healthy only: p50",
+                fmt_ms(a["p50_ms"]),
+                f"{P4_TARGET_P50_MS:.0f} ms",
+                "",
+                verdict(a["p50_ms"] <= P4_TARGET_P50_MS),
+            ),
+            Row(
+                "P4",
+                "healthy only: p99",
+                fmt_ms(a["p99_ms"]),
+                f"{P4_TARGET_P99_MS:.0f} ms",
+                "",
+                verdict(a["p99_ms"] <= P4_TARGET_P99_MS),
+            ),
+            Row(
+                "P4",
+                "with a dead endpoint: p50",
+                fmt_ms(b["p50_ms"]),
+                "healthy only",
+                f"{slow50:.2f}x",
+                verdict(slow50 <= P4_MAX_SLOWDOWN or b["p50_ms"] - a["p50_ms"] < 5),
+            ),
+            Row(
+                "P4",
+                "with a dead endpoint: p99",
+                fmt_ms(b["p99_ms"]),
+                "healthy only",
+                f"{slow99:.2f}x",
+                verdict(slow99 <= P4_MAX_SLOWDOWN or b["p99_ms"] - a["p99_ms"] < 10),
+            ),
+            Row(
+                "P4",
+                "deliveries missing",
+                str(a["deliveries_missing"] + b["deliveries_missing"]),
+                "0",
+                "",
+                verdict(a["deliveries_missing"] + b["deliveries_missing"] == 0),
+            ),
+        ],
+        limits=p4_limits(meters["with_dead"].result),
+    )
+    report.note(
+        f"P4: {P4_RATE} readings/s for {P4_SECONDS:.0f} s per run, one reading per request, "
+        f"{P4_HEALTHY} healthy Pylo endpoints; the dead endpoint took {dead_requests} requests "
+        "(its per-endpoint bound) and never answered. A slowdown within 5 ms (p50) / 10 ms (p99) "
+        "counts as met: below that, the ratio is noise."
+    )
+
+
+def p4_limits(cpu: dict[str, float]) -> str:
+    busy = cpu.get("machine", 0.0)
+    cores = os.cpu_count() or 1
+    return (
+        f"the machine: {busy:.2f} of {cores} cores busy (server {cpu.get('server', 0):.2f}, "
+        f"postgres {cpu.get('postgres', 0):.2f}, worker {cpu.get('worker', 0):.2f}, "
+        f"load generator + receivers {cpu.get('bench', 0):.2f}, other {cpu.get('other', 0):.2f}); "
+        "latency = poll interval (0.1 s, half on average) + claim + send"
+    )
+
+
+# --------------------------------------------------------------------------- P5
+
+
+def fill_outbox(company_id: str, endpoints: list, count: int, label: str) -> None:
+    """``count`` due deliveries spread over ``endpoints``, written straight to the outbox with a
+    realistic Pylo-sized body (~700 bytes)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from pulsebridge.webhooks.models import Delivery, Event
+
+    now = timezone.now()
+    body = json.dumps({"event": "DEVICE_MEASUREMENT", "data": "x" * 640, "signature": "0" * 64})
+    with transaction.atomic():
+        for offset in range(0, count, 5000):
+            n = min(5000, count - offset)
+            events = [
+                Event(
+                    company_id=company_id,
+                    type="DEVICE_MEASUREMENT",
+                    created_at=now,
+                    subject_id=f"{label}-{offset + i}",
+                )
+                for i in range(n)
+            ]
+            Event.objects.bulk_create(events)
+            deliveries = []
+            for i, event in enumerate(events):
+                d = Delivery(
+                    company_id=company_id,
+                    event=event,
+                    endpoint=endpoints[(offset + i) % len(endpoints)],
+                    body=body,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+                d.webhook_id = f"msg_{d.id.hex}"
+                deliveries.append(d)
+            Delivery.objects.bulk_create(deliveries)
+
+
+def _ticks(pid: int) -> int:
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def drain(report: Report, receiver: Receiver, count: int, label: str) -> dict:
+    """Start one worker on a full outbox; count the rate at the receiver and the worker's CPU
+    from the first arrival to the last (its start-up is not counted)."""
+    from pulsebridge.webhooks.models import Delivery
+
+    worker = WorkerProcess(worker_env(report), report.var_dir / f"worker-{label}.log")
+    start = len(receiver.arrivals)
+    worker.start()
+    report.cleanup.callback(worker.stop)
+    deadline = time.monotonic() + 30
+    while len(receiver.arrivals) == start and time.monotonic() < deadline:
+        time.sleep(0.01)
+    meter = report.cpu_meter({"worker": worker.pids, "bench": lambda: [os.getpid()]})
+    ticks0, n0 = _ticks(worker.process.pid), len(receiver.arrivals) - start
+    with meter:
+        deadline = time.monotonic() + P5_SECONDS
+        while time.monotonic() < deadline and len(receiver.arrivals) - start < count:
+            time.sleep(0.02)
+        ticks1, n1 = _ticks(worker.process.pid), len(receiver.arrivals) - start
+    time.sleep(0.5)  # the last results are written
+    worker.stop()
+    got = receiver.arrivals[start:]
+    span = got[-1][0] - got[0][0] if len(got) > 1 else 0.0
+    rate = (len(got) - 1) / span if span else 0.0
+    cpu_seconds = (ticks1 - ticks0) / os.sysconf("SC_CLK_TCK")
+    succeeded = Delivery.objects.filter(
+        status="succeeded", event__subject_id__startswith=f"{label}-"
+    ).count()
+    return {
+        "deliveries": count,
+        "received": len(got),
+        "seconds": round(span, 2),
+        "per_second": round(rate, 1),
+        "succeeded": succeeded,
+        "worker_cpu_ms_per_delivery": round(cpu_seconds / max(n1 - n0, 1) * 1000, 3),
+        "cpu": meter.result,
+        "describe": meter.describe(),
+    }
+
+
+def run_p5(report: Report, fleet: Fleet) -> None:
+    from pulsebridge.webhooks.models import WebhookEndpoint
+    from pulsebridge.webhooks.services import disable_endpoint
+
+    # P4's endpoints are done; the dead one's pending deliveries fail with it.
+    for endpoint in WebhookEndpoint.objects.filter(company_id=fleet.company_id, enabled=True):
+        disable_endpoint(endpoint, "bench: P4 is over")
+    receiver = Receiver().start()
+    report.cleanup.callback(receiver.stop)
+    count = P5_DELIVERIES if not getattr(report.args, "quick", False) else P5_DELIVERIES // 4
+    spread = [add_endpoint(fleet.company_id, receiver.url(f"/p5/{i}")) for i in range(8)]
+    fill_outbox(fleet.company_id, spread, count, "p5")
+    many = drain(report, receiver, count, "p5")
+    log(f"P5 (8 endpoints): {many['per_second']} deliveries/s; {many['describe']}")
+    for endpoint in spread:
+        disable_endpoint(endpoint, "bench: next phase")
+    single = [add_endpoint(fleet.company_id, receiver.url("/p5/single"))]
+    fill_outbox(fleet.company_id, single, count // 4, "p5single")
+    one = drain(report, receiver, count // 4, "p5single")
+    log(f"P5 (1 endpoint): {one['per_second']} deliveries/s; {one['describe']}")
+    cores = os.cpu_count() or 1
+    cpu_ms = many["worker_cpu_ms_per_delivery"]
+    per_core = 1000 / cpu_ms if cpu_ms else float("nan")
+    report.add(
+        "P5",
+        figures={
+            "eight_endpoints": many,
+            "one_endpoint": one,
+            "worker_deliveries_per_cpu_second": round(per_core, 1),
+        },
+        rows=[
+            Row(
+                "P5",
+                "deliveries/s, 1 worker, 8 endpoints",
+                fmt_int(many["per_second"]),
+                f"{P5_TARGET:,}/s",
+                f"{many['per_second'] / P5_TARGET:.2f}x",
+                verdict(many["per_second"] >= P5_TARGET),
+            ),
+            Row(
+                "P5",
+                "deliveries/s, 1 worker, 1 endpoint",
+                fmt_int(one["per_second"]),
+                "8 endpoints",
+                f"{one['per_second'] / many['per_second']:.2f}x" if many["per_second"] else "",
+                "",
+            ),
+            Row("P5", "worker CPU per delivery", f"{cpu_ms:.2f} ms", "", "", ""),
+            Row(
+                "P5",
+                "deliveries per worker CPU-second",
+                fmt_int(per_core),
+                f"{P5_TARGET:,}/s",
+                f"{per_core / P5_TARGET:.2f}x",
+                "",
+            ),
+        ],
+        limits=(
+            f"the worker process (one Python thread for HTTP, one for the database): "
+            f"{many['cpu'].get('worker', 0):.2f} cores; machine {many['cpu'].get('machine', 0):.2f}/{cores}; "
+            f"postgres {many['cpu'].get('postgres', 0):.2f}"
+        ),
+    )
+    report.note(
+        f"P5: {count:,} deliveries (~700-byte bodies) written to the outbox, then one `pulsebridge "
+        "worker` (concurrency 64, 8 in flight per endpoint) started; the rate is counted at the "
+        "receiver from first to last arrival. One endpoint: bounded by its 8 requests in flight."
+    )
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def run(report: Report) -> None:
+    """P4 and P5, for the bench runner (``report.server`` and ``report.db`` are running)."""
+    fleet = prepare_fleet(devices=100)
+    run_p4(report, fleet)
+    run_p5(report, fleet)
+
+
+if __name__ == "__main__":
+    from .__main__ import main
+
+    sys.exit(main(["--only", "P4,P5", *sys.argv[1:]]))
