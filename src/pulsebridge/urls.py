@@ -27,6 +27,8 @@ urlpatterns = [
     path("ping/", include("pulsebridge.dialects.ping.urls")),
     *dialect_docs("pylo", "Pulsebridge: the Pylo RPM API"),
     *dialect_docs("tenovi", "Pulsebridge: the Tenovi HWI API"),
+    *dialect_docs("hayylo", "Pulsebridge: the Hayylo Inbound API"),
+    *dialect_docs("ping", "Pulsebridge: the PING customer API"),
 ]
 
 handler404 = "pulsebridge.errors.not_found"
