@@ -57,12 +57,13 @@ class Table:
         for f in self.fields:
             if f.attname in self.timestamps:
                 continue
-            if callable(f.default):
+            if not f.has_default():
+                # NOT_PROVIDED is a class, so callable: test for a default before calling one
+                self._defaults.append((f.attname, None, False))
+            elif callable(f.default):
                 self._defaults.append((f.attname, f.default, True))
             else:
-                self._defaults.append(
-                    (f.attname, f.get_default() if f.has_default() else None, False)
-                )
+                self._defaults.append((f.attname, f.get_default(), False))
 
     # Rows ------------------------------------------------------------------------------------
 
