@@ -261,3 +261,18 @@ def test_a_worker_process_killed_mid_send_loses_nothing(tmp_path, receiver_facto
         "print(d.status, d.attempts, d.attempt_log.count())\n"
     )
     assert state == "succeeded 1 1"
+
+
+def test_an_endpoints_backlog_neither_exceeds_its_bound_nor_hides_other_endpoints(
+    alice, endpoint_for, publish_event
+):
+    busy = endpoint_for(alice, "http://127.0.0.1:9/busy")
+    for _ in range(30):
+        publish_event(alice)
+    other = endpoint_for(alice, "http://127.0.0.1:9/other")
+    publish_event(alice)  # one row for each endpoint, behind the backlog
+    jobs = claim(now=T0, limit=20, per_endpoint=8)
+    assert Counter(j.endpoint_id for j in jobs) == {busy.pk: 8, other.pk: 1}
+    Delivery.objects.update(claimed_until=None, claim_token="")
+    (job,) = claim(now=T0, limit=20, per_endpoint=8, in_flight={busy.pk: 8})
+    assert job.endpoint_id == other.pk

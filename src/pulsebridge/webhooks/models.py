@@ -105,6 +105,11 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
             models.Index(fields=["company", "created_at"], name="delivery_company_time"),
+            # The worker claims per endpoint (see dispatch._candidates), so that one endpoint's
+            # backlog never has to be scanned to reach another's rows.
+            models.Index(
+                fields=["endpoint", "status", "next_attempt_at"], name="delivery_endpoint_due"
+            ),
         ]
 
     def __str__(self) -> str:
