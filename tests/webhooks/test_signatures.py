@@ -77,12 +77,19 @@ def test_a_format_header_cannot_replace_the_signature(alice, receiver, endpoint_
     endpoint_for(alice, receiver.url, secret="k")
     event = publish_event(alice)
     Delivery.objects.filter(event=event).update(
-        headers={"webhook-signature": "v1,forged", "Content-Type": "text/plain"}
+        headers={
+            "webhook-signature": "v1,forged",
+            "Content-Type": "text/plain",
+            "Host": "elsewhere.example",
+            "Content-Length": "3",
+        }
     )
     deliver_due(now=T0)
     (request,) = receiver.wait_for(1)
     assert verify_standard_webhook(b"k", request.headers, request.body)
     assert request.headers["content-type"] == "application/json"
+    assert request.headers["host"].startswith("127.0.0.1:")
+    assert request.body == Delivery.objects.get(event=event).body.encode()
 
 
 def test_the_webhook_id_stays_the_same_on_retries_and_replays(

@@ -73,6 +73,9 @@ EXCERPT_CHARS = 500
 # Bytes of an answer read at most: enough for the excerpt, and bounded for a hostile receiver.
 READ_LIMIT = 4096
 USER_AGENT = "Pulsebridge-Webhooks/1"
+TRANSPORT_HEADERS = frozenset(
+    {"host", "content-length", "transfer-encoding", "connection", "user-agent"}
+)
 # One e-mail per endpoint per interval: a dead receiver fails one delivery per reading, and the
 # operator needs to know once, not thousands of times. Every alert is still stored and logged.
 ALERT_EMAIL_INTERVAL = timedelta(hours=1)
@@ -401,7 +404,11 @@ class Pinner:
 async def send(clients: Clients, job: Job, *, at: datetime, pinner: Pinner) -> Outcome:
     """One attempt. Never raises: every failure becomes an Outcome with its reason."""
     timeout = settings.WEBHOOK_TIMEOUT_SECONDS
-    headers = httpx.Headers(dict(job.headers))
+    # The transport's own headers are never taken from a format (a stray Host or
+    # Content-Length would misroute or truncate the request).
+    headers = httpx.Headers(
+        {k: v for k, v in job.headers.items() if k.lower() not in TRANSPORT_HEADERS}
+    )
     # Set after the format's own headers, so that no format can replace the signature.
     headers["content-type"] = "application/json"
     headers.update(standard_headers(job.secret, job.webhook_id, int(at.timestamp()), job.body))
