@@ -276,3 +276,15 @@ def test_an_endpoints_backlog_neither_exceeds_its_bound_nor_hides_other_endpoint
     Delivery.objects.update(claimed_until=None, claim_token="")
     (job,) = claim(now=T0, limit=20, per_endpoint=8, in_flight={busy.pk: 8})
     assert job.endpoint_id == other.pk
+
+
+def test_once_sends_an_endpoints_whole_backlog_through_its_bound(
+    transactional_db, alice, endpoint_for, publish_event, receiver
+):
+    endpoint_for(alice, receiver.url)
+    for _ in range(30):
+        publish_event(alice)
+    with override_settings(WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT=2):
+        asyncio.run(Worker(once=True).run())
+    assert len(receiver.requests) == 30
+    assert Delivery.objects.filter(status="succeeded").count() == 30

@@ -28,7 +28,7 @@ import secrets
 import socket
 import ssl
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -682,6 +682,7 @@ class Worker:
         self.clock = clock
         self.sent = 0
         self._stopping = False
+        self._more = False
         self._wake: asyncio.Event | None = None
 
     def stop(self) -> None:
@@ -698,6 +699,9 @@ class Worker:
         pinner = Pinner(allow_private=settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS)
         clients = Clients(self.per_endpoint)
         in_flight: dict[UUID, int] = {}
+        # Endpoints whose claim stopped at their bound: they may have more due rows, so a slot
+        # of theirs freeing up is a reason to claim at once rather than after the interval.
+        capped: set[UUID] = set()
         tasks: set[asyncio.Task] = set()
         done: list[Outcome] = []
         next_poll = next_cleanup = 0.0
@@ -719,6 +723,9 @@ class Worker:
                 if not in_flight[job.endpoint_id]:
                     del in_flight[job.endpoint_id]
             done.append(outcome)
+            if job.endpoint_id in capped:
+                capped.discard(job.endpoint_id)
+                self._more = True
             self._wake.set()
 
         try:
@@ -735,6 +742,8 @@ class Worker:
                         continue
                     del done[: len(batch)]
                     self.sent += len(batch)
+                if self._more:
+                    self._more, next_poll = False, 0.0
                 room = self.concurrency - len(tasks)
                 if not self._stopping and room > 0 and time.monotonic() >= next_poll:
                     limit = min(room, self.batch)
@@ -742,13 +751,14 @@ class Worker:
                     # at once (no claimed row waits for a slot), and one time per round lets
                     # their results be written together.
                     now = self.clock()
+                    before = dict(in_flight)
                     try:
                         jobs = await run_db(
                             claim,
                             now=now,
                             limit=limit,
                             per_endpoint=self.per_endpoint,
-                            in_flight=dict(in_flight),
+                            in_flight=before,
                         )
                     except Exception:
                         logger.exception("webhook worker: claiming failed")
@@ -758,7 +768,15 @@ class Worker:
                         task = asyncio.create_task(deliver(job, now))
                         tasks.add(task)
                         task.add_done_callback(tasks.discard)
-                    if len(jobs) < limit:  # nothing more is due: poll again after the interval
+                    # Sends may have finished while the claim ran: judge the bound by what the
+                    # claim saw, and claim again at once if a capped endpoint has room already.
+                    claimed = Counter(job.endpoint_id for job in jobs)
+                    for endpoint_id in claimed.keys() | before.keys():
+                        if before.get(endpoint_id, 0) + claimed[endpoint_id] >= self.per_endpoint:
+                            capped.add(endpoint_id)
+                            if in_flight.get(endpoint_id, 0) < self.per_endpoint:
+                                self._more = True
+                    if len(jobs) < limit:  # nothing more is due (but maybe behind a bound): wait
                         next_poll = max(next_poll, time.monotonic() + self.interval)
                 if time.monotonic() >= next_cleanup:
                     await clients.close_idle(busy=in_flight)
