@@ -28,6 +28,12 @@ def acting_company(user: AbstractBaseUser):
     return membership.company if membership is not None else None
 
 
+def change_password(user: AbstractBaseUser, password: str) -> None:
+    """Set a user's password (already validated); their tokens stay valid, as in PING."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+
+
 def create_application(
     user: AbstractBaseUser, *, name: str, grant_type: str, redirect_uris: list[str] | None = None
 ) -> tuple[Application, str]:

@@ -129,8 +129,7 @@ class PasswordChangeView(PingView):
             data=request.data, context={"user": request.user}
         )
         serializer.is_valid(raise_exception=True)
-        request.user.set_password(serializer.validated_data["password"])
-        request.user.save(update_fields=["password"])
+        applications.change_password(request.user, serializer.validated_data["password"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
