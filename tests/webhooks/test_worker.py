@@ -288,3 +288,12 @@ def test_once_sends_an_endpoints_whole_backlog_through_its_bound(
         asyncio.run(Worker(once=True).run())
     assert len(receiver.requests) == 30
     assert Delivery.objects.filter(status="succeeded").count() == 30
+
+
+def test_the_worker_also_runs_background_tasks(transactional_db, tmp_path):
+    from .background import record_run
+
+    trace = tmp_path / "trace"
+    record_run.enqueue(str(trace))
+    call_command("worker", "--once", stdout=StringIO(), stderr=StringIO())
+    assert trace.read_text() == "ran\n"
