@@ -296,6 +296,23 @@ def measure(trackers: int, samples: int) -> dict[str, Any]:
     }
     for name, params in cases.items():
         results[name] = _time_requests(client, base, params, samples)
+    # The p99 tail above is mostly Python's full (generation 2) garbage collections, which walk
+    # every object the process holds (Django, DRF, the toolkit...): tens of ms each, about one
+    # request in a hundred. A server that calls gc.freeze() once started takes them out.
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    try:
+        for name in (
+            "radius_5km",
+            "radius_50km",
+            "geogroup_inside_metro",
+            "geogroup_inside_region",
+        ):
+            results[f"{name}_gc_frozen"] = _time_requests(client, base, cases[name], samples)
+    finally:
+        gc.unfreeze()
     _check_radius(company, lat, lon, 5000, results["radius_5km"]["matches"])
     _check_radius(company, lat, lon, 50000, results["radius_50km"]["matches"])
     naive_ms, _ = _naive_radius_ms(company, lat, lon, 5000)
@@ -345,6 +362,10 @@ def run(report) -> None:
         "radius_50km",
         "geogroup_inside_metro",
         "geogroup_inside_region",
+        "radius_5km_gc_frozen",
+        "radius_50km_gc_frozen",
+        "geogroup_inside_metro_gc_frozen",
+        "geogroup_inside_region_gc_frozen",
         "radius_gte_1000km",
         "geogroup_outside_metro",
         "unfiltered",
@@ -376,15 +397,17 @@ def run(report) -> None:
             ratio=f"{results['naive_full_scan_ms'] / results['radius_5km']['p99_ms']:.1f}x",
         )
     )
-    worst = max(
-        results[n]["p99_ms"]
-        for n in ("radius_5km", "radius_50km", "geogroup_inside_metro", "geogroup_inside_region")
-    )
+    targeted = ("radius_5km", "radius_50km", "geogroup_inside_metro", "geogroup_inside_region")
+    worst = max(results[n]["p99_ms"] for n in targeted)
+    worst_frozen = max(results[f"{n}_gc_frozen"]["p99_ms"] for n in targeted)
     report.add(
         "P7",
         figures=results,
         rows=rows,
-        limits=f"worst p99 of the targeted queries {worst} ms (target {TARGET_MS} ms)",
+        limits=(
+            f"worst p99 of the targeted queries {worst} ms, {worst_frozen} ms with gc.freeze() "
+            f"(target {TARGET_MS} ms); wall times include waiting for a CPU on a shared machine"
+        ),
     )
 
 

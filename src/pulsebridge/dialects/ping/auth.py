@@ -31,9 +31,7 @@ class BearerAuthentication(BaseAuthentication):
         token = (
             get_access_token_model()
             # The user's membership and company come along: one query for the whole identity.
-            .objects.select_related(
-                "user__membership__company", "application__user__membership__company"
-            )
+            .objects.select_related("user__membership__company")
             .filter(token_checksum=checksum)
             .first()
         )

@@ -300,7 +300,10 @@ class DeviceSerializer(serializers.ModelSerializer):
             "last_event_created_at": iso(tracker.last_event_created_at),
             "created_at": iso(tracker.created_at),
             "modified_at": iso(tracker.modified_at),
-            "customer": customer(tracker.company),
+            # The request's customer: the same company, without a join per page.
+            "customer": customer(
+                getattr(self.context.get("request"), "company", None) or tracker.company
+            ),
         }
 
 

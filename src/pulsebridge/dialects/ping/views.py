@@ -253,7 +253,7 @@ def trackers_of(company):
     services.ensure_trackers(company)
     return (
         Tracker.objects.for_company(company)
-        .select_related("device", "group__configuration", "company")
+        .select_related("device", "group__configuration")
         .prefetch_related("geo_memberships")
     )
 
