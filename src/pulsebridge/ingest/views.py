@@ -41,22 +41,27 @@ class IngestView(APIView):
         return error_handler
 
 
-class MeasurementsView(IngestView):
-    """``POST /ingest/v1/measurements``: one reading or an array of up to 1,000.
+class BatchView(IngestView):
+    """One item or an array of up to 1,000, each succeeding or failing on its own.
 
-    Each item succeeds or fails on its own; the answer lists every item's outcome by index.
-    200 when every item was stored or already known, 207 when some failed, 400 when all did."""
+    200 when every item was stored or already known, 207 when some failed, 400 when all did;
+    the answer lists every item's outcome by index."""
+
+    noun = "item"
+
+    def record(self, company, items):
+        raise NotImplementedError
 
     def post(self, request):
         body = request.data
         items = body if isinstance(body, list) else [body]
         if not items:
-            raise exceptions.ValidationError({"body": ["must hold at least one reading"]})
+            raise exceptions.ValidationError({"body": [f"must hold at least one {self.noun}"]})
         if len(items) > MAX_ITEMS:
             raise exceptions.ValidationError(
-                {"body": [f"at most {MAX_ITEMS} readings per request, got {len(items)}"]}
+                {"body": [f"at most {MAX_ITEMS} {self.noun}s per request, got {len(items)}"]}
             )
-        outcomes = record_measurements(request.auth.company, items)
+        outcomes = self.record(request.auth.company, items)
         summary = {"created": 0, "duplicate": 0, "error": 0}
         for outcome in outcomes:
             summary[outcome.status] += 1
@@ -75,3 +80,12 @@ class MeasurementsView(IngestView):
             },
             status=code,
         )
+
+
+class MeasurementsView(BatchView):
+    """``POST /ingest/v1/measurements``: readings of medical devices."""
+
+    noun = "reading"
+
+    def record(self, company, items):
+        return record_measurements(company, items)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +12,7 @@ from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from pulsebridge.core.models import Company
+from pulsebridge.core.outcomes import Outcome
 from pulsebridge.devices.hardware import note_measurements
 from pulsebridge.devices.models import Device
 from pulsebridge.webhooks.models import EventType
@@ -20,22 +20,6 @@ from pulsebridge.webhooks.services import publish
 
 from .models import Measurement
 from .validation import ItemError, Reading, parse_reading
-
-
-@dataclass
-class Outcome:
-    index: int
-    status: str  # "created", "duplicate" or "error"
-    id: str | None = None
-    errors: dict[str, str] | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"index": self.index, "status": self.status}
-        if self.id is not None:
-            out["id"] = self.id
-        if self.errors:
-            out["errors"] = self.errors
-        return out
 
 
 def _resolve_devices(company: Company, readings: dict[int, Reading]) -> dict[int, Device]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,6 +11,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from pulsebridge.core.models import Company
+from pulsebridge.core.outcomes import Outcome
 from pulsebridge.devices.models import Device
 from pulsebridge.readings.validation import ItemError
 
@@ -325,22 +325,6 @@ def refresh_memberships(geogroup: GeoGroup, shape: Shape) -> None:
 
 
 # Events --------------------------------------------------------------------------------------
-
-
-@dataclass
-class Outcome:
-    index: int
-    status: str  # "created", "duplicate" or "error"
-    id: int | None = None
-    errors: dict[str, str] | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"index": self.index, "status": self.status}
-        if self.id is not None:
-            out["id"] = self.id
-        if self.errors:
-            out["errors"] = self.errors
-        return out
 
 
 def record_events(
