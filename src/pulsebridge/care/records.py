@@ -75,7 +75,7 @@ def shown(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -91,7 +91,7 @@ def _json_type(value: Any) -> str:
 
 def _string(name: str, value: Any, max_length: int) -> str:
     if not isinstance(value, str):
-        raise Invalid(f"{name} must be a string, not {_json_type(value)}")
+        raise Invalid(f"{name} must be a string, not {json_type(value)}")
     if "\x00" in value:
         raise Invalid(f"{name} must not contain NUL characters")
     value = value.strip()
@@ -229,7 +229,7 @@ def base64_content(name: str, value: Any) -> Content:
     """Standard base64 (RFC 4648 section 4), strictly: the alphabet and padding only, no line
     breaks, no data: prefix, and written the one way its bytes encode."""
     if not isinstance(value, str):
-        raise Invalid(f"{name} must be a base64 string, not {_json_type(value)}")
+        raise Invalid(f"{name} must be a base64 string, not {json_type(value)}")
     if value.startswith("data:"):
         raise Invalid(f"{name} must be bare base64, without a 'data:...;base64,' prefix")
     if not value:
@@ -318,7 +318,7 @@ def parse_record(fmt: RecordFormat, index: int, raw: Any) -> Parsed | Rejected:
     """Check one record's fields on their own; whether it may create a row, and whether the
     records it names exist, is for the import to say."""
     if not isinstance(raw, dict):
-        return Rejected(index, None, f"record must be an object, not {_json_type(raw)}")
+        return Rejected(index, None, f"record must be an object, not {json_type(raw)}")
     problems: list[str] = []
     record_id: str | None = None
     if "id" not in raw:

@@ -10,6 +10,7 @@ from typing import Any
 
 from rest_framework import exceptions
 
+from pulsebridge.care.records import json_type, shown
 from pulsebridge.care.services import SCHEMA_TYPES
 from pulsebridge.core.models import Company
 
@@ -105,35 +106,16 @@ def parse_json(body: bytearray) -> tuple[Any, str]:
         raise BadRequest("the body is not valid JSON: it is nested too deeply") from None
 
 
-def _shown(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=True)
-    return text if len(text) <= 60 else text[:59] + "…"
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
-
-
 def _data_set_problem(value: Any) -> str | None:
     if not isinstance(value, list):
-        return f"dataSet must be an array of records, not {_kind(value)}"
+        return f"dataSet must be an array of records, not {json_type(value)}"
     if not value:
         return "dataSet is empty; send at least one record"
     bad = [i for i, item in enumerate(value) if not isinstance(item, dict)]
     if bad:
         first = bad[0]
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
-        return f"dataSet[{first}] must be an object, not {_kind(value[first])}{more}"
+        return f"dataSet[{first}] must be an object, not {json_type(value[first])}{more}"
     return None
 
 
@@ -142,7 +124,7 @@ def validate_wrapper(data: Any, text: str, company: Company) -> Wrapper:
     if not isinstance(data, dict):
         raise BadRequest(
             f"the body must be a JSON object {{companyCode, instanceId, schemaType, dataSet}}, "
-            f"not {_kind(data)}"
+            f"not {json_type(data)}"
         )
     problems = [f"{name} is missing" for name in WRAPPER_FIELDS if name not in data]
     unknown = sorted(set(data) - set(WRAPPER_FIELDS))
@@ -156,12 +138,12 @@ def validate_wrapper(data: Any, text: str, company: Company) -> Wrapper:
             value = data[name]
             if not isinstance(value, str):
                 example = ' such as "100"' if name == "instanceId" else ""
-                problems.append(f"{name} must be a string{example}, not {_kind(value)}")
+                problems.append(f"{name} must be a string{example}, not {json_type(value)}")
             elif not value.strip():
                 problems.append(f"{name} must not be blank")
     if "schemaType" in data and data["schemaType"] not in SCHEMA_TYPES:
         problems.append(
-            f"schemaType {_shown(data['schemaType'])} is not one of {', '.join(SCHEMA_TYPES)}"
+            f"schemaType {shown(data['schemaType'], 60)} is not one of {', '.join(SCHEMA_TYPES)}"
         )
     if "dataSet" in data:
         problem = _data_set_problem(data["dataSet"])
@@ -171,7 +153,7 @@ def validate_wrapper(data: Any, text: str, company: Company) -> Wrapper:
         raise BadRequest("; ".join(problems))
     if data["companyCode"] != company.code or data["instanceId"] != company.instance_id:
         raise WrongCompany(
-            f"companyCode {_shown(data['companyCode'])} and instanceId "
-            f"{_shown(data['instanceId'])} are not the company of this API key"
+            f"companyCode {shown(data['companyCode'], 60)} and instanceId "
+            f"{shown(data['instanceId'], 60)} are not the company of this API key"
         )
     return Wrapper(data["schemaType"], data["dataSet"], text)

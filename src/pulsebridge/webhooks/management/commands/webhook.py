@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pulsebridge.core.models import Company
+from pulsebridge.core.management.commands._base import get_company, iso, positive_int
 from pulsebridge.webhooks import dispatch, services
 from pulsebridge.webhooks.models import Delivery, EventType, WebhookEndpoint
 
 EXCERPT_SHOWN = 80  # characters of an answer shown per attempt in the human listing
-
-
-def iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def get_company(code: str) -> Company:
-    try:
-        return Company.objects.get(code=code)
-    except Company.DoesNotExist:
-        raise CommandError(f"no company with code {code!r}") from None
 
 
 def parse_uuid(text: str, what: str) -> uuid.UUID:
@@ -46,16 +31,6 @@ def get_endpoint(text: str) -> WebhookEndpoint:
     if endpoint is None:
         raise CommandError(f"no webhook endpoint {text}")
     return endpoint
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
 
 
 def endpoint_json(endpoint: WebhookEndpoint) -> dict[str, Any]:

@@ -23,16 +23,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils.crypto import get_random_string
 
+from pulsebridge.core.management.commands._base import positive_int
 from pulsebridge.webhooks.dispatch import Worker
 
 logger = logging.getLogger("pulsebridge.worker")
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError(text)
-    return value
 
 
 def _tasks_worker(once: bool):
