@@ -195,3 +195,90 @@ def test_charlie_finds_none_of_alices_readings(charlie_pylo, cuff, record):
     [reading_id] = record([bp("2021-02-23T22:06:00Z")])
     for body in ({"imei": cuff.imei}, {"reading_id": reading_id}, {"patient_id": "patient_id1"}):
         assert charlie_pylo.post("/readings", body).json()["count"] == 0
+
+
+def test_a_page_reads_byte_for_byte_as_the_measurement_objects_write_it(
+    pylo, alice, cuff, add_device
+):
+    """The page is written from plain rows; the webhook writes the same reading from the model
+    instance (wire.reading): both must agree, whatever the kind and whatever is absent."""
+    from datetime import UTC, datetime, timedelta
+
+    from rest_framework.renderers import JSONRenderer
+
+    from pulsebridge.dialects.pylo import wire
+    from pulsebridge.readings.models import Measurement
+
+    bare = add_device(alice, "TENOVI-SCALE", serial="SERIAL-ONLY")  # no IMEI, no patient
+    at = datetime(2021, 2, 23, 22, 6, 0, 999999, tzinfo=UTC)
+    kinds = [
+        ("blood_pressure", {"systolic": 129.0, "diastolic": 84.0, "pulse": 62.0, "irregular": 1}),
+        ("blood_pressure", {"systolic": 120.5, "diastolic": 80.004, "irregular": 0}),
+        ("weight", {"weight": 80.0}),
+        ("glucose", {"glucose": 5.5 * 18.0156, "before_meal": 0}),
+        ("pulse_oximetry", {"spo2": 98.0, "pulse": 103.0, "perfusion_index": 2.25}),
+        ("temperature", {"temperature": 36.6}),
+        ("peak_flow", {"peak_flow": 410.0, "fev1": 3.1}),
+        ("pillbox", {"event": "lid_opened \u2028 é"}),
+    ]
+    for n, (kind, values) in enumerate(kinds * 2):
+        device = cuff if n % 2 else bare
+        Measurement.objects.create(
+            company=alice,
+            device=device,
+            patient=device.patient,
+            practice_id=device.practice_id,
+            tenant_id="tenant" if n % 3 else "",
+            kind=kind,
+            measured_at=at + timedelta(seconds=n, microseconds=-n),
+            received_at=at + timedelta(minutes=1, microseconds=n * 1001),
+            values=values,
+            battery=None if n % 4 == 0 else 50 + n,
+            signal=None if n % 5 == 0 else 90 - n,
+            device_user=str(n % 2 + 1),
+            radio="LTE-M",
+            network="net",
+            tower_latitude="40.7128",
+            tower_longitude="-74.0060",
+            dedupe_key=f"k{n}",
+        )
+    response = pylo.post("/readings", {"measurement_taken_start_date": "2021-01-01T00:00:00Z"})
+    assert response.status_code == 200
+    measurements = (
+        Measurement.objects.filter(company=alice)
+        .select_related("device__model", "patient")
+        .order_by("measured_at", "pk")
+    )
+    expected = {
+        "count": len(measurements),
+        "measurements": [wire.reading(m) for m in measurements],
+        "page_info": {"cursor_token": None},
+    }
+    assert response.content == JSONRenderer().render(expected)
+    assert response.json()["measurements"][0]["MeasuredAt"] == "2021-02-23T22:06:00.999Z"
+
+
+def test_readings_a_microsecond_apart_page_without_loss_or_repeat(pylo, cuff, record):
+    items = [bp(f"2021-02-23T22:06:00.{n:06d}Z") for n in range(1200)]
+    record(items)
+    first = pylo.post("/readings", {"imei": "356000000000001"}).json()
+    token = first["page_info"]["cursor_token"]
+    second = pylo.post(f"/readings?cursor_token={token}", {"imei": "356000000000001"}).json()
+    ids = [m["Id"] for m in first["measurements"] + second["measurements"]]
+    assert (first["count"], second["count"]) == (1000, 200)
+    assert len(set(ids)) == 1200
+
+
+def test_a_time_the_database_formatted_reads_as_the_python_one():
+    from datetime import UTC, datetime
+
+    from pulsebridge.dialects.pylo import wire
+
+    for value in (
+        datetime(2021, 2, 23, 22, 6, 0, 999999, tzinfo=UTC),
+        datetime(2021, 2, 23, 22, 6, 0, tzinfo=UTC),
+        datetime(999, 1, 2, 3, 4, 5, 6000),
+        datetime(5, 1, 2, 3, 4, 5),
+    ):
+        database_text = f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S.%f")  # to_char
+        assert wire._time(database_text) == wire.timestamp(value) == wire._time(value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -36,19 +37,23 @@ def paginate(
     salt: str,
     query: dict[str, Any] | None = None,
     page_size: int = PAGE_SIZE,
+    position: Callable[[Any], tuple[datetime, Any]] | None = None,
 ) -> tuple[list, str | None]:
-    """One page of ``queryset`` ordered by ``(time_field, pk)`` and the token of the next."""
+    """One page of ``queryset`` ordered by ``(time_field, pk)`` and the token of the next.
+
+    ``position`` gives a row's ``(time, pk)``, for a queryset of ``values_list`` rows; by
+    default rows are model instances."""
     fingerprint = _fingerprint(query or {})
     queryset = queryset.order_by(time_field, "pk")
     if token is not None:
         try:
-            position = signing.loads(token, salt=salt)
-            if position["q"] != fingerprint:
+            cursor = signing.loads(token, salt=salt)
+            if cursor["q"] != fingerprint:
                 raise ValidationError(
                     {"cursor_token": "this cursor_token belongs to another query"}
                 )
-            after_time = datetime.fromisoformat(position["t"])
-            after_pk = position["k"]
+            after_time = datetime.fromisoformat(cursor["t"])
+            after_pk = cursor["k"]
         except (signing.BadSignature, KeyError, TypeError, ValueError):
             raise ValidationError({"cursor_token": "invalid or tampered cursor_token"}) from None
         queryset = queryset.filter(
@@ -59,9 +64,12 @@ def paginate(
     if len(rows) <= page_size:
         return rows, None
     rows = rows[:page_size]
-    last = rows[-1]
+    if position is None:
+        last_time, last_pk = getattr(rows[-1], time_field), rows[-1].pk
+    else:
+        last_time, last_pk = position(rows[-1])
     next_token = signing.dumps(
-        {"t": getattr(last, time_field).isoformat(), "k": str(last.pk), "q": fingerprint},
+        {"t": last_time.isoformat(), "k": str(last_pk), "q": fingerprint},
         salt=salt,
     )
     return rows, next_token

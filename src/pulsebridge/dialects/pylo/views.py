@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
@@ -162,18 +162,37 @@ class ReadingsView(PyloView):
             qs = qs.filter(measured_at__gte=filters["measurement_taken_start_date"])
         if "measurement_taken_end_date" in filters:
             qs = qs.filter(measured_at__lte=filters["measurement_taken_end_date"])
+        # Plain rows, and each device and patient of the page once: building 1000 model
+        # instances with their relations was a third of a page's time.
         rows, token = paginate(
-            qs,
+            wire.reading_rows(qs),
             time_field="measured_at",
             token=cursor_from(request),
             salt="pylo.readings",
             query=request.data,
+            position=wire.reading_position,
         )
-        prefetch_related_objects(rows, "device__model", "patient")
+        device_ids, patient_ids = wire.related_ids(rows)
+        devices = (
+            Device.objects.for_company(company)
+            .filter(pk__in=device_ids)
+            .values_list(*wire.DEVICE_COLUMNS)
+            if device_ids
+            else []
+        )
+        patients = (
+            dict(
+                Patient.objects.for_company(company)
+                .filter(pk__in=patient_ids)
+                .values_list("pk", "external_id")
+            )
+            if patient_ids
+            else {}
+        )
         return Response(
             {
                 "count": len(rows),
-                "measurements": [wire.reading(m) for m in rows],
+                "measurements": wire.readings(rows, devices, patients),
                 "page_info": {"cursor_token": token},
             }
         )

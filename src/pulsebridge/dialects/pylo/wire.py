@@ -3,8 +3,10 @@ the document's examples show them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+
+from django.db.models import DateTimeField, Func, QuerySet
 
 from pulsebridge.devices.models import Device
 from pulsebridge.fulfillment.models import Order
@@ -33,10 +35,15 @@ ORDER_STATUS = {
 
 
 def timestamp(value: datetime | None) -> str:
-    """``2021-02-23T22:06:00.000Z``; absent times are the empty string."""
+    """``2021-02-23T22:06:00.000Z``; absent times are the empty string.
+
+    ``isoformat`` cuts to milliseconds as the ``strftime`` it replaces did and costs half as
+    much (a page writes two per reading); ``strftime`` does not pad years before 1000."""
     if value is None:
         return ""
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if value.year < 1000:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def order_time(value: datetime | None) -> str:
@@ -60,26 +67,29 @@ def device(d: Device) -> dict[str, Any]:
 
 
 def values(m: Measurement) -> list[dict[str, Any]]:
-    v = m.values
+    return values_of(m.kind, m.values)
+
+
+def values_of(kind: str, v: dict[str, Any]) -> list[dict[str, Any]]:
     pairs: list[tuple[str, Any]]
-    if m.kind == "blood_pressure":
+    if kind == "blood_pressure":
         pairs = [("diastolic", v["diastolic"]), ("systolic", v["systolic"])]
         if v.get("pulse") is not None:
             pairs.append(("pulse", v["pulse"]))
         pairs.append(("irregular", v.get("irregular", 0)))
-    elif m.kind == "weight":
+    elif kind == "weight":
         pairs = [("weight", kg_to_lb(v["weight"]))]
-    elif m.kind == "glucose":
+    elif kind == "glucose":
         pairs = [("glucose", v["glucose"])]
         if v.get("before_meal") is not None:
             pairs.append(("before_meal", v["before_meal"]))
-    elif m.kind == "pulse_oximetry":
+    elif kind == "pulse_oximetry":
         pairs = [("spo2", v["spo2"]), ("pulse", v["pulse"])]
         if v.get("perfusion_index") is not None:
             pairs.append(("perfusion_index", v["perfusion_index"]))
-    elif m.kind == "temperature":
+    elif kind == "temperature":
         pairs = [("temperature", c_to_f(v["temperature"]))]
-    elif m.kind == "peak_flow":
+    elif kind == "peak_flow":
         pairs = [("peak_flow", v["peak_flow"])]
         if v.get("fev1") is not None:
             pairs.append(("fev1", v["fev1"]))
@@ -135,6 +145,108 @@ def reading(m: Measurement) -> dict[str, Any]:
     """A measurement as the Readings service answers it."""
     common = _common(m)
     return {k: common[k] for k in READING_KEYS if k in common}
+
+
+class UTCText(Func):
+    """A time as PostgreSQL writes it in UTC, ``2021-02-23T22:06:00.123456``: it formats a
+    page's 2000 times in about 1 ms, where loading them as datetimes (Django's time-zone-aware
+    loader is pure Python) and formatting those took about 13 ms of a 47 ms page. Other
+    databases hand back the datetime; ``_time`` and ``reading_position`` take both."""
+
+    template = "%(expressions)s"
+    output_field = DateTimeField()  # converters (SQLite) parse the plain column; to_char is text
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')",
+            **extra_context,
+        )
+
+
+# What ``readings`` takes: the rows of ``reading_rows``, and ``values_list(*DEVICE_COLUMNS)`` of
+# their devices.
+READING_COLUMNS = (
+    "id", "device_id", "patient_id", "kind", "measured", "inserted", "values", "battery",
+    "signal", "device_user", "practice_id", "tenant_id", "radio", "network", "tower_longitude",
+    "tower_latitude",
+)  # fmt: skip
+DEVICE_COLUMNS = ("pk", "serial", "imei", "sim_iccid", "model__pylo_device_type", "model__sku")
+
+
+def reading_rows(measurements: QuerySet) -> QuerySet:
+    """``measurements`` as the plain rows that ``readings`` writes."""
+    return measurements.annotate(
+        measured=UTCText("measured_at"), inserted=UTCText("received_at")
+    ).values_list(*READING_COLUMNS)
+
+
+def related_ids(rows: list[tuple]) -> tuple[set, set]:
+    """The pks of the devices and of the patients of ``reading_rows``, each once."""
+    return {row[1] for row in rows}, {row[2] for row in rows if row[2] is not None}
+
+
+def reading_position(row: tuple) -> tuple[datetime, Any]:
+    """A row's place in the ``(measured_at, id)`` order, for the next page's cursor."""
+    measured = row[4]
+    if isinstance(measured, str):
+        measured = datetime.fromisoformat(measured).replace(tzinfo=UTC)
+    return measured, row[0]
+
+
+def _time(value: str | datetime | None) -> str:
+    """``timestamp`` of a time that the database may have formatted (``UTCText``)."""
+    if type(value) is not str:
+        return timestamp(value)
+    if value[0] == "0":  # strftime does not pad years before 1000; to_char does
+        value = value.lstrip("0")
+    return value[:-3] + "Z"  # microseconds cut to milliseconds, as timestamp() does
+
+
+def readings(
+    rows: list[tuple], devices: list[tuple], patients: dict[Any, str]
+) -> list[dict[str, Any]]:
+    """What ``reading`` writes, for a page of rows: a page holds 1000 readings of a few devices,
+    so a device's parts are written once, not once per reading, and no model instances are
+    built (with their prefetched relations, a third of a page's time). ``patients`` maps a
+    patient's pk to its external id."""
+    parts = {
+        pk: (serial, imei or "", sim, device_type, sku)
+        for pk, serial, imei, sim, device_type, sku in devices
+    }
+    kinds = MEASUREMENT_TYPES
+    out = []
+    for (
+        pk, device_id, patient_id, kind, measured_at, received_at, v, battery, signal,
+        device_user, practice_id, tenant_id, radio, network, longitude, latitude,
+    ) in rows:  # fmt: skip
+        serial, imei, sim, device_type, sku = parts[device_id]
+        m = {
+            "DeviceUser": device_user,
+            "MeasurementType": kinds[kind],
+            "DeviceId": serial,
+            "MeasuredAt": _time(measured_at),
+            "BatteryPercentage": battery,
+            "DeviceModel": sku,
+            "DeviceType": device_type,
+            "InsertedAt": _time(received_at),
+            "DeviceSim": sim,
+            "Id": str(pk),
+            "DeviceImei": imei,
+        }
+        if signal is not None:  # as in _common
+            m["SignalStrengthPercentage"] = signal
+        m["PatientId"] = patients[patient_id] if patient_id is not None else ""
+        m["PracticeId"] = practice_id
+        m["TenantId"] = tenant_id
+        m["Values"] = values_of(kind, v)
+        m["RadioAccessTechnology"] = radio
+        m["NetworkName"] = network
+        m["TowerLongitude"] = longitude
+        m["TowerLatitude"] = latitude
+        out.append(m)
+    return out
 
 
 def webhook_reading(m: Measurement) -> dict[str, Any]:
