@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pulsebridge.core.drf import HasUsagePlan, HeaderApiKeyAuthentication, UsagePlanThrottle
+from pulsebridge.core.renderers import FastJSONRenderer
 from pulsebridge.devices.models import Device, Patient
 from pulsebridge.devices.services import assign_device
 from pulsebridge.fulfillment.models import Order, OrderLine
@@ -47,6 +48,7 @@ class PyloView(APIView):
     permission_classes = [HasUsagePlan]
     throttle_classes = [UsagePlanThrottle]
     parser_classes = [AnyContentTypeJSONParser]
+    renderer_classes = [FastJSONRenderer]  # a readings page is 650 kB of JSON
 
     def get_exception_handler(self):
         return errors.handle
