@@ -267,18 +267,3 @@ def test_readings_a_microsecond_apart_page_without_loss_or_repeat(pylo, cuff, re
     ids = [m["Id"] for m in first["measurements"] + second["measurements"]]
     assert (first["count"], second["count"]) == (1000, 200)
     assert len(set(ids)) == 1200
-
-
-def test_a_time_the_database_formatted_reads_as_the_python_one():
-    from datetime import UTC, datetime
-
-    from pulsebridge.dialects.pylo import wire
-
-    for value in (
-        datetime(2021, 2, 23, 22, 6, 0, 999999, tzinfo=UTC),
-        datetime(2021, 2, 23, 22, 6, 0, tzinfo=UTC),
-        datetime(999, 1, 2, 3, 4, 5, 6000),
-        datetime(5, 1, 2, 3, 4, 5),
-    ):
-        database_text = f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S.%f")  # to_char
-        assert wire._time(database_text) == wire.timestamp(value) == wire._time(value)
