@@ -52,6 +52,20 @@ def test_readings_are_oldest_first_and_never_in_the_future():
     assert len(times) == 14 * 3
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_never_more_than_per_day_a_day_whatever_the_time(seed):
+    # At 06:45 a moment jittered late on the first day and early on the last day used to both
+    # fall inside the window: one reading too many.
+    rng = random.Random(seed)
+    end = datetime(2026, 11, 22, 6, 45, tzinfo=UTC)
+    device = SimulatedDevice(ref={"imei": "1"}, kind="weight", baseline=baseline_for("weight", rng))
+    items = simulated_readings([device], days=3, per_day=2, rng=rng, end=end)
+    # the 07:00 moment may lie ahead today, or before the window on the first day
+    assert 3 * 2 - 2 <= len(items) <= 3 * 2
+    times = [item["measured_at"] for item in items]
+    assert all("2026-11-19T06:45:00Z" < at <= "2026-11-22T06:45:00Z" for at in times)
+
+
 def test_blood_pressure_stays_around_the_patients_baseline():
     rng = random.Random(5)
     baseline = {"systolic": 140.0, "diastolic": 88.0, "pulse": 70.0}

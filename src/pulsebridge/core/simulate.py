@@ -155,15 +155,21 @@ def values_for(
     raise ValueError(f"no simulation for {kind!r} readings")
 
 
-def times_of_day(per_day: int, rng: random.Random) -> list[timedelta]:
-    """``per_day`` moments spread between 07:00 and 21:00, each a little off the hour."""
+def times_of_day(per_day: int, rng: random.Random) -> list[tuple[timedelta, timedelta]]:
+    """``per_day`` moments spread between 07:00 and 21:00: each as ``(planned, actual)``, the
+    actual moment a little off the planned hour."""
     if per_day == 1:
         hours = [8.0]
     else:
         hours = [7 + i * 14 / (per_day - 1) for i in range(per_day)]
-    return sorted(
-        timedelta(hours=h, minutes=rng.uniform(-35, 35), seconds=rng.randrange(60)) for h in hours
-    )
+    moments = [
+        (
+            timedelta(hours=h),
+            timedelta(hours=h, minutes=rng.uniform(-35, 35), seconds=rng.randrange(60)),
+        )
+        for h in hours
+    ]
+    return sorted(moments, key=lambda moment: moment[1])
 
 
 def simulated_readings(
@@ -174,9 +180,13 @@ def simulated_readings(
     rng: random.Random,
     end: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Ingest items for the ``days`` * 24 hours up to ``end`` (now), oldest first.
+    """Ingest items for the ``days`` * 24 hours up to ``end`` (now), oldest first: at most
+    ``days`` * ``per_day`` per device.
 
-    Readings fall at the usual times of day (:func:`times_of_day`), never in the future."""
+    Readings fall at the usual times of day (:func:`times_of_day`), never in the future. A
+    moment belongs to the window by its planned time, which recurs exactly every 24 hours; by
+    its actual time, one jittered late on the first day and early on the last would both fall
+    inside the window some mornings."""
     end = (end or datetime.now(UTC)).astimezone(UTC)
     start = end - timedelta(days=days)
     first_midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -184,9 +194,9 @@ def simulated_readings(
     for device in devices:
         for day in range(days + 1):
             midnight = first_midnight + timedelta(days=day)
-            for offset in times_of_day(per_day, rng):
-                at = (midnight + offset).replace(microsecond=0)
-                if not start < at <= end:
+            for planned, actual in times_of_day(per_day, rng):
+                at = (midnight + actual).replace(microsecond=0)
+                if not (start < midnight + planned <= end and start < at <= end):
                     continue
                 device.battery = max(5.0, device.battery - rng.uniform(0.1, 0.5))
                 items.append(
