@@ -14,6 +14,15 @@ DB_FIXTURES = ("db", "transactional_db", "live_server", "django_db_reset_sequenc
 
 
 @pytest.fixture(autouse=True)
+def _forget_verified_keys():
+    """Rolling a test's transaction back sends no signal: start each test with no key
+    remembered from another."""
+    from pulsebridge.core.apikeys import forget_verified_keys
+
+    forget_verified_keys()
+
+
+@pytest.fixture(autouse=True)
 def _catalogue(request):
     """Transactional tests flush every table when they end, the seeded device catalogue
     included; put it back for whichever test comes next."""

@@ -184,6 +184,8 @@ WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = env.int("WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT
 
 # Default usage plans given to keys created without explicit limits.
 DEFAULT_RATE_PER_SECOND = {"pylo": 50, "tenovi": 1, "hayylo": 10, "ingest": 500}
+# How long a server process trusts an API key it has verified (core/apikeys.py); 0: not at all.
+API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5.0)
 
 LOGGING = {
     "version": 1,

@@ -2,15 +2,23 @@
 
 The lookup id finds the row; the SHA-256 of the whole key is compared in constant time. A key
 is high-entropy random data, so no slow hash is needed, and nothing depends on SECRET_KEY
-(rotating it must not invalidate every key)."""
+(rotating it must not invalidate every key).
+
+Each server process remembers the keys it has verified for ``API_KEY_CACHE_SECONDS`` (5 by
+default; 0 turns it off), keyed by the digest of the whole key: a device posting every second
+then costs no key look-up at all. A change to a key, its plan or its company made in this
+process forgets them at once; one made elsewhere (the CLI, another worker) is seen within those
+seconds, as an API gateway's key cache behaves."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from .ids import random_token
@@ -18,6 +26,11 @@ from .models import ApiKey, Company, UsagePlan
 
 LOOKUP_LENGTH = 12
 SECRET_LENGTH = 32
+CACHE_LIMIT = 10_000  # keys remembered per process; past it the cache starts again
+
+# digest of a whole key -> (monotonic expiry, the verified ApiKey with company and plan loaded).
+# This process's own memory, never shared: see the module's docstring.
+_verified: dict[str, tuple[float, ApiKey]] = {}
 
 
 @dataclass(frozen=True)
@@ -64,17 +77,37 @@ def create_api_key(
 
 def find_api_key(presented: str, dialect: str) -> ApiKey | None:
     """The live key of that dialect matching ``presented``, or None."""
-    parts = presented.strip().split("_")
+    presented = presented.strip()
+    parts = presented.split("_")
     if len(parts) != 4 or parts[0] != "pb" or parts[1] != dialect:
         return None
+    digest = _digest(presented)
+    remembered = _verified.get(digest)
+    if remembered is not None and remembered[0] > time.monotonic():
+        return remembered[1]
     api_key = (
         ApiKey.objects.select_related("company", "plan")
         .filter(lookup=parts[2], dialect=dialect, revoked_at__isnull=True)
         .first()
     )
-    if api_key is None or not hmac.compare_digest(api_key.key_hash, _digest(presented.strip())):
+    if api_key is None or not hmac.compare_digest(api_key.key_hash, digest):
         return None
+    seconds = settings.API_KEY_CACHE_SECONDS
+    if seconds > 0:
+        if len(_verified) >= CACHE_LIMIT:
+            _verified.clear()
+        _verified[digest] = (time.monotonic() + seconds, api_key)
     return api_key
+
+
+def forget_verified_keys(**_) -> None:
+    """Forget every key this process has verified (a key, plan or company changed)."""
+    _verified.clear()
+
+
+for _model in (ApiKey, UsagePlan, Company):
+    post_save.connect(forget_verified_keys, sender=_model, dispatch_uid=f"apikeys-{_model}")
+    post_delete.connect(forget_verified_keys, sender=_model, dispatch_uid=f"apikeys-del-{_model}")
 
 
 def revoke_api_key(prefix: str) -> ApiKey:
