@@ -4,7 +4,7 @@ Records are taken in chunks (``settings.CARE_IMPORT_CHUNK_SIZE``, 2,000). For ea
 record is parsed on its own; the rows the records name (by the sender's id) and the rows they
 refer to are fetched in one query per table; the records are applied in order in memory (so a
 record that repeats an id sees the one before it); then the new rows are inserted and the
-changed ones updated in bulk (``bulk.py``: COPY on PostgreSQL). A 20,000-record batch costs
+changed ones updated in bulk (``core.bulk``: COPY on PostgreSQL). A 20,000-record batch costs
 a few dozen statements, not tens of thousands.
 
 A record that cannot be stored is reported with its index, id and the reason, and the others
@@ -22,11 +22,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from pulsebridge.core.bulk import Table, among
 from pulsebridge.core.models import Company
 from pulsebridge.devices.models import Patient
 
 from . import documents
-from .bulk import Table, among
 from .models import CareClient, ClientDocument, ExternalRecord, FamilyContact, ImportBatch, Visit
 from .models import Worker as CareWorker
 from .records import FORMATS, Parsed, RecordFormat, Rejected, parse_record, shown
@@ -56,7 +56,7 @@ TARGETS: dict[str, type[ExternalRecord]] = {"client": CareClient, "worker": Care
 
 
 class Importer:
-    """Applies one kind of record to one company's rows, held as plain dicts (see bulk.py)."""
+    """Applies one kind of record to one company's rows, held as plain dicts (see core.bulk)."""
 
     model: type[ExternalRecord]
     fmt: RecordFormat

@@ -3,11 +3,13 @@
 On PostgreSQL the rows go in with COPY, straight into the table or through a temporary table
 and one ``INSERT ... ON CONFLICT DO NOTHING`` or ``UPDATE ... FROM``: no model instance is
 built and no parameter is bound one at a time, which makes a 20,000-row import several times
-faster than ``bulk_create``/``bulk_update``. Elsewhere (SQLite, the embedded default) the rows
-become model instances for Django's ``bulk_create``/``bulk_update``.
+faster than ``bulk_create``/``bulk_update``. A handful of rows goes in with one plain
+``INSERT ... VALUES`` instead, one round trip where COPY needs two. Elsewhere (SQLite, the
+embedded default) the rows become model instances for Django's ``bulk_create``/``bulk_update``.
 
 The rows hold Python values that psycopg adapts itself (str, int, bool, None, UUID, date,
-time, aware datetime): the models written here have no field that needs Django's preparation."""
+time, aware datetime), and dicts or lists for JSON fields: no field written here needs more
+of Django's preparation than that. Used by the care import and by the readings ingest."""
 
 from __future__ import annotations
 
@@ -17,8 +19,11 @@ from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Lookup, Q
+from psycopg.types.json import Jsonb
 
 UPDATE_BATCH_SIZE = 500
+# Up to this many rows, one INSERT ... VALUES; beyond it, COPY.
+FEW_ROWS = 50
 
 
 class AnyOf(Lookup):
@@ -40,6 +45,14 @@ def among(field: str, values: Iterable[Any]) -> Q | AnyOf:
     return Q(**{f"{field}__in": list(values)})
 
 
+def among_sql(column: str, values: list[Any]) -> tuple[str, list[Any]]:
+    """Raw SQL for ``column`` is one of ``values``: one array parameter on PostgreSQL, one
+    parameter per value elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 def _is_timestamp(field: models.Field) -> bool:
     return getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
 
@@ -52,6 +65,7 @@ class Table:
         self.pk = model._meta.pk.attname
         self.name = model._meta.db_table
         self.timestamps = {f.attname for f in self.fields if _is_timestamp(f)}
+        self.json = {f.attname for f in self.fields if isinstance(f, models.JSONField)}
         # Per field: a callable giving each new row its own value (ids), or a constant.
         self._defaults: list[tuple[str, Any, bool]] = []
         for f in self.fields:
@@ -86,10 +100,12 @@ class Table:
     def insert(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        if connection.vendor == "postgresql":
-            self._copy(self.name, self.attnames, rows)
-        else:
+        if connection.vendor != "postgresql":
             self.model.objects.bulk_create([self.model(**row) for row in rows])
+        elif len(rows) <= FEW_ROWS:
+            self._insert_values(rows, skip_conflicts=False)
+        else:
+            self._copy(self.name, self.attnames, rows)
 
     def insert_missing(self, rows: list[dict[str, Any]]) -> set[Any] | None:
         """Insert the rows, skipping any that a unique constraint says exist already; the
@@ -101,6 +117,8 @@ class Table:
                 [self.model(**row) for row in rows], ignore_conflicts=True
             )
             return None
+        if len(rows) <= FEW_ROWS:
+            return self._insert_values(rows, skip_conflicts=True)
         try:  # nearly always none exists: straight in
             with transaction.atomic():
                 self._copy(self.name, self.attnames, rows)
@@ -153,6 +171,25 @@ class Table:
     def _columns(self, attnames: list[str]) -> str:
         return ", ".join(self._q(self._column(a)) for a in attnames)
 
+    def _values(self, row: dict[str, Any], attnames: list[str]) -> list[Any]:
+        if not self.json:
+            return [row[a] for a in attnames]
+        return [Jsonb(row[a]) if a in self.json else row[a] for a in attnames]
+
+    def _insert_values(self, rows: list[dict[str, Any]], *, skip_conflicts: bool) -> set[Any]:
+        """One ``INSERT ... VALUES``; the primary keys inserted."""
+        one = "(" + ", ".join(["%s"] * len(self.attnames)) + ")"
+        conflicts = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
+        params = [value for row in rows for value in self._values(row, self.attnames)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {self._q(self.name)} ({self._columns(self.attnames)}) "  # noqa: S608 - names from _meta
+                f"VALUES {', '.join([one] * len(rows))}{conflicts} "
+                f"RETURNING {self._q(self._column(self.pk))}",
+                params,
+            )
+            return {pk for (pk,) in cursor.fetchall()}
+
     def _copy(self, table: str, attnames: list[str], rows: list[dict[str, Any]]) -> None:
         target = table if table.startswith('"') else self._q(table)
         sql = f"COPY {target} ({self._columns(attnames)}) FROM STDIN"
@@ -160,7 +197,7 @@ class Table:
         with connection.wrap_database_errors, connection.cursor() as cursor:  # noqa: SIM117
             with cursor.cursor.copy(sql) as copy:
                 for row in rows:
-                    copy.write_row([row[a] for a in attnames])
+                    copy.write_row(self._values(row, attnames))
 
     def _scratch(self, attnames: list[str]):
         """A temporary table with these columns of this table (types only, no constraints),
