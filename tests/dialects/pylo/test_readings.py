@@ -267,3 +267,23 @@ def test_readings_a_microsecond_apart_page_without_loss_or_repeat(pylo, cuff, re
     ids = [m["Id"] for m in first["measurements"] + second["measurements"]]
     assert (first["count"], second["count"]) == (1000, 200)
     assert len(set(ids)) == 1200
+
+
+def test_a_reading_of_a_device_since_moved_to_another_company_reads_as_the_webhook_writes_it(
+    pylo, alice, charlie, cuff, record
+):
+    """The page fetches its devices and patients apart from the readings: one the fetch missed
+    was a KeyError, a 500. The reading stays Alice's and names the device that took it, as
+    wire.reading (the webhook, and this page before it was written from plain rows) does."""
+    from pulsebridge.devices.models import Device, Patient
+    from pulsebridge.dialects.pylo import wire
+    from pulsebridge.readings.models import Measurement
+
+    record([bp("2021-02-23T22:06:00Z")])
+    Device.objects.filter(pk=cuff.pk).update(company=charlie)
+    Patient.objects.filter(pk=cuff.patient.pk).update(company=charlie)
+    response = pylo.post("/readings", {"measurement_taken_start_date": "2021-01-01T00:00:00Z"})
+    assert response.status_code == 200
+    m = Measurement.objects.select_related("device__model", "patient").get()
+    assert response.json()["measurements"] == [wire.reading(m)]
+    assert response.json()["measurements"][0]["DeviceId"] == cuff.serial

@@ -174,20 +174,17 @@ class ReadingsView(PyloView):
             query=request.data,
             position=wire.reading_position,
         )
+        # By pk, as select_related would: these rows are the company's own readings, and one
+        # whose device has since moved to another company still names it, as wire.reading (the
+        # webhook) does; a fetch scoped to the company missed it (KeyError, a 500).
         device_ids, patient_ids = wire.related_ids(rows)
         devices = (
-            Device.objects.for_company(company)
-            .filter(pk__in=device_ids)
-            .values_list(*wire.DEVICE_COLUMNS)
+            Device.objects.filter(pk__in=device_ids).values_list(*wire.DEVICE_COLUMNS)
             if device_ids
             else []
         )
         patients = (
-            dict(
-                Patient.objects.for_company(company)
-                .filter(pk__in=patient_ids)
-                .values_list("pk", "external_id")
-            )
+            dict(Patient.objects.filter(pk__in=patient_ids).values_list("pk", "external_id"))
             if patient_ids
             else {}
         )
