@@ -287,3 +287,26 @@ def test_a_reading_of_a_device_since_moved_to_another_company_reads_as_the_webho
     m = Measurement.objects.select_related("device__model", "patient").get()
     assert response.json()["measurements"] == [wire.reading(m)]
     assert response.json()["measurements"][0]["DeviceId"] == cuff.serial
+
+
+def test_a_device_and_patient_deleted_while_the_page_is_written_are_no_500(
+    pylo, cuff, record, monkeypatch
+):
+    """Devices and patients are fetched after the page's rows: deleted in between, the reading
+    is still written, without them (the patient as wire.reading writes a deleted one)."""
+    from pulsebridge.dialects.pylo import wire
+
+    record([bp("2021-02-23T22:06:00Z")])
+    related_ids = wire.related_ids
+
+    def delete_then_related_ids(rows):
+        cuff.patient.delete()
+        cuff.delete()
+        return related_ids(rows)
+
+    monkeypatch.setattr(wire, "related_ids", delete_then_related_ids)
+    response = pylo.post("/readings", {"imei": "356000000000001"})
+    assert response.status_code == 200
+    [m] = response.json()["measurements"]
+    assert (m["DeviceId"], m["DeviceImei"], m["PatientId"]) == ("", "", "")
+    assert m["MeasuredAt"] == "2021-02-23T22:06:00.000Z"

@@ -192,6 +192,9 @@ def reading_position(row: tuple) -> tuple[datetime, Any]:
     return measured, row[0]
 
 
+_NO_DEVICE = ("", "", "", "", "")
+
+
 def readings(
     rows: list[tuple], devices: list[tuple], patients: dict[Any, str]
 ) -> list[dict[str, Any]]:
@@ -209,7 +212,8 @@ def readings(
         pk, device_id, patient_id, kind, measured_at, received_at, v, battery, signal,
         device_user, practice_id, tenant_id, radio, network, longitude, latitude,
     ) in rows:  # fmt: skip
-        serial, imei, sim, device_type, sku = parts[device_id]
+        # a device or patient deleted since the page's rows were read: written without it
+        serial, imei, sim, device_type, sku = parts.get(device_id, _NO_DEVICE)
         m = {
             "DeviceUser": device_user,
             "MeasurementType": kinds[kind],
@@ -225,7 +229,7 @@ def readings(
         }
         if signal is not None:  # as in _common
             m["SignalStrengthPercentage"] = signal
-        m["PatientId"] = patients[patient_id] if patient_id is not None else ""
+        m["PatientId"] = patients.get(patient_id, "")
         m["PracticeId"] = practice_id
         m["TenantId"] = tenant_id
         m["Values"] = values_of(kind, v)
