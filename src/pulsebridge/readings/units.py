@@ -26,7 +26,9 @@ def mmoll_to_mgdl(mmol: float) -> float:
 
 def tidy(value: float) -> float | int:
     """Whole numbers as ints (129, not 129.0), everything else rounded to 2 decimals."""
-    if value.is_integer():  # most readings: round(), the slow part, would change nothing
+    # most readings: round(), the slow part, would change nothing (not value.is_integer():
+    # ints have it only from Python 3.12)
+    if value % 1 == 0:
         return int(value)
     rounded = round(value, 2)
     return int(rounded) if rounded == int(rounded) else rounded
