@@ -13,10 +13,12 @@ of Django's preparation than that. Used by the care import and by the readings i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+import orjson
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Lookup, Q
 from psycopg.types.json import Jsonb
@@ -43,6 +45,15 @@ def among(field: str, values: Iterable[Any]) -> Q | AnyOf:
     if connection.vendor == "postgresql":
         return AnyOf(F(field), list(values))
     return Q(**{f"{field}__in": list(values)})
+
+
+def _dumps(value: Any) -> bytes | str:
+    """JSON for a JSON column: orjson (a tenth of the standard encoder's time), or the standard
+    encoder for what orjson refuses (integers past 64 bits, keys that are not strings)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.dumps(value)
 
 
 def among_sql(column: str, values: list[Any]) -> tuple[str, list[Any]]:
@@ -174,7 +185,7 @@ class Table:
     def _values(self, row: dict[str, Any], attnames: list[str]) -> list[Any]:
         if not self.json:
             return [row[a] for a in attnames]
-        return [Jsonb(row[a]) if a in self.json else row[a] for a in attnames]
+        return [Jsonb(row[a], _dumps) if a in self.json else row[a] for a in attnames]
 
     def _insert_values(self, rows: list[dict[str, Any]], *, skip_conflicts: bool) -> set[Any]:
         """One ``INSERT ... VALUES``; the primary keys inserted."""

@@ -133,7 +133,8 @@ def record_measurements(
                 },
             )
             continue
-        key = (device.pk, reading.dedupe_key)
+        dedupe_key = reading.dedupe_key
+        key = (device.pk, dedupe_key)
         if key in first_of:
             copies.append((index, first_of[key]))
             continue
@@ -155,7 +156,7 @@ def record_measurements(
             "tower_latitude": reading.tower_latitude,
             "tower_longitude": reading.tower_longitude,
             "sender_id": reading.sender_id,
-            "dedupe_key": reading.dedupe_key,
+            "dedupe_key": dedupe_key,
             "patient_id": device.patient_id,
             "practice_id": device.practice_id,
             "tenant_id": device.tenant_id,
