@@ -187,18 +187,26 @@ class Table:
             return [row[a] for a in attnames]
         return [Jsonb(row[a], _dumps) if a in self.json else row[a] for a in attnames]
 
-    def _insert_values(self, rows: list[dict[str, Any]], *, skip_conflicts: bool) -> set[Any]:
-        """One ``INSERT ... VALUES``; the primary keys inserted."""
+    def insert_sql(
+        self, rows: list[dict[str, Any]], *, skip_conflicts: bool, returning: Iterable[str] = ()
+    ) -> tuple[str, list[Any]]:
+        """One ``INSERT ... VALUES`` for the rows (PostgreSQL), as SQL and parameters, for a
+        statement of the caller's (a data-modifying ``WITH``)."""
         one = "(" + ", ".join(["%s"] * len(self.attnames)) + ")"
         conflicts = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
-        params = [value for row in rows for value in self._values(row, self.attnames)]
+        columns = ", ".join(self._q(self._column(a)) for a in returning)
+        sql = (
+            f"INSERT INTO {self._q(self.name)} ({self._columns(self.attnames)}) "  # noqa: S608 - names from _meta
+            f"VALUES {', '.join([one] * len(rows))}{conflicts}"
+            + (f" RETURNING {columns}" if columns else "")
+        )
+        return sql, [value for row in rows for value in self._values(row, self.attnames)]
+
+    def _insert_values(self, rows: list[dict[str, Any]], *, skip_conflicts: bool) -> set[Any]:
+        """One ``INSERT ... VALUES``; the primary keys inserted."""
+        sql, params = self.insert_sql(rows, skip_conflicts=skip_conflicts, returning=[self.pk])
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {self._q(self.name)} ({self._columns(self.attnames)}) "  # noqa: S608 - names from _meta
-                f"VALUES {', '.join([one] * len(rows))}{conflicts} "
-                f"RETURNING {self._q(self._column(self.pk))}",
-                params,
-            )
+            cursor.execute(sql, params)
             return {pk for (pk,) in cursor.fetchall()}
 
     def _copy(self, table: str, attnames: list[str], rows: list[dict[str, Any]]) -> None:

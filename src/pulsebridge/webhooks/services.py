@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from pulsebridge.core.bulk import Table
+from pulsebridge.core.ids import uuid7
 from pulsebridge.core.models import Company
 
 from . import netguard
@@ -35,6 +36,7 @@ from .signing import SECRET_PREFIX
 logger = logging.getLogger(__name__)
 
 EVENTS = Table(Event)
+EVENT_COLUMNS = ("id", "company", "type", "created_at", "subject_id", "data")
 MAX_SECRET_LENGTH = WebhookEndpoint._meta.get_field("secret").max_length
 MAX_AUTH_KEY_LENGTH = WebhookEndpoint._meta.get_field("auth_key").max_length
 MAX_URL_LENGTH = WebhookEndpoint._meta.get_field("url").max_length
@@ -292,11 +294,48 @@ def publish_lazily(
     event_type: str,
     subject_ids: list[Any],
     load_subjects: Callable[[], list[Any]],
+    *,
+    endpoints: list[WebhookEndpoint] | None = None,
 ) -> None:
     """``publish`` for subjects that cost something to build: ``load_subjects()`` (the subjects
     in the order of ``subject_ids``) is called only if an endpoint wants this type of event.
-    The events are written either way, in one statement. Must run inside a transaction."""
-    _publish(company, event_type, subject_ids, load_subjects)
+    The events are written either way, in one statement. ``endpoints``: what
+    :func:`endpoints_wanting` said, if the caller asked already. Must run inside a
+    transaction."""
+    _publish(company, event_type, subject_ids, load_subjects, endpoints)
+
+
+def endpoints_wanting(company: Company, event_type: str) -> list[WebhookEndpoint]:
+    """The company's enabled endpoints that take ``event_type`` in a format that renders."""
+    return [
+        endpoint
+        for endpoint in _enabled_endpoints(company)
+        if endpoint.wants(event_type) and renderer_for(endpoint.format) is not None
+    ]
+
+
+def events_sql(
+    company: Company, event_type: str, subjects: str, subject_ids: list[Any]
+) -> tuple[str, list[Any]]:
+    """For a caller that writes its subjects and their events in one statement (PostgreSQL),
+    when no endpoint wants them (:func:`endpoints_wanting` is empty): an ``INSERT`` of one
+    event per row of ``subjects``, a relation of that statement with an ``id`` column, as SQL
+    and parameters. ``subject_ids`` are the ids that row may hold."""
+    q = connection.ops.quote_name
+    columns = ", ".join(q(Event._meta.get_field(name).column) for name in EVENT_COLUMNS)
+    sql = (
+        f"INSERT INTO {q(Event._meta.db_table)} ({columns}) "  # noqa: S608 - names from _meta
+        f"SELECT e.id, %s, %s, %s, s.id::text, '{{}}'::jsonb FROM {subjects} AS s "
+        "JOIN unnest(%s::uuid[], %s::uuid[]) AS e(id, subject) ON e.subject = s.id"
+    )
+    params = [
+        Company._meta.pk.get_db_prep_value(company.pk, connection),
+        str(event_type),  # a TextChoices member: psycopg would write its name
+        timezone.now(),
+        [uuid7() for _ in subject_ids],
+        list(subject_ids),
+    ]
+    return sql, params
 
 
 def _publish(
@@ -304,15 +343,17 @@ def _publish(
     event_type: str,
     subject_ids: list[Any],
     load_subjects: Callable[[], list[Any]],
+    endpoints: list[WebhookEndpoint] | None = None,
 ) -> list[dict[str, Any]]:
     """Write the events and their deliveries; the events' rows."""
     if not subject_ids:
         return []
     now = timezone.now()
+    if endpoints is None:
+        endpoints = endpoints_wanting(company, event_type)
     by_format: dict[str, list[WebhookEndpoint]] = {}
-    for endpoint in _enabled_endpoints(company):
-        if endpoint.wants(event_type) and renderer_for(endpoint.format) is not None:
-            by_format.setdefault(endpoint.format, []).append(endpoint)
+    for endpoint in endpoints:
+        by_format.setdefault(endpoint.format, []).append(endpoint)
     rows = [
         EVENTS.new_row(
             now,

@@ -1,0 +1,93 @@
+"""Readings of an active device, for a company with no endpoint wanting them, go in with one
+statement on PostgreSQL; with an endpoint (or a device to activate) in a transaction. Both
+ways must store the same things: the reading, the device's times, one event per new reading."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from pulsebridge.readings.models import Measurement
+from pulsebridge.readings.services import record_measurements
+from pulsebridge.webhooks.models import Delivery, Event, EventType
+from pulsebridge.webhooks.services import create_endpoint
+
+pytestmark = pytest.mark.django_db
+
+
+def bp(imei, at, **extra):
+    return {
+        "imei": imei,
+        "kind": "blood_pressure",
+        "measured_at": at,
+        "values": {"systolic": 129, "diastolic": 84, "pulse": 62},
+        **extra,
+    }
+
+
+@pytest.fixture(params=["quiet", "watched"])
+def company(request, alice, settings):
+    if request.param == "watched":
+        settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+        create_endpoint(alice, "http://127.0.0.1:9/hook", "secret", "pylo")
+    return alice
+
+
+@pytest.fixture
+def device(company, add_device):
+    device = add_device(company)
+    device.billing_status = "active"
+    device.save()
+    return device
+
+
+def test_readings_their_times_and_events_are_stored(company, device):
+    record_measurements(company, [bp(device.imei, "2026-11-01T08:00:00Z")])
+    outcomes = record_measurements(
+        company,
+        [
+            bp(device.imei, "2026-11-02T09:00:00Z", battery=80, id="r-2"),
+            bp(device.imei, "2026-10-30T07:00:00+02:00"),
+            bp(device.imei, "2026-11-01T08:00:00Z"),  # sent before
+        ],
+    )
+    assert [o.status for o in outcomes] == ["created", "created", "duplicate"]
+    device.refresh_from_db()
+    assert device.first_measurement_at == datetime(2026, 10, 30, 5, tzinfo=UTC)
+    assert device.last_measurement_at == datetime(2026, 11, 2, 9, tzinfo=UTC)
+    stored = Measurement.objects.get(pk=outcomes[0].id)
+    assert (stored.battery, stored.sender_id, stored.values["systolic"]) == (80, "r-2", 129)
+    assert (stored.company_id, stored.patient_id) == (company.pk, device.patient_id)
+    first = Measurement.objects.get(dedupe_key__endswith="2026-11-01T08:00:00.000000Z:1")
+    assert outcomes[2].id == str(first.pk)
+    events = Event.objects.filter(company=company, type=EventType.DEVICE_MEASUREMENT)
+    assert sorted(events.values_list("subject_id", flat=True)) == sorted(
+        str(pk) for pk in Measurement.objects.filter(device=device).values_list("pk", flat=True)
+    )
+    assert all(event.data == {} for event in events)
+
+
+def test_only_a_company_with_an_endpoint_gets_deliveries(company, device):
+    record_measurements(company, [bp(device.imei, "2026-11-01T08:00:00Z")])
+    watched = Delivery.objects.filter(company=company).exists()
+    assert watched == company.webhook_endpoints.exists()
+
+
+def test_a_device_not_yet_active_is_activated_either_way(company, add_device):
+    device = add_device(company)
+    record_measurements(company, [bp(device.imei, "2026-11-01T08:00:00Z")])
+    device.refresh_from_db()
+    assert device.billing_status == "active"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement: PostgreSQL only")
+def test_a_quiet_reading_is_written_in_one_statement_without_a_transaction(alice, add_device):
+    device = add_device(alice)
+    device.billing_status = "active"
+    device.save()
+    with CaptureQueriesContext(connection) as queries:
+        record_measurements(alice, [bp(device.imei, "2026-11-01T08:00:00Z")])
+    writes = [q["sql"] for q in queries if not q["sql"].lstrip().startswith("SELECT")]
+    assert len(writes) == 1, writes
+    assert writes[0].startswith("WITH stored AS (INSERT INTO")
