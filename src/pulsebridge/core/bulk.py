@@ -64,6 +64,44 @@ def among_sql(column: str, values: list[Any]) -> tuple[str, list[Any]]:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
+class Loader:
+    """Model instances from plain SQL rows, as ``Model.objects.raw()`` makes them, without the
+    cost a raw query set pays on every run to work out its columns (a third of a small
+    request's time). ``columns(alias)`` lists the model's columns in the order ``load``
+    expects them; the database's values are converted as the ORM converts them (SQLite gives
+    UUIDs and times as text)."""
+
+    def __init__(self, model: type[models.Model]):
+        self.model = model
+        self.fields = list(model._meta.concrete_fields)
+        self.attnames = [f.attname for f in self.fields]
+        self._converters: dict[str, list[tuple[int, list, Any]]] = {}
+
+    def columns(self, alias: str) -> str:
+        return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in self.fields)
+
+    def load(self, values: tuple | list) -> models.Model:
+        values = list(values[: len(self.fields)])
+        for i, converters, col in self._converters_for():
+            for convert in converters:
+                values[i] = convert(values[i], col, connection)
+        return self.model.from_db(connection.alias, self.attnames, values)
+
+    def _converters_for(self) -> list[tuple[int, list, Any]]:
+        found = self._converters.get(connection.vendor)
+        if found is None:
+            found = []
+            for i, f in enumerate(self.fields):
+                col = f.get_col(self.model._meta.db_table)
+                converters = connection.ops.get_db_converters(col) + col.get_db_converters(
+                    connection
+                )
+                if converters:
+                    found.append((i, converters, col))
+            self._converters[connection.vendor] = found
+        return found
+
+
 def _is_timestamp(field: models.Field) -> bool:
     return getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
 

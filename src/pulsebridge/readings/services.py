@@ -11,7 +11,7 @@ from django.db.models import Case, Exists, F, OuterRef, Value, When, prefetch_re
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
-from pulsebridge.core.bulk import FEW_ROWS, Table, among, among_sql
+from pulsebridge.core.bulk import FEW_ROWS, Loader, Table, among, among_sql
 from pulsebridge.core.ids import uuid7
 from pulsebridge.core.models import Company
 from pulsebridge.core.outcomes import Outcome
@@ -69,13 +69,13 @@ def _resolve_devices(company: Company, readings: dict[int, Reading]) -> dict[int
     return found
 
 
-_MODEL_FIELDS = [f.attname for f in DeviceModel._meta.concrete_fields if f.attname != "id"]
+DEVICES, MODELS = Loader(Device), Loader(DeviceModel)
 
 
 def _devices_named(company: Company, imeis: set[str], serials: set[str]) -> list[Device]:
     """The company's devices with these IMEIs or serials, each with its model.
 
-    Raw SQL, because this runs for every reading posted and the ORM spends four times longer
+    Plain SQL, because this runs for every reading posted and the ORM spends four times longer
     building the query than the database spends answering it."""
     q = connection.ops.quote_name
     conditions, params = [], [Company._meta.pk.get_db_prep_value(company.pk, connection)]
@@ -84,23 +84,23 @@ def _devices_named(company: Company, imeis: set[str], serials: set[str]) -> list
             sql, more = among_sql(f"d.{q(column)}", list(values))
             conditions.append(sql)
             params.extend(more)
-    model_columns = ", ".join(f"m.{q(name)} AS {q('model__' + name)}" for name in _MODEL_FIELDS)
-    devices = list(
-        Device.objects.raw(
-            f"SELECT d.*, {model_columns}, "  # noqa: S608 - names from _meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {DEVICES.columns('d')}, {MODELS.columns('m')}, "  # noqa: S608 - names from _meta
             f"EXISTS (SELECT 1 FROM {q(Enrolment._meta.db_table)} e WHERE e.device_id = d.id) "
-            f"AS enrolled FROM {q(Device._meta.db_table)} d "
+            f"FROM {q(Device._meta.db_table)} d "
             f"JOIN {q(DeviceModel._meta.db_table)} m ON m.id = d.model_id "
             f"WHERE d.company_id = %s AND ({' OR '.join(conditions)})",
             params,
         )
-    )
-    for device in devices:
-        # the model's fields are all text: no conversion to apply
-        device.model = DeviceModel(
-            id=device.model_id,
-            **{name: getattr(device, f"model__{name}") for name in _MODEL_FIELDS},
-        )
+        rows = cursor.fetchall()
+    devices = []
+    width = len(DEVICES.fields)
+    for row in rows:
+        device = DEVICES.load(row)
+        device.model = MODELS.load(row[width:])
+        device.enrolled = bool(row[-1])
+        devices.append(device)
     return devices
 
 

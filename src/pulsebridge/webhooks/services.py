@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from pulsebridge.core.bulk import Table
+from pulsebridge.core.bulk import Loader, Table
 from pulsebridge.core.ids import uuid7
 from pulsebridge.core.models import Company
 
@@ -36,6 +36,7 @@ from .signing import SECRET_PREFIX
 logger = logging.getLogger(__name__)
 
 EVENTS = Table(Event)
+ENDPOINTS = Loader(WebhookEndpoint)
 EVENT_COLUMNS = ("id", "company", "type", "created_at", "subject_id", "data")
 MAX_SECRET_LENGTH = WebhookEndpoint._meta.get_field("secret").max_length
 MAX_AUTH_KEY_LENGTH = WebhookEndpoint._meta.get_field("auth_key").max_length
@@ -403,15 +404,16 @@ def _publish(
 
 
 def _enabled_endpoints(company: Company) -> list[WebhookEndpoint]:
-    """The company's enabled endpoints. Raw SQL: asked on every reading stored, and the ORM
+    """The company's enabled endpoints. Plain SQL: asked on every reading stored, and the ORM
     takes longer to build this query than the database takes to answer it."""
-    table = connection.ops.quote_name(WebhookEndpoint._meta.db_table)
-    return list(
-        WebhookEndpoint.objects.raw(
-            f"SELECT * FROM {table} WHERE company_id = %s AND enabled = %s",  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {ENDPOINTS.columns('e')} "  # noqa: S608 - names from _meta
+            f"FROM {connection.ops.quote_name(WebhookEndpoint._meta.db_table)} e "
+            "WHERE e.company_id = %s AND e.enabled = %s",
             [Company._meta.pk.get_db_prep_value(company.pk, connection), True],
         )
-    )
+        return [ENDPOINTS.load(row) for row in cursor.fetchall()]
 
 
 def _enqueue(delivery_ids: list) -> None:
