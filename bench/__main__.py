@@ -29,6 +29,7 @@ from .common import (
     log,
     machine_meta,
     private_var_dir,
+    redis_for,
     setup_django,
 )
 
@@ -70,6 +71,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--workers", type=int, default=2 * CORES, help="gunicorn worker processes")
     p.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    p.add_argument(
+        "--redis",
+        default="auto",
+        help="REDIS_URL for the server's throttle counters, as DESIGN.md has it past one "
+        "machine; 'auto': redis://127.0.0.1:6379/15 if it answers; 'off': count in PostgreSQL",
+    )
     p.add_argument("--devices", type=int, default=1000, help="P1/P2 devices")
     p.add_argument("--p1-readings", type=int, default=None, help="P1 readings (200,000)")
     p.add_argument("--p1-seconds", type=float, default=None, help="P1 time bound (30 s)")
@@ -131,6 +138,11 @@ def run(args: argparse.Namespace) -> int:
             cleanup.callback(report.db.drop)
         log(f"created database {report.db.name}")
         report.env = django_environment(report.db, report.var_dir)
+        redis_url = redis_for(args.redis)
+        if redis_url:
+            report.env["REDIS_URL"] = redis_url
+        report.meta["rate_counters"] = redis_url or "postgresql"
+        log(f"per-second rate counters in {redis_url or 'PostgreSQL (no Redis)'}")
         setup_django(report.env)
 
         report.server = Server(

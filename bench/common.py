@@ -145,6 +145,22 @@ def django_environment(db: Database, var_dir: Path) -> dict[str, str]:
     }
 
 
+def redis_for(choice: str) -> str:
+    """The REDIS_URL the server gets: ``choice`` itself, none for 'off', or for 'auto' the
+    local Redis (its database 15) if it answers PING."""
+    if choice == "off":
+        return ""
+    if choice != "auto":
+        return choice
+    try:
+        with socket.create_connection((HOST, 6379), timeout=1) as conn:
+            conn.sendall(b"PING\r\n")
+            answered = conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return ""
+    return f"redis://{HOST}:6379/15" if answered else ""
+
+
 def setup_django(env: dict[str, str]) -> None:
     """Point this process at the bench database, then migrate it."""
     os.environ.update(env)
