@@ -301,11 +301,13 @@ def _thread_ticks_self() -> int:
     return _cpu_ticks(os.getpid()) or 0
 
 
-def _machine_ticks() -> tuple[int, int]:
+def _machine_ticks() -> tuple[int, int, int]:
+    """All ticks, idle ticks, and stolen ticks (a virtual machine's CPU the host gave to
+    another guest: it slows every process here without showing in any of them)."""
     parts = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
     values = [int(v) for v in parts[:8]]
     idle = values[3] + values[4]
-    return sum(values), idle
+    return sum(values), idle, values[7]
 
 
 class CpuMeter:
@@ -314,7 +316,8 @@ class CpuMeter:
     ``groups`` maps a name to a callable returning that group's pids. They are sampled every
     ``interval`` seconds, so a process that ends in between (a database connection recycled
     after CONN_MAX_AGE) keeps the CPU it had at its last sample, and one that starts in between
-    counts from zero. "machine" is the whole machine; "other" is what none of the groups used
+    counts from zero. "machine" is the whole machine; "stolen" what the host of this virtual
+    machine kept for other guests; "other" is what none of the groups used
     (other users of this machine included)."""
 
     def __init__(self, groups: dict[str, Any], interval: float = 0.5):
@@ -361,7 +364,8 @@ class CpuMeter:
         self.wall = wall
         total = m1[0] - self.m0[0]
         idle = m1[1] - self.m0[1]
-        machine = CORES * (total - idle) / total if total else 0.0
+        steal = m1[2] - self.m0[2]
+        machine = CORES * (total - idle - steal) / total if total else 0.0
         used = 0.0
         for name, last in self._last.items():
             ticks = sum(t - self.s0[name].get(pid, 0) for pid, t in last.items())
@@ -370,6 +374,7 @@ class CpuMeter:
             used += cores
         self.result["machine"] = round(machine, 2)
         self.result["other"] = round(max(machine - used, 0.0), 2)
+        self.result["stolen"] = round(CORES * steal / total, 2) if total else 0.0
 
     def cost(self, units: float) -> dict[str, float]:
         """CPU milliseconds the server and PostgreSQL spent per unit of work, and the rate the
@@ -392,7 +397,7 @@ class CpuMeter:
         return (
             f"CPU in cores of {CORES}: "
             + ", ".join(parts)
-            + f"; machine busy {r['machine']:.2f}/{CORES}"
+            + f"; machine busy {r['machine']:.2f}/{CORES}, stolen by the host {r['stolen']:.2f}"
         )
 
 
@@ -490,6 +495,13 @@ class Report:
             self.note(
                 f"{key}: other processes on this machine used {other:.2f} of {CORES} cores "
                 "during the measurement; the figures are pessimistic by about that share"
+            )
+        stolen = cpu.result.get("stolen", 0.0)
+        if stolen >= 0.1:
+            self.note(
+                f"{key}: the virtual machine's host took {stolen:.2f} of {CORES} cores "
+                "(steal time) during the measurement: every figure, the CPU-per-unit ones "
+                "included, is pessimistic"
             )
 
     def cpu_meter(self, extra: dict[str, Any] | None = None) -> CpuMeter:
