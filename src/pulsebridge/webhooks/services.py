@@ -26,7 +26,6 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from pulsebridge.core.bulk import Loader, Table
-from pulsebridge.core.ids import uuid7
 from pulsebridge.core.models import Company
 
 from . import netguard
@@ -37,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 EVENTS = Table(Event)
 ENDPOINTS = Loader(WebhookEndpoint)
-EVENT_COLUMNS = ("id", "company", "type", "created_at", "subject_id", "data")
 MAX_SECRET_LENGTH = WebhookEndpoint._meta.get_field("secret").max_length
 MAX_AUTH_KEY_LENGTH = WebhookEndpoint._meta.get_field("auth_key").max_length
 MAX_URL_LENGTH = WebhookEndpoint._meta.get_field("url").max_length
@@ -313,30 +311,6 @@ def endpoints_wanting(company: Company, event_type: str) -> list[WebhookEndpoint
         for endpoint in _enabled_endpoints(company)
         if endpoint.wants(event_type) and renderer_for(endpoint.format) is not None
     ]
-
-
-def events_sql(
-    company: Company, event_type: str, subjects: str, subject_ids: list[Any]
-) -> tuple[str, list[Any]]:
-    """For a caller that writes its subjects and their events in one statement (PostgreSQL),
-    when no endpoint wants them (:func:`endpoints_wanting` is empty): an ``INSERT`` of one
-    event per row of ``subjects``, a relation of that statement with an ``id`` column, as SQL
-    and parameters. ``subject_ids`` are the ids that row may hold."""
-    q = connection.ops.quote_name
-    columns = ", ".join(q(Event._meta.get_field(name).column) for name in EVENT_COLUMNS)
-    sql = (
-        f"INSERT INTO {q(Event._meta.db_table)} ({columns}) "  # noqa: S608 - names from _meta
-        f"SELECT e.id, %s, %s, %s, s.id::text, '{{}}'::jsonb FROM {subjects} AS s "
-        "JOIN unnest(%s::uuid[], %s::uuid[]) AS e(id, subject) ON e.subject = s.id"
-    )
-    params = [
-        Company._meta.pk.get_db_prep_value(company.pk, connection),
-        str(event_type),  # a TextChoices member: psycopg would write its name
-        timezone.now(),
-        [uuid7() for _ in subject_ids],
-        list(subject_ids),
-    ]
-    return sql, params
 
 
 def _publish(
