@@ -185,7 +185,7 @@ def _store(
     )
     if quiet and connection.vendor == "postgresql" and len(rows) <= FEW_ROWS:
         # A device posting its reading, the common case: one statement, no transaction to open
-        _sort_out(rows, _store_in_one_statement(company, rows), outcomes)
+        _sort_out(rows, _store_in_one_statement(rows), outcomes)
         return
     with transaction.atomic():
         stored = MEASUREMENTS.insert_missing(list(rows.values()))
@@ -262,7 +262,7 @@ def _sort_out(
     return mine
 
 
-def _store_in_one_statement(company: Company, rows: dict[int, dict[str, Any]]) -> set[Any]:
+def _store_in_one_statement(rows: dict[int, dict[str, Any]]) -> set[Any]:
     """PostgreSQL, when neither an endpoint, an activation nor an enrolment needs more: the
     rows and their devices' times in one statement (a data-modifying WITH, atomic on its own),
     one round trip where a transaction takes four. The ids stored."""
