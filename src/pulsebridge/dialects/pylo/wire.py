@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import DateTimeField, Func, QuerySet
+import orjson
+from django.db.models import DateTimeField, Func, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from pulsebridge.devices.models import Device
 from pulsebridge.fulfillment.models import Order
@@ -165,7 +167,7 @@ class NaiveUTC(Func):
 # What ``readings`` takes: the rows of ``reading_rows``, and ``values_list(*DEVICE_COLUMNS)`` of
 # their devices.
 READING_COLUMNS = (
-    "id", "device_id", "patient_id", "kind", "measured", "inserted", "values", "battery",
+    "id", "device_id", "patient_id", "kind", "measured", "inserted", "values_text", "battery",
     "signal", "device_user", "practice_id", "tenant_id", "radio", "network", "tower_longitude",
     "tower_latitude",
 )  # fmt: skip
@@ -174,8 +176,12 @@ DEVICE_COLUMNS = ("pk", "serial", "imei", "sim_iccid", "model__pylo_device_type"
 
 def reading_rows(measurements: QuerySet) -> QuerySet:
     """``measurements`` as the plain rows that ``readings`` writes."""
+    # The values as JSON text, parsed by orjson: Django's JSONField parses them with the standard
+    # library's decoder, a sixth of a page's time.
     return measurements.annotate(
-        measured=NaiveUTC("measured_at"), inserted=NaiveUTC("received_at")
+        measured=NaiveUTC("measured_at"),
+        inserted=NaiveUTC("received_at"),
+        values_text=Cast("values", TextField()),
     ).values_list(*READING_COLUMNS)
 
 
@@ -232,7 +238,7 @@ def readings(
         m["PatientId"] = patients.get(patient_id, "")
         m["PracticeId"] = practice_id
         m["TenantId"] = tenant_id
-        m["Values"] = values_of(kind, v)
+        m["Values"] = values_of(kind, orjson.loads(v))
         m["RadioAccessTechnology"] = radio
         m["NetworkName"] = network
         m["TowerLongitude"] = longitude
