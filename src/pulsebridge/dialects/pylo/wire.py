@@ -186,8 +186,16 @@ def reading_rows(measurements: QuerySet) -> QuerySet:
 
 
 def related_ids(rows: list[tuple]) -> tuple[set, set]:
-    """The pks of the devices and of the patients of ``reading_rows``, each once."""
-    return {row[1] for row in rows}, {row[2] for row in rows if row[2] is not None}
+    """The pks of the devices and of the patients of ``reading_rows``, each once.
+
+    Here and in ``readings``, pks are matched by their ``int``: UUID's ``__hash__`` and
+    ``__eq__`` are Python code, and a page matches 1000 rows' two pks twice."""
+    devices, patients = {}, {}
+    for row in rows:
+        devices[row[1].int] = row[1]
+        if row[2] is not None:
+            patients[row[2].int] = row[2]
+    return set(devices.values()), set(patients.values())
 
 
 def reading_position(row: tuple) -> tuple[datetime, Any]:
@@ -209,9 +217,10 @@ def readings(
     built (with their prefetched relations, a third of a page's time). ``patients`` maps a
     patient's pk to its external id."""
     parts = {
-        pk: (serial, imei or "", sim, device_type, sku)
+        pk.int: (serial, imei or "", sim, device_type, sku)
         for pk, serial, imei, sim, device_type, sku in devices
     }
+    external_ids = {pk.int: external_id for pk, external_id in patients.items()}
     kinds = MEASUREMENT_TYPES
     out = []
     for (
@@ -219,7 +228,7 @@ def readings(
         device_user, practice_id, tenant_id, radio, network, longitude, latitude,
     ) in rows:  # fmt: skip
         # a device or patient deleted since the page's rows were read: written without it
-        serial, imei, sim, device_type, sku = parts.get(device_id, _NO_DEVICE)
+        serial, imei, sim, device_type, sku = parts.get(device_id.int, _NO_DEVICE)
         m = {
             "DeviceUser": device_user,
             "MeasurementType": kinds[kind],
@@ -235,7 +244,7 @@ def readings(
         }
         if signal is not None:  # as in _common
             m["SignalStrengthPercentage"] = signal
-        m["PatientId"] = patients.get(patient_id, "")
+        m["PatientId"] = external_ids.get(patient_id.int, "") if patient_id is not None else ""
         m["PracticeId"] = practice_id
         m["TenantId"] = tenant_id
         m["Values"] = values_of(kind, orjson.loads(v))
