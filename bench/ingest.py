@@ -266,9 +266,10 @@ def p1_limits(cpu: dict[str, float], clients: int) -> str:
     )
     text = (
         f"CPU: the machine was {busy:.2f}/{CORES} cores busy (server {server:.2f}, postgres "
-        f"{pg:.2f}, client {client:.2f}, other {other:.2f}); most of it is {where}"
+        f"{pg:.2f}, client {client:.2f}, other {other:.2f}, stolen by the host "
+        f"{cpu.get('stolen', 0):.2f}); most of it is {where}"
     )
-    if busy >= CORES * 0.9:
+    if busy + cpu.get("stolen", 0) >= CORES * 0.9:
         text += "; the cores are saturated, so more clients or workers cannot add throughput"
     else:
         text += f"; cores were not saturated with {clients} connections (latency-bound)"
@@ -588,9 +589,10 @@ def p2_limits(cpu: dict[str, float], wrk: bool) -> str:
     busy, other = cpu.get("machine", 0), cpu.get("other", 0)
     text = (
         f"CPU: machine {busy:.2f}/{CORES} cores busy: server {server:.2f}, postgres {pg:.2f}, "
-        f"load generator {client:.2f}, other {other:.2f}. "
+        f"load generator {client:.2f}, other {other:.2f}, stolen by the host "
+        f"{cpu.get('stolen', 0):.2f}. "
     )
-    if busy >= CORES * 0.9:
+    if busy + cpu.get("stolen", 0) >= CORES * 0.9:
         text += "The cores are saturated: the per-request Python and SQL work sets the rate"
         text += (
             "; the load generator's share is taken from the server"
