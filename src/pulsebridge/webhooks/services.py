@@ -282,26 +282,10 @@ def publish(
     ``subject`` is the domain object the renderers need (a Measurement, an Order, a Device);
     it is passed through, never stored. Must run inside a transaction."""
     items = list(items)
-    rows = _publish(
+    rows = publish_lazily(
         company, event_type, [subject_id for subject_id, _ in items], lambda: [s for _, s in items]
     )
     return [Event(**row) for row in rows]
-
-
-def publish_lazily(
-    company: Company,
-    event_type: str,
-    subject_ids: list[Any],
-    load_subjects: Callable[[], list[Any]],
-    *,
-    endpoints: list[WebhookEndpoint] | None = None,
-) -> None:
-    """``publish`` for subjects that cost something to build: ``load_subjects()`` (the subjects
-    in the order of ``subject_ids``) is called only if an endpoint wants this type of event.
-    The events are written either way, in one statement. ``endpoints``: what
-    :func:`endpoints_wanting` said, if the caller asked already. Must run inside a
-    transaction."""
-    _publish(company, event_type, subject_ids, load_subjects, endpoints)
 
 
 def endpoints_wanting(company: Company, event_type: str) -> list[WebhookEndpoint]:
@@ -313,14 +297,19 @@ def endpoints_wanting(company: Company, event_type: str) -> list[WebhookEndpoint
     ]
 
 
-def _publish(
+def publish_lazily(
     company: Company,
     event_type: str,
     subject_ids: list[Any],
     load_subjects: Callable[[], list[Any]],
+    *,
     endpoints: list[WebhookEndpoint] | None = None,
 ) -> list[dict[str, Any]]:
-    """Write the events and their deliveries; the events' rows."""
+    """``publish`` for subjects that cost something to build: ``load_subjects()`` (the subjects
+    in the order of ``subject_ids``) is called only if an endpoint wants this type of event.
+    The events are written either way, in one statement; their rows are returned.
+    ``endpoints``: what :func:`endpoints_wanting` said, if the caller asked already. Must run
+    inside a transaction."""
     if not subject_ids:
         return []
     now = timezone.now()
