@@ -66,10 +66,11 @@ def among_sql(column: str, values: list[Any]) -> tuple[str, list[Any]]:
 
 class Loader:
     """Model instances from plain SQL rows, as ``Model.objects.raw()`` makes them, without the
-    cost a raw query set pays on every run to work out its columns (a third of a small
-    request's time). ``columns(alias)`` lists the model's columns in the order ``load``
-    expects them; the database's values are converted as the ORM converts them (SQLite gives
-    UUIDs and times as text)."""
+    cost a raw query set pays on every run to work out its columns and converters (measured on
+    a one-reading request: its device and endpoint look-ups took 1.7 ms of CPU through
+    ``raw()``, 1.0 ms this way). ``columns(alias)`` lists the model's columns in the order
+    ``load`` expects them (extra columns after them are ignored); the database's values are
+    converted as the ORM converts them (SQLite gives UUIDs and times as text)."""
 
     def __init__(self, model: type[models.Model]):
         self.model = model
