@@ -74,3 +74,20 @@ def test_charlie_cannot_post_for_alices_device(client, alice, charlie, make_key,
     )
     assert response.status_code == 400
     assert response.json()["results"][0]["errors"] == {"device": "unknown device"}
+
+
+@pytest.mark.parametrize(
+    "field", ["imei", "serial", "id", "device_user", "radio", "network", "tower_latitude"]
+)
+def test_a_nul_character_is_that_items_error_not_a_500(ingest, alice, add_device, field):
+    """PostgreSQL's text cannot hold U+0000: the item is refused, the others are stored."""
+    device = add_device(alice)
+    bad = bp(device.imei, at="2026-11-01T09:00:00Z")
+    if field == "serial":
+        del bad["imei"]
+    bad[field] = f"{device.imei if field == 'imei' else 'x'}\x00"
+    response = ingest([bp(device.imei), bad])
+    assert response.status_code == 207, response.content
+    results = response.json()["results"]
+    assert results[0]["status"] == "created"
+    assert results[1]["errors"] == {field: "must not contain NUL (U+0000) characters"}

@@ -90,3 +90,22 @@ def test_without_a_key_it_is_401(client):
     response = client.post("/ingest/v1/events", "{}", content_type="application/json")
     assert response.status_code == 401
     assert "message" in response.json()
+
+
+@pytest.mark.parametrize("field", ["imei", "id"])
+def test_a_nul_character_is_that_items_error_not_a_500(client, key, tracker, field):
+    tracker(imei="990000862471854")
+    good = {
+        "imei": "990000862471854",
+        "type": "position",
+        "timestamp": "2026-01-05T12:00:00Z",
+        "latitude": 1.5,
+        "longitude": 2.5,
+    }
+    bad = {**good, "timestamp": "2026-01-05T12:01:00Z", field: "99000\x000862471854"}
+    response = post(client, key, [good, bad])
+    assert response.status_code == 207
+    assert response.json()["results"][1]["errors"] == {
+        field: "must not contain NUL (U+0000) characters"
+    }
+    assert TrackerEvent.objects.count() == 1

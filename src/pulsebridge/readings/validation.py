@@ -16,6 +16,8 @@ from . import units
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_FUTURE = timedelta(minutes=5)
+# PostgreSQL's text cannot hold U+0000: refused here rather than failing the whole request there
+NO_NUL = "must not contain NUL (U+0000) characters"
 PILLBOX_EVENTS = ("opened", "refilled", "refill_initiated")
 KINDS = (
     "blood_pressure",
@@ -261,6 +263,8 @@ def _text(item: dict, name: str, errors: dict, max_length: int = 128) -> str:
     text = str(raw)
     if len(text) > max_length:
         errors[name] = f"must be at most {max_length} characters"
+    elif "\x00" in text:
+        errors[name] = NO_NUL
     return text
 
 
@@ -276,6 +280,8 @@ def parse_reading(item: Any, now: datetime | None = None) -> Reading:
         if value is not None and value != "":
             if not isinstance(value, str | int) or isinstance(value, bool):
                 errors[name] = "must be a string"
+            elif "\x00" in str(value):
+                errors[name] = NO_NUL
             else:
                 device_ref[name] = str(value).strip()
     if "imei" not in device_ref and "serial" not in device_ref:
@@ -283,7 +289,7 @@ def parse_reading(item: Any, now: datetime | None = None) -> Reading:
             for name in ("gateway_id", "sensor_code"):
                 if name not in device_ref:
                     errors[name] = "is required with gateway_id/sensor_code"
-        else:
+        elif not errors:  # a reference already refused above names the problem
             errors["device"] = "name the device by imei, serial, or gateway_id + sensor_code"
 
     kind = item.get("kind")

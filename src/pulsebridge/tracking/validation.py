@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pulsebridge.readings.validation import EARLIEST, ItemError, parse_timestamp
+from pulsebridge.readings.validation import EARLIEST, NO_NUL, ItemError, parse_timestamp
 
 from .models import REPORTED_TYPES, EventType
 
@@ -72,6 +72,8 @@ def parse_event(item: Any, now: datetime | None = None) -> ParsedEvent:
     if not isinstance(imei, str) or not imei.strip():
         errors["imei"] = "is required: the tracker's IMEI"
         imei = ""
+    elif "\x00" in imei:
+        errors["imei"] = NO_NUL
 
     kind = item.get("type")
     if kind not in REPORTED_TYPES:
@@ -103,6 +105,8 @@ def parse_event(item: Any, now: datetime | None = None) -> ParsedEvent:
         sender_id = str(sender_id)
         if len(sender_id) > 128:
             errors["id"] = "must be at most 128 characters"
+        elif "\x00" in sender_id:
+            errors["id"] = NO_NUL
 
     if errors:
         raise ItemError(errors)
