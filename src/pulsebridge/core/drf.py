@@ -1,4 +1,5 @@
-"""DRF building blocks shared by the dialects: API-key authentication, usage-plan throttling.
+"""DRF building blocks shared by the dialects: API-key authentication, usage-plan throttling,
+the refusal of NUL characters in paths and query parameters.
 
 A dialect subclasses these to name its header and key dialect; the key look-up and the limits
 themselves live here, once."""
@@ -13,6 +14,22 @@ from rest_framework.throttling import BaseThrottle
 
 from .apikeys import find_api_key
 from .throttle import Refusal, check_and_count
+
+NUL_REFUSED = "Null characters are not allowed."  # DRF's own words for a body's CharField
+
+
+class RefusesNulCharacters:
+    """A view mixin: a NUL (U+0000) in a path parameter or a query parameter names nothing here,
+    and PostgreSQL refuses it in any query (a 500). Refused as a 400 in the dialect's own error
+    shape, after authentication and throttling, before any look-up. (Bodies go through
+    serializers, whose CharField refuses it already.)"""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        given = [*kwargs.items(), *request.query_params.items()]
+        refused = {str(name): [NUL_REFUSED] for name, value in given if "\x00" in str(value)}
+        if refused:
+            raise exceptions.ValidationError(refused)
 
 
 class NoUsagePlan(exceptions.PermissionDenied):

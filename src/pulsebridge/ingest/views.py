@@ -6,7 +6,12 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pulsebridge.core.drf import HasUsagePlan, HeaderApiKeyAuthentication, UsagePlanThrottle
+from pulsebridge.core.drf import (
+    HasUsagePlan,
+    HeaderApiKeyAuthentication,
+    RefusesNulCharacters,
+    UsagePlanThrottle,
+)
 from pulsebridge.readings.services import record_measurements
 
 MAX_ITEMS = 1000
@@ -32,7 +37,7 @@ def error_handler(exc, context):
     return response
 
 
-class IngestView(APIView):
+class IngestView(RefusesNulCharacters, APIView):
     authentication_classes = [IngestKeyAuthentication]
     permission_classes = [HasUsagePlan]
     throttle_classes = [UsagePlanThrottle]

@@ -244,3 +244,10 @@ def test_a_device_cannot_join_another_customers_group(ping, charlie_ping, tracke
     response = ping.patch(f"{BASE}{t.pk}/", {"customer_group_id": theirs["id"]})
     assert response.status_code == 400
     assert "customer_group_id" in response.json()
+
+
+def test_a_nul_character_in_a_filter_is_a_400_not_a_500(ping, tracker):
+    tracker(imei="990000862471854")
+    response = ping.get(BASE, {"imei": "99000\x00"})
+    assert response.status_code == 400
+    assert response.json() == {"imei": ["Null characters are not allowed."]}

@@ -54,12 +54,19 @@ def handle(exc, context):
         )
     detail = getattr(exc, "detail", None)
     if isinstance(detail, list | dict):
-        detail = "; ".join(
-            str(v) for v in (detail.values() if isinstance(detail, dict) else detail)
-        )
+        detail = "; ".join(_texts(detail))
     text = str(detail) if detail else PREFIXES.get(response.status_code, "Error")
     prefix = PREFIXES.get(response.status_code)
     if prefix and not text.startswith(prefix) and response.status_code != 429:
         text = f"{prefix}: {text}"
     response.data = {"message": text}
     return response
+
+
+def _texts(detail) -> list[str]:
+    """The messages of a DRF error detail, however nested (``{"field": ["message"]}``)."""
+    if isinstance(detail, dict):
+        detail = list(detail.values())
+    if isinstance(detail, list):
+        return [text for item in detail for text in _texts(item)]
+    return [str(detail)]

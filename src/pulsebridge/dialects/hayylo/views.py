@@ -16,7 +16,12 @@ from rest_framework.views import APIView
 
 from pulsebridge.care.models import ImportBatch
 from pulsebridge.care.services import batch_report, receive_batch
-from pulsebridge.core.drf import HasUsagePlan, HeaderApiKeyAuthentication, UsagePlanThrottle
+from pulsebridge.core.drf import (
+    HasUsagePlan,
+    HeaderApiKeyAuthentication,
+    RefusesNulCharacters,
+    UsagePlanThrottle,
+)
 
 from . import errors, wire
 
@@ -26,7 +31,7 @@ class HayyloKeyAuthentication(HeaderApiKeyAuthentication):
     dialect = "hayylo"
 
 
-class HayyloView(APIView):
+class HayyloView(RefusesNulCharacters, APIView):
     authentication_classes = [HayyloKeyAuthentication]
     permission_classes = [HasUsagePlan]
     throttle_classes = [UsagePlanThrottle]

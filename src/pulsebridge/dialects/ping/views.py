@@ -17,6 +17,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pulsebridge.core.drf import RefusesNulCharacters
 from pulsebridge.tracking import applications, services
 from pulsebridge.tracking.models import Configuration, DeviceGroup, GeoGroup, Tracker, TrackerEvent
 
@@ -66,7 +67,7 @@ class PingOrdering(OrderingFilter):
         return ordering
 
 
-class PingView(APIView):
+class PingView(RefusesNulCharacters, APIView):
     authentication_classes = [BearerAuthentication]
     permission_classes = [ActsForCustomer]
     parser_classes = [JSONParser]
@@ -76,7 +77,7 @@ class PingView(APIView):
         return self.request.company
 
 
-class PingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PingViewSet(RefusesNulCharacters, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     authentication_classes = [BearerAuthentication]
     permission_classes = [ActsForCustomer]
     parser_classes = [JSONParser]

@@ -10,7 +10,12 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pulsebridge.core.drf import HasUsagePlan, HeaderApiKeyAuthentication, UsagePlanThrottle
+from pulsebridge.core.drf import (
+    HasUsagePlan,
+    HeaderApiKeyAuthentication,
+    RefusesNulCharacters,
+    UsagePlanThrottle,
+)
 from pulsebridge.core.renderers import FastJSONRenderer
 from pulsebridge.devices.models import Device, Patient
 from pulsebridge.devices.services import assign_device
@@ -43,7 +48,7 @@ class AnyContentTypeJSONParser(JSONParser):
     media_type = "*/*"
 
 
-class PyloView(APIView):
+class PyloView(RefusesNulCharacters, APIView):
     authentication_classes = [PyloKeyAuthentication]
     permission_classes = [HasUsagePlan]
     throttle_classes = [UsagePlanThrottle]

@@ -24,7 +24,12 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pulsebridge.core.drf import HasUsagePlan, HeaderApiKeyAuthentication, UsagePlanThrottle
+from pulsebridge.core.drf import (
+    HasUsagePlan,
+    HeaderApiKeyAuthentication,
+    RefusesNulCharacters,
+    UsagePlanThrottle,
+)
 from pulsebridge.devices import enrolments
 from pulsebridge.devices.enrolments import FieldError
 from pulsebridge.devices.models import (
@@ -89,7 +94,7 @@ class Pages(PageNumberPagination):
     max_page_size = 1000
 
 
-class TenoviView(APIView):
+class TenoviView(RefusesNulCharacters, APIView):
     authentication_classes = [TenoviKeyAuthentication]
     permission_classes = [HasUsagePlan]
     throttle_classes = [UsagePlanThrottle]
