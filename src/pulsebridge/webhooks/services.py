@@ -336,11 +336,11 @@ def publish_lazily(
     events = [Event(**row) for row in rows]
     subjects = load_subjects()
     deliveries = []
-    for fmt, endpoints in by_format.items():
+    for fmt, group in by_format.items():
         render = renderer_for(fmt)
         select = selector_for(fmt)
-        accepts = select(event_type, endpoints, subjects) if select is not None else None
-        for endpoint in endpoints:
+        accepts = select(event_type, group, subjects) if select is not None else None
+        for endpoint in group:
             for event, subject in zip(events, subjects, strict=True):
                 if accepts is not None and not accepts(endpoint, subject):
                     continue
