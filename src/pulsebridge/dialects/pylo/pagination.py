@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from django.core import signing
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.fields.tuple_lookups import TupleGreaterThan  # as composite pks compare
 from rest_framework.exceptions import ValidationError
 
 PAGE_SIZE = 1000
@@ -56,9 +57,14 @@ def paginate(
             after_pk = cursor["k"]
         except (signing.BadSignature, KeyError, TypeError, ValueError):
             raise ValidationError({"cursor_token": "invalid or tampered cursor_token"}) from None
+        # (time, pk) > (after_time, after_pk) as one row comparison: PostgreSQL takes it as a
+        # condition on the (..., time, id) index and reads the page straight from it. Spelled as
+        # ``time > t OR (time = t AND pk > k)`` it could not, and sorted the rest of the window
+        # first (6 ms of a deep page for 6,000 rows left). SQLite gets that spelling from Django,
+        # and the ``time >= t`` before it lets its index start at the cursor.
         queryset = queryset.filter(
-            Q(**{f"{time_field}__gte": after_time})
-            & (Q(**{f"{time_field}__gt": after_time}) | Q(pk__gt=after_pk))
+            Q(**{f"{time_field}__gte": after_time}),
+            TupleGreaterThan((F(time_field), F("pk")), (after_time, after_pk)),
         )
     rows = list(queryset[: page_size + 1])
     if len(rows) <= page_size:
