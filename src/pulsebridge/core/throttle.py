@@ -69,11 +69,17 @@ def check_and_count(api_key: ApiKey) -> Refusal | None:
 def count_in_second(bucket: str) -> int:
     """Count one request in ``bucket``; the number counted so far, this one included."""
     if settings.REDIS_URL:
-        cache.add(bucket, 0, timeout=5)
+        # One round trip but for the second's first request, which opens the bucket.
         try:
             return cache.incr(bucket)
-        except ValueError:  # evicted between add and incr: count this request as the first
-            cache.set(bucket, 1, timeout=5)
+        except ValueError:
+            pass
+        if cache.add(bucket, 1, timeout=BUCKET_LIFETIME.seconds):
+            return 1
+        try:
+            return cache.incr(bucket)  # another request opened it first
+        except ValueError:  # and it was evicted since: count this request as the first
+            cache.set(bucket, 1, timeout=BUCKET_LIFETIME.seconds)
             return 1
     table = connection.ops.quote_name(RateCounter._meta.db_table)
     expires = timezone.now() + BUCKET_LIFETIME

@@ -1,0 +1,25 @@
+"""Fixtures of the core's tests."""
+
+import socket
+
+import pytest
+
+REDIS = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def redis(settings):
+    """The local Redis as the cache, as ``REDIS_URL`` makes it; the raw client to look in it."""
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        pytest.skip("no Redis on 127.0.0.1:6379 (REDIS_URL is optional)")
+    import redis
+
+    settings.REDIS_URL = REDIS
+    settings.CACHES = {
+        "default": {"BACKEND": "pulsebridge.core.cache.RedisCache", "LOCATION": REDIS}
+    }
+    client = redis.Redis.from_url(REDIS)
+    yield client
+    client.close()
