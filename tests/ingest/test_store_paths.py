@@ -9,9 +9,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from pulsebridge.devices.models import Device
 from pulsebridge.readings.models import Measurement
 from pulsebridge.readings.services import record_measurements
-from pulsebridge.webhooks.models import Delivery, Event, EventType
+from pulsebridge.webhooks.models import Delivery, Event, EventType, WebhookEndpoint
 from pulsebridge.webhooks.services import create_endpoint
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +95,26 @@ def test_a_quiet_reading_is_written_in_one_statement_without_a_transaction(alice
     writes = [q["sql"] for q in queries if not q["sql"].lstrip().startswith("SELECT")]
     assert len(writes) == 1, writes
     assert writes[0].startswith("WITH stored AS (INSERT INTO")
+
+
+def test_without_an_enabled_endpoint_the_device_look_up_is_the_only_question_about_them(
+    alice, add_device, settings
+):
+    """Whether the company has an endpoint at all is asked with its devices, in one query."""
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    endpoint = create_endpoint(alice, "http://127.0.0.1:9/hook", "secret", "pylo")
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(enabled=False)
+    device = add_device(alice)
+    device.billing_status = "active"
+    device.save()
+    with CaptureQueriesContext(connection) as queries:
+        (outcome,) = record_measurements(alice, [bp(device.imei, "2026-11-01T08:00:00Z")])
+    assert outcome.status == "created"
+    asked = [q["sql"] for q in queries if WebhookEndpoint._meta.db_table in q["sql"]]
+    assert len(asked) == 1
+    assert Device._meta.db_table in asked[0]
+    assert not Event.objects.filter(company=alice).exists()
+
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(enabled=True)
+    (outcome,) = record_measurements(alice, [bp(device.imei, "2026-11-02T08:00:00Z")])
+    assert Delivery.objects.get(company=alice).event.subject_id == outcome.id

@@ -19,6 +19,7 @@ from pulsebridge.devices.hardware import note_measurements
 from pulsebridge.devices.models import Device, DeviceModel, Enrolment
 from pulsebridge.webhooks.models import EventType
 from pulsebridge.webhooks.services import (
+    any_enabled_endpoint_sql,
     endpoints_wanting,
     publish,
     publish_lazily,
@@ -34,7 +35,8 @@ PREACTIVE = Device.BillingStatus.PREACTIVE
 def _resolve_devices(company: Company, readings: dict[int, Reading]) -> dict[int, Device]:
     """Each reading's device, by index, its model loaded; ``device.enrolled`` says whether an
     HWI device (a Tenovi enrolment) is bound to it, so that enrolments are looked at only when
-    needed."""
+    needed. Devices named by IMEI or serial also say whether their company has an enabled
+    webhook endpoint at all (``device.endpoints_enabled``), asked in the same query."""
     imeis = {r.device_ref["imei"] for r in readings.values() if "imei" in r.device_ref}
     serials = {r.device_ref["serial"] for r in readings.values() if "serial" in r.device_ref}
     gateways = {
@@ -75,7 +77,9 @@ def _devices_named(company: Company, imeis: set[str], serials: set[str]) -> list
     """The company's devices with these IMEIs or serials, each with its model.
 
     Plain SQL, because this runs for every reading posted and the ORM spends four times longer
-    building the query than the database spends answering it."""
+    building the query than the database spends answering it. It also asks whether the company
+    has an enabled webhook endpoint: a device posting one reading then needs no other look-up
+    before its reading is stored."""
     q = connection.ops.quote_name
     conditions, params = [], [Company._meta.pk.get_db_prep_value(company.pk, connection)]
     for column, values in (("imei", imeis), ("serial", serials)):
@@ -86,7 +90,8 @@ def _devices_named(company: Company, imeis: set[str], serials: set[str]) -> list
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {DEVICES.columns('d')}, {MODELS.columns('m')}, "  # noqa: S608 - names from _meta
-            f"EXISTS (SELECT 1 FROM {q(Enrolment._meta.db_table)} e WHERE e.device_id = d.id) "
+            f"EXISTS (SELECT 1 FROM {q(Enrolment._meta.db_table)} e WHERE e.device_id = d.id), "
+            f"{any_enabled_endpoint_sql('d.company_id')} "
             f"FROM {q(Device._meta.db_table)} d "
             f"JOIN {q(DeviceModel._meta.db_table)} m ON m.id = d.model_id "
             f"WHERE d.company_id = %s AND ({' OR '.join(conditions)})",
@@ -98,7 +103,8 @@ def _devices_named(company: Company, imeis: set[str], serials: set[str]) -> list
     for row in rows:
         device = DEVICES.load(row)
         device.model = MODELS.load(row[width:])
-        device.enrolled = bool(row[-1])
+        device.enrolled = bool(row[-2])
+        device.endpoints_enabled = bool(row[-1])
         devices.append(device)
     return devices
 
@@ -179,7 +185,11 @@ def _store(
     devices: dict[int, Device],
     outcomes: dict[int, Outcome],
 ) -> None:
-    endpoints = endpoints_wanting(company, EventType.DEVICE_MEASUREMENT)
+    # Devices found by gateway and sensor were not asked: look.
+    if any(getattr(devices[i], "endpoints_enabled", True) for i in rows):
+        endpoints = endpoints_wanting(company, EventType.DEVICE_MEASUREMENT)
+    else:
+        endpoints = []
     quiet = not endpoints and not any(
         devices[i].billing_status == PREACTIVE or devices[i].enrolled for i in rows
     )

@@ -288,6 +288,19 @@ def publish(
     return [Event(**row) for row in rows]
 
 
+def any_enabled_endpoint_sql(company_id_column: str) -> str:
+    """SQL, true when the company whose id is in ``company_id_column`` has an enabled endpoint.
+
+    For a query that runs anyway on a hot path (the devices a reading names) to ask this in the
+    same round trip: when it is false, no endpoint can want anything and ``endpoints_wanting``
+    need not be asked."""
+    table = connection.ops.quote_name(WebhookEndpoint._meta.db_table)
+    return (
+        f"EXISTS (SELECT 1 FROM {table} e "  # noqa: S608 - a name from _meta, a caller's column
+        f"WHERE e.company_id = {company_id_column} AND e.enabled)"
+    )
+
+
 def endpoints_wanting(company: Company, event_type: str) -> list[WebhookEndpoint]:
     """The company's enabled endpoints that take ``event_type`` in a format that renders."""
     return [
