@@ -134,10 +134,62 @@ def test_several_workers_send_each_delivery_once(
         thread.start()
     for thread in threads:
         thread.join(60)
+    assert not any(thread.is_alive() for thread in threads)
     ids = Counter(r.headers["webhook-id"] for r in receiver.requests)
     assert len(ids) == 60
     assert set(ids.values()) == {1}
     assert Delivery.objects.filter(status="succeeded").count() == 60
+
+
+def test_once_does_not_take_a_failed_claim_for_nothing_due(
+    transactional_db, alice, endpoint_for, publish_event, receiver, monkeypatch
+):
+    """A claim can fail for a moment (SQLite "locked" while another worker writes): a ``once``
+    worker that exited there would leave due deliveries unsent. It tries again."""
+    from pulsebridge.webhooks import dispatch
+
+    endpoint_for(alice, receiver.url)
+    for _ in range(3):
+        publish_event(alice)
+    real_claim, calls = dispatch.claim, []
+
+    def locked_once(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise OperationalError("database table is locked")
+        return real_claim(**kwargs)
+
+    monkeypatch.setattr(dispatch, "claim", locked_once)
+    assert asyncio.run(Worker(once=True).run()) == 3
+    assert len(receiver.requests) == 3
+    assert Delivery.objects.filter(status="succeeded").count() == 3
+
+
+def test_once_gives_up_when_claims_keep_failing_and_says_so(
+    transactional_db, alice, endpoint_for, publish_event, receiver, monkeypatch
+):
+    """A database that stays unreachable ends a ``--once`` run with an error, not a wait for
+    ever; nothing is sent or lost (the rows stay due for the next run)."""
+    from django.core.management.base import CommandError
+
+    from pulsebridge.webhooks import dispatch
+
+    endpoint_for(alice, receiver.url)
+    publish_event(alice)
+    calls = []
+
+    def unreachable(**kwargs):
+        calls.append(kwargs)
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(dispatch, "claim", unreachable)
+    monkeypatch.setattr(dispatch, "CLAIM_RETRY_PAUSE", 0.01)
+    monkeypatch.setattr(dispatch, "ONCE_CLAIM_ATTEMPTS", 3)
+    with pytest.raises(CommandError, match="could not claim the due deliveries: connection"):
+        call_command("worker", "--once", "--no-tasks", stdout=StringIO(), stderr=StringIO())
+    assert len(calls) == 3
+    assert receiver.requests == []
+    assert Delivery.objects.get().status == "pending"
 
 
 def test_the_worker_command_once_sends_what_is_due_and_exits(

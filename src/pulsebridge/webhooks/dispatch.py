@@ -79,6 +79,11 @@ TRANSPORT_HEADERS = frozenset(
 # One e-mail per endpoint per interval: a dead receiver fails one delivery per reading, and the
 # operator needs to know once, not thousands of times. Every alert is still stored and logged.
 ALERT_EMAIL_INTERVAL = timedelta(hours=1)
+# After a failed claim a worker waits this long before the next; a ``once`` worker gives up
+# after this many failures in a row (about half a minute): a database that stays unreachable is
+# an error to report, not a reason to wait for ever.
+CLAIM_RETRY_PAUSE = 1.0
+ONCE_CLAIM_ATTEMPTS = 30
 # How long a resolved host name stays trusted by a worker (see Pinner).
 DNS_CACHE_SECONDS = 30.0
 
@@ -705,6 +710,9 @@ class Worker:
         tasks: set[asyncio.Task] = set()
         done: list[Outcome] = []
         next_poll = next_cleanup = 0.0
+        # The last claim came back short: nothing more was due then, so a ``once`` worker may end.
+        drained = False
+        failed_claims = 0
 
         def in_db_thread(fn, *args, **kwargs):
             # A long-running process: replace a connection the server closed or that outlived
@@ -761,8 +769,17 @@ class Worker:
                             in_flight=before,
                         )
                     except Exception:
+                        # A failed claim (SQLite "locked", a dropped connection) says nothing about
+                        # what is due: a ``once`` worker must not take it for "nothing" and exit
+                        # with due rows unsent. Try again after the pause.
+                        failed_claims += 1
+                        if self.once and failed_claims >= ONCE_CLAIM_ATTEMPTS:
+                            raise
                         logger.exception("webhook worker: claiming failed")
-                        jobs, next_poll = [], time.monotonic() + 1
+                        jobs, drained = [], False
+                        next_poll = time.monotonic() + CLAIM_RETRY_PAUSE
+                    else:
+                        drained, failed_claims = len(jobs) < limit, 0
                     for job in jobs:
                         in_flight[job.endpoint_id] = in_flight.get(job.endpoint_id, 0) + 1
                         task = asyncio.create_task(deliver(job, now))
@@ -782,7 +799,9 @@ class Worker:
                     await clients.close_idle(busy=in_flight)
                     next_cleanup = time.monotonic() + 60
                 idle = not tasks and not done
-                if idle and (self._stopping or (self.once and time.monotonic() < next_poll)):
+                if idle and (
+                    self._stopping or (self.once and drained and time.monotonic() < next_poll)
+                ):
                     return self.sent
                 if done:
                     continue

@@ -20,7 +20,7 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.utils.crypto import get_random_string
 
 from pulsebridge.core.management.commands._base import positive_int
@@ -100,6 +100,8 @@ class Command(BaseCommand):
             )
         try:
             sent = asyncio.run(self._run(worker))
+        except DatabaseError as exc:  # --once, when claims kept failing
+            raise CommandError(f"could not claim the due deliveries: {exc}") from exc
         finally:
             if thread is not None:
                 tasks.running = False  # its loop ends after the current task or sleep
