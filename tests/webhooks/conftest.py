@@ -36,6 +36,16 @@ class Answer:
     hang: bool = False  # never answer (until the test ends)
 
 
+class _Server(ThreadingHTTPServer):
+    """socketserver's accept queue holds 5 connections. Several workers open theirs at once
+    (3 x 8 in one test), and while a loaded machine is slow to accept them the kernel resets the
+    overflow: attempts failing with ReadError through no fault of the receiver. Real servers
+    listen with a deep queue; so does this one."""
+
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class Receiver:
     """An HTTP server in a thread, on a free port, recording every request it gets.
 
@@ -81,8 +91,7 @@ class Receiver:
             def log_message(self, *args):  # keep the test output clean
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
