@@ -8,6 +8,8 @@ import weakref
 import pytest
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -44,6 +46,17 @@ def no_collector():
     gc.disable()
     yield
     gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """As Django's test client does: the server's "close old connections" at the start and the
+    end of a request would close the connection the test's transaction lives on."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def test_a_served_response_is_freed_by_its_last_reference(
