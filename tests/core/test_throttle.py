@@ -1,12 +1,17 @@
-"""Per-second limits counted atomically in the shared database table."""
+"""Usage-plan limits: per second in the shared table or in Redis, per month recorded in the
+database (and counted in Redis when there is one)."""
 
 import threading
 import uuid
+from datetime import UTC, datetime
 
+import pytest
 from django.core.cache import cache, close_caches
+from django.db import connections
 
-from pulsebridge.core.models import RateCounter
-from pulsebridge.core.throttle import count_in_second
+from pulsebridge.core.apikeys import create_api_key
+from pulsebridge.core.models import RateCounter, UsageCounter
+from pulsebridge.core.throttle import check_and_count, count_in_second
 
 
 def test_each_request_in_a_second_is_counted_once(db):
@@ -50,3 +55,60 @@ def test_with_redis_requests_counted_at_once_from_many_threads_each_get_their_ow
     for thread in threads:
         thread.join()
     assert sorted(counted) == list(range(1, 201))
+
+
+def month_key(api_key):
+    return f"usage:{api_key.lookup}:{datetime.now(UTC):%Y-%m}"
+
+
+@pytest.fixture
+def quota_key(alice):
+    return create_api_key(alice, "pylo", rate_per_second=0, monthly_quota=250).api_key
+
+
+def test_with_redis_the_month_is_counted_there_and_recorded_every_hundred_and_at_the_quota(
+    redis, quota_key
+):
+    def record():
+        return UsageCounter.objects.get(api_key=quota_key).count
+
+    assert [check_and_count(quota_key) for _ in range(150)] == [None] * 150
+    assert cache.get(month_key(quota_key)) == 150
+    assert record() == 100
+    assert [check_and_count(quota_key) for _ in range(100)] == [None] * 100
+    assert record() == 250  # the quota reached is recorded at once
+    refusal = check_and_count(quota_key)
+    assert refusal is not None
+    assert (refusal.limit, refusal.retry_after > 0) == ("monthly", True)
+    assert cache.get(month_key(quota_key)) == 250  # refused requests are not counted
+    assert record() == 250
+
+
+def test_with_redis_a_lost_month_count_starts_again_from_the_record(redis, quota_key):
+    for _ in range(130):
+        check_and_count(quota_key)
+    redis.delete(cache.make_key(month_key(quota_key)))  # Redis restarted, or evicted it
+    assert check_and_count(quota_key) is None
+    assert cache.get(month_key(quota_key)) == 101  # the record (100) and this request
+    assert 0 < redis.ttl(cache.make_key(month_key(quota_key))) <= 32 * 24 * 3600
+
+
+def test_with_redis_concurrent_requests_pass_the_monthly_quota_exactly(
+    transactional_db, redis, alice
+):
+    """Four server threads, 200 requests, a quota of 120: 120 pass, whatever the order."""
+    api_key = create_api_key(alice, "pylo", rate_per_second=0, monthly_quota=120).api_key
+    passed = []
+
+    def requests():
+        passed.extend(check_and_count(api_key) is None for _ in range(50))
+        close_caches()
+        connections.close_all()
+
+    threads = [threading.Thread(target=requests) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert passed.count(True) == 120
+    assert UsageCounter.objects.get(api_key=api_key).count == 120
