@@ -301,13 +301,14 @@ def _thread_ticks_self() -> int:
     return _cpu_ticks(os.getpid()) or 0
 
 
-def _machine_ticks() -> tuple[int, int, int]:
-    """All ticks, idle ticks, and stolen ticks (a virtual machine's CPU the host gave to
-    another guest: it slows every process here without showing in any of them)."""
+def _machine_ticks() -> tuple[int, int, int, int]:
+    """All ticks, idle ticks, stolen ticks (a virtual machine's CPU the host gave to another
+    guest: it slows every process here without showing in any of them) and the idle ticks spent
+    waiting on the disk (iowait: commits waiting for their WAL flush, among others)."""
     parts = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
     values = [int(v) for v in parts[:8]]
     idle = values[3] + values[4]
-    return sum(values), idle, values[7]
+    return sum(values), idle, values[7], values[4]
 
 
 class CpuMeter:
@@ -365,6 +366,7 @@ class CpuMeter:
         total = m1[0] - self.m0[0]
         idle = m1[1] - self.m0[1]
         steal = m1[2] - self.m0[2]
+        iowait = m1[3] - self.m0[3]
         machine = CORES * (total - idle - steal) / total if total else 0.0
         used = 0.0
         for name, last in self._last.items():
@@ -375,6 +377,7 @@ class CpuMeter:
         self.result["machine"] = round(machine, 2)
         self.result["other"] = round(max(machine - used, 0.0), 2)
         self.result["stolen"] = round(CORES * steal / total, 2) if total else 0.0
+        self.result["iowait"] = round(CORES * iowait / total, 2) if total else 0.0
 
     def cost(self, units: float) -> dict[str, float]:
         """CPU milliseconds the server and PostgreSQL spent per unit of work, and the rate the
@@ -398,6 +401,7 @@ class CpuMeter:
             f"CPU in cores of {CORES}: "
             + ", ".join(parts)
             + f"; machine busy {r['machine']:.2f}/{CORES}, stolen by the host {r['stolen']:.2f}"
+            + f", idle waiting on the disk {r['iowait']:.2f}"
         )
 
 

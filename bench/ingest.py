@@ -612,6 +612,12 @@ def p2_limits(cpu: dict[str, float], wrk: bool) -> str:
             if client > 0.1
             else "; wrk's share is small"
         )
+    elif cpu.get("iowait", 0) >= 0.1:
+        text += (
+            f"The cores are not saturated, and {cpu['iowait']:.2f} of them sat idle waiting on "
+            "the disk: each request commits, and waits for its WAL flush (the host's storage "
+            "sets the rate)"
+        )
     else:
         text += "The cores are not saturated: the server's concurrency (workers x threads, GIL)"
     return text
