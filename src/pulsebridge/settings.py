@@ -122,12 +122,14 @@ else:
     # PREPARE_THRESHOLD=off behind a pooler that cannot keep prepared statements (PgBouncer
     # before 1.21 in transaction mode).
     PREPARE_THRESHOLD = env.str("PREPARE_THRESHOLD", default="5").strip().lower()
+    if PREPARE_THRESHOLD not in ("", "off") and not PREPARE_THRESHOLD.isdigit():
+        raise ImproperlyConfigured(
+            f"PREPARE_THRESHOLD={PREPARE_THRESHOLD!r}: a whole number of executions, or off"
+        )
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "server_side_binding": True,
-            "prepare_threshold": None
-            if PREPARE_THRESHOLD in ("", "off")
-            else int(PREPARE_THRESHOLD),
+            "prepare_threshold": int(PREPARE_THRESHOLD) if PREPARE_THRESHOLD.isdigit() else None,
         }
     )
 

@@ -185,7 +185,8 @@ def _store(
     devices: dict[int, Device],
     outcomes: dict[int, Outcome],
 ) -> None:
-    # Devices found by gateway and sensor were not asked: look.
+    # Devices found by IMEI or serial say whether the company has any enabled endpoint; those
+    # found by gateway and sensor were not asked, so look then.
     if any(getattr(devices[i], "endpoints_enabled", True) for i in rows):
         endpoints = endpoints_wanting(company, EventType.DEVICE_MEASUREMENT)
     else:
