@@ -318,8 +318,8 @@ def _widen_times(spans: dict[Any, list[datetime]]) -> None:
         _widen_times_portable(spans)
 
 
-# Widen each device's first/last measurement times to a relation of (id, f, l). LEAST/GREATEST
-# run in SQL, so concurrent batches for the same device cannot overwrite each other's times.
+# _widen_times as SQL, against a relation {spans} of (device id, first, last); also a step of
+# _store_in_one_statement.
 _WIDEN = f"""UPDATE {Device._meta.db_table} AS d
     SET first_measurement_at = LEAST(COALESCE(d.first_measurement_at, v.f), v.f),
         last_measurement_at = GREATEST(COALESCE(d.last_measurement_at, v.l), v.l)

@@ -181,7 +181,7 @@ class ReadingsView(PyloView):
         )
         # By pk, as select_related would: these rows are the company's own readings, and one
         # whose device has since moved to another company still names it, as wire.reading (the
-        # webhook) does; a fetch scoped to the company missed it (KeyError, a 500).
+        # webhook) does; a fetch scoped to the company would write it without its device.
         device_ids, patient_ids = wire.related_ids(rows)
         devices = (
             Device.objects.filter(pk__in=device_ids).values_list(*wire.DEVICE_COLUMNS)
