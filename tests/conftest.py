@@ -3,7 +3,9 @@ must see none of it."""
 
 from __future__ import annotations
 
+import json
 import os
+from io import StringIO
 
 import pytest
 
@@ -99,3 +101,31 @@ def add_device(db):
         return add(company, sku, **options)
 
     return make
+
+
+@pytest.fixture
+def run(db):
+    """Run a ``pulsebridge`` command in-process, as an operator's script would; its stdout as
+    text (CommandError propagates)."""
+
+    def run(*args: str) -> str:
+        out, err = StringIO(), StringIO()
+        from django.core.management import call_command
+
+        call_command(*args, stdout=out, stderr=err)
+        return out.getvalue()
+
+    return run
+
+
+@pytest.fixture
+def run_json(run):
+    """Run a command with ``--json``; stdout must be exactly one JSON object."""
+
+    def run_json(*args: str) -> dict:
+        output = run(*args, "--json")
+        parsed = json.loads(output)
+        assert isinstance(parsed, dict)
+        return parsed
+
+    return run_json

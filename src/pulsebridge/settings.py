@@ -64,11 +64,12 @@ INSTALLED_APPS = [
     "pulsebridge.webhooks",
     "pulsebridge.care",
     "pulsebridge.tracking",
+    "pulsebridge.operations",
 ]
 
 MIDDLEWARE = [
     # anywhere in the list: every response is rendered inside the innermost middleware
-    "pulsebridge.core.middleware.release_rendered_responses",
+    "pulsebridge.lib.middleware.release_rendered_responses",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

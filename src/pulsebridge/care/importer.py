@@ -22,9 +22,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from pulsebridge.core.bulk import Table, among
 from pulsebridge.core.models import Company
 from pulsebridge.devices.models import Patient
+from pulsebridge.lib.bulk import Table, among
 
 from . import documents
 from .models import CareClient, ClientDocument, ExternalRecord, FamilyContact, ImportBatch, Visit

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from django.db import models
 
-from pulsebridge.core.ids import uuid7
 from pulsebridge.core.models import Company, CompanyScopedManager
 from pulsebridge.devices.models import Patient
+from pulsebridge.lib.ids import uuid7
 
 
 class ImportBatch(models.Model):

@@ -21,7 +21,8 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from .ids import random_token
+from pulsebridge.lib.ids import random_token
+
 from .models import ApiKey, Company, UsagePlan
 
 LOOKUP_LENGTH = 12

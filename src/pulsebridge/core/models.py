@@ -37,13 +37,21 @@ CompanyScopedManager = models.Manager.from_queryset(CompanyScopedQuerySet)
 
 
 class Membership(models.Model):
-    ROLE_CHOICES = [("owner", "Owner"), ("member", "Member")]
+    """A user's place in one company. The role decides what the console lets them do:
+    owner (everything: keys, users, audit), clinician (patients, readings, alerts), operator
+    (devices, orders, webhooks, imports), viewer (reads only)."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner"
+        CLINICIAN = "clinician"
+        OPERATOR = "operator"
+        VIEWER = "viewer"
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
     )
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=20, choices=ROLE_CHOICES, default="member")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
 
     objects = CompanyScopedManager()
 
@@ -110,16 +118,23 @@ class UsageCounter(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Operator and API actions worth keeping: who did what to which object."""
+    """Who did what, when, to which object (and which patient's data it touched): every change
+    made through the console and the operator commands, every read of a patient's data through
+    the console, every lockout. Written by ``core.services.audit``, never changed afterwards."""
 
     company = models.ForeignKey(Company, null=True, on_delete=models.CASCADE)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.CharField(max_length=200)
     action = models.CharField(max_length=100)
     target = models.CharField(max_length=200, blank=True, default="")
+    # the patient whose data was read or changed, as the company knows them (external id)
+    patient = models.CharField(max_length=200, blank=True, default="", db_index=True)
     detail = models.JSONField(default=dict, blank=True)
 
     objects = CompanyScopedManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["company", "at"], name="audit_company_time")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target}"

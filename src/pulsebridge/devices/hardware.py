@@ -14,8 +14,8 @@ from django.db.models import Case, F, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from pulsebridge.core.ids import random_token
 from pulsebridge.core.models import Company
+from pulsebridge.lib.ids import random_token
 from pulsebridge.webhooks.models import EventType
 from pulsebridge.webhooks.services import publish
 

@@ -6,8 +6,9 @@ import re
 
 from django.db import transaction
 
-from pulsebridge.core.ids import random_token
 from pulsebridge.core.models import Company
+from pulsebridge.lib.errors import DomainError
+from pulsebridge.lib.ids import random_token
 
 from .models import Device, DeviceModel, Patient
 
@@ -15,7 +16,7 @@ IMEI_RE = re.compile(r"^\d{15}$")
 GATEWAY_RE = re.compile(r"^[0-9A-Fa-f]{12}$")
 
 
-class DeviceError(ValueError):
+class DeviceError(DomainError):
     """A rule of the device domain was broken; the message says which."""
 
 

@@ -22,6 +22,7 @@ from pulsebridge.core.models import Company
 from pulsebridge.devices import hardware
 from pulsebridge.devices.models import Device, DeviceModel, Enrolment, Kind, Replacement
 from pulsebridge.devices.services import GATEWAY_RE, DeviceError, ensure_patient
+from pulsebridge.lib.errors import DomainError
 from pulsebridge.webhooks.models import EventType
 from pulsebridge.webhooks.services import publish
 
@@ -30,7 +31,7 @@ from .models import Order, OrderLine
 logger = logging.getLogger(__name__)
 
 
-class OrderError(ValueError):
+class OrderError(DomainError):
     """The order cannot do that now; the message says why."""
 
 

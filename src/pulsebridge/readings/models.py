@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.db import models
 
-from pulsebridge.core.ids import uuid7
 from pulsebridge.core.models import Company, CompanyScopedManager
 from pulsebridge.devices.models import Device, Kind, Patient
+from pulsebridge.lib.ids import uuid7
 
 
 class Measurement(models.Model):

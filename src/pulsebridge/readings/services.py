@@ -11,12 +11,12 @@ from django.db.models import Case, Exists, F, OuterRef, Value, When, prefetch_re
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
-from pulsebridge.core.bulk import FEW_ROWS, Loader, Table, among, among_sql
-from pulsebridge.core.ids import uuid7
 from pulsebridge.core.models import Company
-from pulsebridge.core.outcomes import Outcome
 from pulsebridge.devices.hardware import note_measurements
 from pulsebridge.devices.models import Device, DeviceModel, Enrolment
+from pulsebridge.lib.bulk import FEW_ROWS, Loader, Table, among, among_sql
+from pulsebridge.lib.ids import uuid7
+from pulsebridge.lib.outcomes import Outcome
 from pulsebridge.webhooks.models import EventType
 from pulsebridge.webhooks.services import (
     any_enabled_endpoint_sql,

@@ -11,8 +11,9 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from pulsebridge.core.models import Company
-from pulsebridge.core.outcomes import Outcome
 from pulsebridge.devices.models import Device
+from pulsebridge.lib.errors import DomainError
+from pulsebridge.lib.outcomes import Outcome
 from pulsebridge.readings.validation import ItemError
 
 from . import configuration as config_schema
@@ -37,7 +38,7 @@ SYNC_MARGIN = timedelta(minutes=10)
 DEFAULT_CHECKSUM = config_schema.checksum(config_schema.DEFAULTS)
 
 
-class TrackingError(ValueError):
+class TrackingError(DomainError):
     """A tracking rule was broken. ``errors`` maps a field (or ``non_field_errors``) to what
     is wrong, so that any dialect can name the field."""
 

@@ -4,8 +4,8 @@ import uuid
 
 from django.db import models
 
-from pulsebridge.core.ids import uuid7
 from pulsebridge.core.models import Company, CompanyScopedManager
+from pulsebridge.lib.ids import uuid7
 
 
 class EventType(models.TextChoices):

@@ -25,8 +25,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from pulsebridge.core.bulk import Loader, Table
 from pulsebridge.core.models import Company
+from pulsebridge.lib.bulk import Loader, Table
+from pulsebridge.lib.errors import DomainError
 
 from . import netguard
 from .models import Delivery, Event, EventType, WebhookEndpoint
@@ -41,7 +42,7 @@ MAX_AUTH_KEY_LENGTH = WebhookEndpoint._meta.get_field("auth_key").max_length
 MAX_URL_LENGTH = WebhookEndpoint._meta.get_field("url").max_length
 
 
-class WebhookError(ValueError):
+class WebhookError(DomainError):
     """A webhook rule was broken; the message says which, in words fit for an operator."""
 
 

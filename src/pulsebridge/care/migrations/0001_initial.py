@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import pulsebridge.core.ids
+import pulsebridge.lib.ids
 
 
 class Migration(migrations.Migration):
@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 (
                     "id",
                     models.UUIDField(
-                        default=pulsebridge.core.ids.uuid7,
+                        default=pulsebridge.lib.ids.uuid7,
                         editable=False,
                         primary_key=True,
                         serialize=False,
@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
                 (
                     "id",
                     models.UUIDField(
-                        default=pulsebridge.core.ids.uuid7,
+                        default=pulsebridge.lib.ids.uuid7,
                         editable=False,
                         primary_key=True,
                         serialize=False,
@@ -118,7 +118,7 @@ class Migration(migrations.Migration):
                 (
                     "id",
                     models.UUIDField(
-                        default=pulsebridge.core.ids.uuid7,
+                        default=pulsebridge.lib.ids.uuid7,
                         editable=False,
                         primary_key=True,
                         serialize=False,
@@ -163,7 +163,7 @@ class Migration(migrations.Migration):
                 (
                     "id",
                     models.UUIDField(
-                        default=pulsebridge.core.ids.uuid7,
+                        default=pulsebridge.lib.ids.uuid7,
                         editable=False,
                         primary_key=True,
                         serialize=False,
@@ -257,7 +257,7 @@ class Migration(migrations.Migration):
                 (
                     "id",
                     models.UUIDField(
-                        default=pulsebridge.core.ids.uuid7,
+                        default=pulsebridge.lib.ids.uuid7,
                         editable=False,
                         primary_key=True,
                         serialize=False,
@@ -289,7 +289,7 @@ class Migration(migrations.Migration):
                 (
                     "id",
                     models.UUIDField(
-                        default=pulsebridge.core.ids.uuid7,
+                        default=pulsebridge.lib.ids.uuid7,
                         editable=False,
                         primary_key=True,
                         serialize=False,

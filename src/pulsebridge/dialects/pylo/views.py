@@ -16,11 +16,11 @@ from pulsebridge.core.drf import (
     RefusesNulCharacters,
     UsagePlanThrottle,
 )
-from pulsebridge.core.renderers import FastJSONRenderer
 from pulsebridge.devices.models import Device, Patient
 from pulsebridge.devices.services import assign_device
 from pulsebridge.fulfillment.models import Order, OrderLine
 from pulsebridge.fulfillment.services import OrderError, cancel_order, place_order, update_order
+from pulsebridge.lib.renderers import FastJSONRenderer
 from pulsebridge.readings.models import Measurement
 
 from . import errors, serializers, wire

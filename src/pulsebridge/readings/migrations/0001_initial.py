@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import pulsebridge.core.ids
+import pulsebridge.lib.ids
 
 
 class Migration(migrations.Migration):
@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 (
                     "id",
                     models.UUIDField(
-                        default=pulsebridge.core.ids.uuid7,
+                        default=pulsebridge.lib.ids.uuid7,
                         editable=False,
                         primary_key=True,
                         serialize=False,

@@ -5,7 +5,7 @@ import uuid
 import django.db.models.deletion
 from django.db import migrations, models
 
-import pulsebridge.core.ids
+import pulsebridge.lib.ids
 
 
 class Migration(migrations.Migration):
@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 (
                     "id",
                     models.UUIDField(
-                        default=pulsebridge.core.ids.uuid7,
+                        default=pulsebridge.lib.ids.uuid7,
                         editable=False,
                         primary_key=True,
                         serialize=False,
@@ -132,7 +132,7 @@ class Migration(migrations.Migration):
                 (
                     "id",
                     models.UUIDField(
-                        default=pulsebridge.core.ids.uuid7,
+                        default=pulsebridge.lib.ids.uuid7,
                         editable=False,
                         primary_key=True,
                         serialize=False,

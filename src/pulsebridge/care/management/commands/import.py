@@ -9,13 +9,8 @@ from django.core.management.base import CommandError
 
 from pulsebridge.care.models import ImportBatch
 from pulsebridge.care.services import batch_report, import_now
-from pulsebridge.core.management.commands._base import (
-    SubcommandCommand,
-    add_json_flag,
-    get_company,
-    iso,
-    positive_int,
-)
+from pulsebridge.core.services import company_by_code as get_company
+from pulsebridge.lib.commands import SubcommandCommand, add_json_flag, iso, positive_int
 
 SHOWN_ERRORS = 20
 

@@ -6,8 +6,8 @@ from django.core.management.base import CommandError
 
 from pulsebridge.core.apikeys import create_api_key, revoke_api_key
 from pulsebridge.core.models import ApiKey, UsagePlan
-
-from ._base import SubcommandCommand, add_json_flag, get_company, iso, positive_int
+from pulsebridge.core.services import company_by_code as get_company
+from pulsebridge.lib.commands import SubcommandCommand, add_json_flag, iso, positive_int
 
 
 def plan_json(plan: UsagePlan | None) -> dict | None:

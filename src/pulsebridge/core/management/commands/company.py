@@ -1,23 +1,26 @@
-"""``pulsebridge company create|list``: the tenants."""
+"""``pulsebridge company create|update|list``: the tenants."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
-from django.core.validators import validate_slug
-from django.db import IntegrityError, transaction
 
+from pulsebridge.core import services
 from pulsebridge.core.models import Company
-
-from ._base import SubcommandCommand, add_json_flag, iso, validation_message
+from pulsebridge.lib.commands import SubcommandCommand, add_json_flag, iso
 
 
 def company_json(company: Company) -> dict:
-    return {"id": str(company.pk), "code": company.code, "name": company.name}
+    return {
+        "id": str(company.pk),
+        "code": company.code,
+        "name": company.name,
+        "instance_id": company.instance_id,
+        "alert_email": company.alert_email,
+    }
 
 
 class Command(SubcommandCommand):
-    help = "Create and list companies (the tenants)."
+    help = "Create, change and list companies (the tenants)."
 
     def add_subcommands(self, subparsers) -> None:
         create = subparsers.add_parser("create", help="create a company")
@@ -27,56 +30,58 @@ class Command(SubcommandCommand):
             required=True,
             help="slug (letters, digits, - and _): also the Tenovi client domain and the Hayylo companyCode",
         )
-        create.add_argument("--instance-id", default="", help="the Hayylo instanceId")
+        create.add_argument(
+            "--instance-id",
+            default="",
+            help=f"the Hayylo instanceId (default {services.DEFAULT_INSTANCE_ID})",
+        )
         create.add_argument("--alert-email", default="", help="where operator alerts are sent")
         add_json_flag(create)
+
+        update = subparsers.add_parser("update", help="change a company's name, instance id...")
+        update.add_argument("code", metavar="CODE")
+        update.add_argument("--name")
+        update.add_argument("--instance-id", help="the Hayylo instanceId its imports must name")
+        update.add_argument("--alert-email", help="where operator alerts are sent ('' for none)")
+        add_json_flag(update)
 
         listing = subparsers.add_parser("list", help="list companies")
         add_json_flag(listing)
 
     def handle_create(self, *, name, code, instance_id, alert_email, json, **_):
-        code, name = code.strip(), name.strip()
-        if not name:
+        if not name.strip():
             raise CommandError("--name must not be blank")
-        try:
-            validate_slug(code)
-        except ValidationError:
-            raise CommandError(
-                f"--code {code!r} is not a valid slug: use letters, digits, hyphens and underscores"
-            ) from None
-        if Company.objects.filter(code=code).exists():
-            raise CommandError(f"a company with code {code!r} already exists")
-        company = Company(
-            code=code, name=name, instance_id=instance_id.strip(), alert_email=alert_email.strip()
+        company = services.create_company(
+            code=code, name=name, instance_id=instance_id, alert_email=alert_email
         )
-        try:
-            company.full_clean()
-        except ValidationError as exc:
-            raise CommandError(validation_message(exc)) from None
-        try:
-            with transaction.atomic():
-                company.save()
-        except IntegrityError:  # created by someone else since the check above
-            raise CommandError(f"a company with code {code!r} already exists") from None
         if json:
             self.emit_json(company_json(company))
         else:
-            self.stdout.write(f"created company {company.code} ({company.name}), id {company.pk}")
+            self.stdout.write(
+                f"created company {company.code} ({company.name}), id {company.pk}, "
+                f"Hayylo instance id {company.instance_id}"
+            )
+
+    def handle_update(self, *, code, name, instance_id, alert_email, json, **_):
+        company = services.company_by_code(code)
+        changed = services.update_company(
+            company, name=name, instance_id=instance_id, alert_email=alert_email
+        )
+        if json:
+            self.emit_json({**company_json(company), "changed": changed})
+        elif changed:
+            self.stdout.write(f"changed {', '.join(changed)} of {company.code}")
+        else:
+            self.stdout.write("nothing to change: give --name, --instance-id or --alert-email")
 
     def handle_list(self, *, json, **_):
-        companies = list(Company.objects.order_by("code"))
+        companies = list(services.list_companies())
         if json:
             self.emit_json(
                 {
                     "count": len(companies),
                     "companies": [
-                        {
-                            **company_json(c),
-                            "instance_id": c.instance_id,
-                            "alert_email": c.alert_email,
-                            "created_at": iso(c.created_at),
-                        }
-                        for c in companies
+                        {**company_json(c), "created_at": iso(c.created_at)} for c in companies
                     ],
                 }
             )

@@ -1,20 +1,15 @@
-"""``pulsebridge user create``: a person who logs in, member of one company."""
+"""``pulsebridge user create``: a person who signs in, member of one company."""
 
 from __future__ import annotations
 
 import getpass
 import sys
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
-from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
 
+from pulsebridge.core import services
 from pulsebridge.core.models import Membership
-
-from ._base import SubcommandCommand, add_json_flag, get_company
+from pulsebridge.lib.commands import SubcommandCommand, add_json_flag
 
 
 class Command(SubcommandCommand):
@@ -32,49 +27,41 @@ class Command(SubcommandCommand):
         create.add_argument("--last-name", default="")
         create.add_argument("--email", default="")
         create.add_argument(
-            "--role", choices=[r for r, _ in Membership.ROLE_CHOICES], default="member"
+            "--role",
+            choices=Membership.Role.values,
+            default=Membership.Role.VIEWER,
+            help="owner: everything; clinician: patients, readings, alerts; operator: devices, "
+            "orders, webhooks, imports; viewer (the default): reads only",
         )
         add_json_flag(create)
 
     def handle_create(
         self, *, company, username, password, first_name, last_name, email, role, json, **_
     ):
-        company = get_company(company)
-        User = get_user_model()
-        username = username.strip()
-        if not username:
-            raise CommandError("--username must not be blank")
-        if User.objects.filter(username=username).exists():
-            raise CommandError(f"a user named {username!r} already exists")
-        email = email.strip()
-        if email:
-            try:
-                validate_email(email)
-            except ValidationError:
-                raise CommandError(f"--email {email!r} is not an e-mail address") from None
+        company = services.company_by_code(company)
         if password is None:
             if not sys.stdin.isatty():
                 raise CommandError("give --password (no terminal to ask it on)")
             password = getpass.getpass("Password: ")
             if password != getpass.getpass("Password (again): "):
                 raise CommandError("the two passwords differ")
-        user = User(username=username, email=email, first_name=first_name, last_name=last_name)
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            raise CommandError("the password is too weak: " + " ".join(exc.messages)) from None
-        user.set_password(password)  # hashed with argon2 (settings.PASSWORD_HASHERS)
-        try:
-            with transaction.atomic():
-                user.save()
-                Membership.objects.create(user=user, company=company, role=role)
-        except IntegrityError:
-            raise CommandError(f"a user named {username!r} already exists") from None
+        user = services.create_user(
+            company,
+            services.NewUser(
+                username=username,
+                password=password,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                role=role,
+            ),
+        )
+        services.audit(company, "cli", "user.create", target=user.get_username())
         if json:
             self.emit_json(
                 {
                     "id": user.pk,
-                    "username": user.username,
+                    "username": user.get_username(),
                     "email": user.email,
                     "first_name": user.first_name,
                     "last_name": user.last_name,
@@ -83,4 +70,4 @@ class Command(SubcommandCommand):
                 }
             )
         else:
-            self.stdout.write(f"created user {user.username} ({role} of {company.code})")
+            self.stdout.write(f"created user {user.get_username()} ({role} of {company.code})")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
-from pulsebridge.core.management.commands._base import SubcommandCommand, add_json_flag
+from pulsebridge.lib.commands import SubcommandCommand, add_json_flag
 from pulsebridge.tracking.applications import create_application
 
 GRANTS = {"client-credentials": "client-credentials", "authorization-code": "authorization-code"}

@@ -8,7 +8,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pulsebridge.core.management.commands._base import get_company, iso, positive_int
+from pulsebridge.core.services import company_by_code as get_company
+from pulsebridge.lib.commands import iso, positive_int
+from pulsebridge.lib.errors import DomainError
 from pulsebridge.webhooks import dispatch, services
 from pulsebridge.webhooks.models import Delivery, EventType, WebhookEndpoint
 
@@ -135,7 +137,7 @@ class Command(BaseCommand):
     def handle(self, *args, subcommand: str, **options):
         try:
             getattr(self, f"handle_{subcommand}")(**options)
-        except services.WebhookError as exc:
+        except DomainError as exc:
             raise CommandError(str(exc)) from None
 
     def emit(self, obj: dict[str, Any]) -> None:

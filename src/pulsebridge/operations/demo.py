@@ -20,15 +20,16 @@ from django.db import transaction
 
 from pulsebridge.core.apikeys import create_api_key, find_api_key
 from pulsebridge.core.models import ApiKey, Company
-from pulsebridge.core.simulate import (
+from pulsebridge.core.services import create_company
+from pulsebridge.devices.models import Device
+from pulsebridge.devices.services import add_device, assign_device, ensure_patient
+from pulsebridge.fulfillment.services import LineRequest, OrderRequest, place_order
+from pulsebridge.operations.simulate import (
     SimulatedDevice,
     random_iccid,
     random_imei,
     simulated_readings,
 )
-from pulsebridge.devices.models import Device
-from pulsebridge.devices.services import add_device, assign_device, ensure_patient
-from pulsebridge.fulfillment.services import LineRequest, OrderRequest, place_order
 from pulsebridge.readings.services import record_measurements
 
 CODE = "demo-clinic"
@@ -120,7 +121,7 @@ def ensure_demo(*, now: datetime | None = None) -> Demo | None:
 def create_demo(*, now: datetime | None = None) -> Demo:
     rng = random.Random(SEED)
     with transaction.atomic():
-        company = Company.objects.create(code=CODE, name=NAME, instance_id=INSTANCE_ID)
+        company = create_company(code=CODE, name=NAME, instance_id=INSTANCE_ID)
         keys = {dialect: create_api_key(company, dialect).key for dialect in DIALECTS}
         for details in PATIENTS:
             ensure_patient(

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from django.core.management.base import CommandError
 
-from pulsebridge.core.management.commands import serve
+from pulsebridge.operations.management.commands import serve
 
 
 def free_port() -> int:
@@ -130,6 +130,6 @@ def test_a_failing_command_exits_non_zero_with_a_message_and_no_traceback(tmp_pa
         check=False,
     )
     assert result.returncode == 1
-    assert "CommandError: --code 'a b' is not a valid slug" in result.stderr
+    assert "CommandError: the code 'a b' is not a valid slug" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""

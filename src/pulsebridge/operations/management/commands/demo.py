@@ -6,9 +6,8 @@ from __future__ import annotations
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from pulsebridge.core import demo as demo_data
-
-from ._base import positive_int
+from pulsebridge.lib.commands import positive_int
+from pulsebridge.operations import demo as demo_data
 
 
 def plural(count: int, noun: str) -> str:

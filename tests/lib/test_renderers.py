@@ -8,7 +8,7 @@ import pytest
 from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer
 
-from pulsebridge.core.renderers import FastJSONRenderer
+from pulsebridge.lib.renderers import FastJSONRenderer
 
 READING = {
     "DeviceUser": "1",

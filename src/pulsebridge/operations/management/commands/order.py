@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
+from pulsebridge.core.services import company_by_code as get_company
 from pulsebridge.fulfillment.models import Order
 from pulsebridge.fulfillment.services import cancel_order, deliver_order, return_order, ship_order
-
-from ._base import SubcommandCommand, add_json_flag, get_company, iso, order_json
+from pulsebridge.lib.commands import SubcommandCommand, add_json_flag, iso
+from pulsebridge.operations.output import order_json
 
 
 def get_order(number: str) -> Order:

@@ -15,7 +15,7 @@ import time
 from django.core.management import get_commands
 from django.core.management.base import BaseCommand, CommandError
 
-from ._base import positive_int
+from pulsebridge.lib.commands import positive_int
 
 STOP_GRACE_SECONDS = 15
 

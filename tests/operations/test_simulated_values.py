@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pulsebridge.core.simulate import (
+from pulsebridge.operations.simulate import (
     SimulatedDevice,
     baseline_for,
     random_iccid,

@@ -23,7 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 from django.utils.crypto import get_random_string
 
-from pulsebridge.core.management.commands._base import positive_int
+from pulsebridge.lib.commands import positive_int
 from pulsebridge.webhooks.dispatch import Worker
 
 logger = logging.getLogger("pulsebridge.worker")

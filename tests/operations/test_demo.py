@@ -6,10 +6,10 @@ import pytest
 from django.core.management.base import CommandError
 
 from pulsebridge.core.apikeys import find_api_key
-from pulsebridge.core.demo import DIALECTS, keys_path
 from pulsebridge.core.models import ApiKey, Company
 from pulsebridge.devices.models import Device, Patient
 from pulsebridge.fulfillment.models import Order
+from pulsebridge.operations.demo import DIALECTS, keys_path
 from pulsebridge.readings.models import Measurement
 
 
@@ -122,7 +122,7 @@ def test_it_serves_after_preparing_unless_told_not_to(run, monkeypatch):
     def fake_run(stdout, stderr, **options):
         served.update(options)
 
-    monkeypatch.setattr("pulsebridge.core.management.commands.serve.run", fake_run)
+    monkeypatch.setattr("pulsebridge.operations.management.commands.serve.run", fake_run)
     output = run("demo", "--port", "8123", "--no-worker")
     assert served["port"] == 8123
     assert served["with_worker"] is False

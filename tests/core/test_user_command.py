@@ -5,7 +5,7 @@ from django.core.management.base import CommandError
 PASSWORD = "tangerine-violin-42"
 
 
-def test_it_creates_a_member_whose_password_is_hashed_with_argon2(run_json, alice):
+def test_it_creates_a_viewer_whose_password_is_hashed_with_argon2(run_json, alice):
     created = run_json(
         "user",
         "create",
@@ -29,7 +29,7 @@ def test_it_creates_a_member_whose_password_is_hashed_with_argon2(run_json, alic
     assert user.password.startswith("argon2$")
     assert user.check_password(PASSWORD)
     assert user.membership.company == alice
-    assert user.membership.role == "member"
+    assert user.membership.role == "viewer"  # the least, unless --role says more
 
 
 def test_it_can_make_an_owner(run_json, alice):

@@ -6,10 +6,11 @@ import re
 
 from django.core.management.base import CommandError
 
+from pulsebridge.core.services import company_by_code as get_company
 from pulsebridge.devices.models import Device
 from pulsebridge.devices.services import add_device
-
-from ._base import SubcommandCommand, add_json_flag, device_json, get_company
+from pulsebridge.lib.commands import SubcommandCommand, add_json_flag
+from pulsebridge.operations.output import device_json
 
 # Checked here because the columns are this narrow (sim_iccid 22, mac 17) and PostgreSQL would
 # refuse a longer value with a database error instead of a message.

@@ -13,7 +13,7 @@ from django.db import close_old_connections
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-RELEASE = "pulsebridge.core.middleware.release_rendered_responses"
+RELEASE = "pulsebridge.lib.middleware.release_rendered_responses"
 
 
 def serve_once(handler: WSGIHandler, key: str):

@@ -9,7 +9,10 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from pulsebridge.core.apikeys import create_api_key
-from pulsebridge.core.simulate import (
+from pulsebridge.core.services import CoreError, company_by_code
+from pulsebridge.devices.services import DeviceError
+from pulsebridge.lib.commands import JsonMixin, add_json_flag, positive_int
+from pulsebridge.operations.simulate import (
     MAX_BATCH,
     SimulatedDevice,
     SimulationError,
@@ -17,9 +20,6 @@ from pulsebridge.core.simulate import (
     post_readings,
     simulated_readings,
 )
-from pulsebridge.devices.services import DeviceError
-
-from ._base import JsonMixin, add_json_flag, get_company, positive_int
 
 
 class Command(JsonMixin, BaseCommand):
@@ -71,7 +71,10 @@ class Command(JsonMixin, BaseCommand):
     def handle(self, *args, **options):
         if options["batch_size"] > MAX_BATCH:
             raise CommandError(f"--batch-size is at most {MAX_BATCH}")
-        company = get_company(options["company"])
+        try:
+            company = company_by_code(options["company"])
+        except CoreError as exc:
+            raise CommandError(str(exc)) from None
         key = options["key"]
         if key is not None and not key.startswith("pb_ingest_"):
             raise CommandError("--key must be an ingest key (pb_ingest_...)")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from django.utils import timezone as django_timezone
 
-from pulsebridge.core.bulk import FEW_ROWS, Table
+from pulsebridge.lib.bulk import FEW_ROWS, Table
 from pulsebridge.readings.validation import Reading
 from pulsebridge.webhooks.models import Event
 

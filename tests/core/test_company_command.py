@@ -9,8 +9,32 @@ def test_it_creates_a_company_and_prints_it_as_json(run_json):
         "company", "create", "--name", "Demo Clinic", "--code", "demo-clinic", "--instance-id", "7"
     )
     company = Company.objects.get(code="demo-clinic")
-    assert created == {"id": str(company.pk), "code": "demo-clinic", "name": "Demo Clinic"}
+    assert created == {
+        "id": str(company.pk),
+        "code": "demo-clinic",
+        "name": "Demo Clinic",
+        "instance_id": "7",
+        "alert_email": "",
+    }
     assert company.instance_id == "7"
+
+
+def test_a_company_made_without_an_instance_id_gets_one_hayylo_can_name(run_json):
+    created = run_json("company", "create", "--name", "Plain", "--code", "plain")
+    assert created["instance_id"] == "1"
+    assert Company.objects.get(code="plain").instance_id == "1"
+
+
+def test_update_changes_the_instance_id_and_says_what_changed(run_json, alice):
+    changed = run_json("company", "update", "alice-care", "--instance-id", "205")
+    assert changed["changed"] == ["instance_id"]
+    alice.refresh_from_db()
+    assert alice.instance_id == "205"
+
+
+def test_update_of_an_unknown_company_names_it(run):
+    with pytest.raises(CommandError, match="no company with code 'nobody'"):
+        run("company", "update", "nobody", "--name", "X")
 
 
 def test_it_keeps_the_alert_email(run):

@@ -153,7 +153,7 @@ def test_it_refuses_a_batch_larger_than_the_api_takes(alice):
 
 
 def test_it_uses_the_companys_devices_before_adding_new_ones(alice, add_device):
-    from pulsebridge.core.simulate import ensure_devices
+    from pulsebridge.operations.simulate import ensure_devices
 
     mine = add_device(alice, "PY-OX1-LTE")
     devices, added = ensure_devices(alice, 3, random.Random(1))
