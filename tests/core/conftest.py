@@ -4,6 +4,8 @@ import socket
 
 import pytest
 
+from tests.conftest import missing_service
+
 REDIS = "redis://127.0.0.1:6379/15"
 
 
@@ -13,7 +15,7 @@ def redis(settings):
     try:
         socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
     except OSError:
-        pytest.skip("no Redis on 127.0.0.1:6379 (REDIS_URL is optional)")
+        missing_service("no Redis on 127.0.0.1:6379 (REDIS_URL is optional)")
     import redis
 
     settings.REDIS_URL = REDIS

@@ -5,9 +5,9 @@ import pytest
 from django.core import mail
 from django.core.management.base import CommandError
 
-from pulsebridge.devices import enrolments
-from pulsebridge.devices.enrolments import Activation, PatientDetails, Shipping
 from pulsebridge.devices.models import Device, Enrolment
+from pulsebridge.fulfillment import enrolments
+from pulsebridge.fulfillment.enrolments import Activation, PatientDetails, Shipping
 from pulsebridge.fulfillment.services import (
     OrderError,
     cancel_order,

@@ -1,7 +1,7 @@
 """Binding enrolments (Tenovi HWI devices) to hardware, and the status changes that follow.
 
 No fulfilment imports here: the order lifecycle (fulfillment.services) and the enrolment rules
-(devices.enrolments) both call these functions, in their own transactions."""
+(fulfillment.enrolments) both call these functions, in their own transactions."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from pulsebridge.lib.ids import random_token
 from pulsebridge.webhooks.models import EventType
 from pulsebridge.webhooks.services import publish
 
+from .errors import DeviceError
 from .models import Device, DeviceModel, Enrolment, EnrolmentBinding, Kind, Replacement
-from .services import DeviceError
 
 Status = Enrolment.Status
 

@@ -7,17 +7,14 @@ import re
 from django.db import transaction
 
 from pulsebridge.core.models import Company
-from pulsebridge.lib.errors import DomainError
 from pulsebridge.lib.ids import random_token
 
+from . import hardware
+from .errors import DeviceError
 from .models import Device, DeviceModel, Patient
 
 IMEI_RE = re.compile(r"^\d{15}$")
 GATEWAY_RE = re.compile(r"^[0-9A-Fa-f]{12}$")
-
-
-class DeviceError(DomainError):
-    """A rule of the device domain was broken; the message says which."""
 
 
 def ensure_patient(company: Company, external_id: str, **details) -> Patient | None:
@@ -79,11 +76,8 @@ def add_device(
             company=company, model=model, imei=imei, serial=serial, sim_iccid=sim or "", mac=mac
         )
         # Tenovi HWI devices activated with this unit's id before it was registered
-        # (status Unknown Gateway ID) are bound to it now. Imported here: hardware builds on
-        # this module.
-        from .hardware import resolve_waiting
-
-        resolve_waiting(device)
+        # (status Unknown Gateway ID) are bound to it now.
+        hardware.resolve_waiting(device)
     return device
 
 

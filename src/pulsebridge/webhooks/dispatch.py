@@ -88,15 +88,6 @@ ONCE_CLAIM_ATTEMPTS = 30
 DNS_CACHE_SECONDS = 30.0
 
 
-def enqueue(delivery_ids: list) -> None:
-    """Called on commit with the ids of new deliveries. Deliberately nothing to do.
-
-    The worker polls the outbox every ~100 ms (an indexed query of due rows) and claims new rows
-    itself, so a separate task per commit would only add writes: a task row, its claim and its
-    result, per reading, on the same database, for no gain in latency (see docs/webhooks.md).
-    The hook stays so that a deployment with a push-based task backend can plug in here."""
-
-
 def lease() -> timedelta:
     # The lease must outlast any send (bounded by the timeout) plus the write of its result;
     # otherwise a second worker would send a delivery that is still in flight.

@@ -374,9 +374,8 @@ def publish_lazily(
                     delivery.webhook_id = f"msg_{delivery.id.hex}"
                     deliveries.append(delivery)
     if deliveries:
+        # The worker finds them by polling the outbox (dispatch.Worker): nothing to enqueue.
         Delivery.objects.bulk_create(deliveries)
-        ids = [d.id for d in deliveries]
-        transaction.on_commit(lambda: _enqueue(ids))
     return rows
 
 
@@ -391,11 +390,3 @@ def _enabled_endpoints(company: Company) -> list[WebhookEndpoint]:
             [Company._meta.pk.get_db_prep_value(company.pk, connection), True],
         )
         return [ENDPOINTS.load(row) for row in cursor.fetchall()]
-
-
-def _enqueue(delivery_ids: list) -> None:
-    """Hand the new deliveries to the dispatcher. Filled in by the dispatcher module; a lost
-    enqueue is harmless because the periodic sweep claims every due row."""
-    from . import dispatch
-
-    dispatch.enqueue(delivery_ids)

@@ -10,7 +10,7 @@ from django.core.validators import validate_email
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from pulsebridge.devices.enrolments import Activation, PatientDetails, Shipping
+from pulsebridge.fulfillment.enrolments import Activation, PatientDetails, Shipping
 
 
 class Text(serializers.CharField):

@@ -30,8 +30,6 @@ from pulsebridge.core.drf import (
     RefusesNulCharacters,
     UsagePlanThrottle,
 )
-from pulsebridge.devices import enrolments
-from pulsebridge.devices.enrolments import FieldError
 from pulsebridge.devices.models import (
     DeviceModel,
     Enrolment,
@@ -42,6 +40,8 @@ from pulsebridge.devices.models import (
 )
 from pulsebridge.devices.services import DeviceError
 from pulsebridge.errors import not_found
+from pulsebridge.fulfillment import enrolments
+from pulsebridge.fulfillment.enrolments import FieldError
 from pulsebridge.fulfillment.services import OrderError
 from pulsebridge.readings.models import Measurement
 from pulsebridge.webhooks import services as webhook_services

@@ -16,9 +16,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from pulsebridge.devices.enrolments import MEASUREMENT_WEBHOOK_KEY
 from pulsebridge.devices.hardware import ENROLMENT_STATUS_CHANGED, StatusChange
 from pulsebridge.devices.models import Enrolment, EnrolmentProperty
+from pulsebridge.fulfillment.enrolments import MEASUREMENT_WEBHOOK_KEY
 from pulsebridge.readings.models import Measurement
 from pulsebridge.webhooks.models import EventType
 from pulsebridge.webhooks.services import Rendered

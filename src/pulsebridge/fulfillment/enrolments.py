@@ -1,6 +1,10 @@
 """Enrolments (Tenovi HWI devices): activation in the guide's three use cases, changes, deletion,
 unlinking, properties and replacements. Every dialect and command calls these functions.
 
+This is the one place where enrolments and orders meet: it sits above both the devices domain
+(the enrolment and its hardware, ``devices.hardware``) and the order lifecycle
+(``fulfillment.services``), so neither imports the other's rules.
+
 The three use cases (Tenovi guide, "How the Patient Receives a Device"):
 
 1. given on site: ``hardware_uuid`` is the company's gateway id or IMEI -> Delivered (or
@@ -18,8 +22,20 @@ from typing import Any
 from django.db import transaction
 
 from pulsebridge.core.models import Company
-from pulsebridge.fulfillment.models import Order
-from pulsebridge.fulfillment.services import (
+from pulsebridge.devices import hardware
+from pulsebridge.devices.catalogue import normalise_name
+from pulsebridge.devices.models import (
+    DeviceModel,
+    Enrolment,
+    EnrolmentProperty,
+    Patient,
+    Replacement,
+)
+from pulsebridge.devices.services import DeviceError, ensure_patient
+from pulsebridge.webhooks.models import WebhookEndpoint
+
+from .models import Order
+from .services import (
     LineRequest,
     OrderError,
     OrderRequest,
@@ -27,12 +43,6 @@ from pulsebridge.fulfillment.services import (
     cancel_order,
     place_order,
 )
-from pulsebridge.webhooks.models import WebhookEndpoint
-
-from . import hardware
-from .catalogue import normalise_name
-from .models import DeviceModel, Enrolment, EnrolmentProperty, Patient, Replacement
-from .services import DeviceError, ensure_patient
 
 Status = Enrolment.Status
 GATEWAY_SKU = "TENOVI-GW"
