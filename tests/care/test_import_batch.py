@@ -80,8 +80,15 @@ def test_a_broken_import_marks_the_batch_failed_with_nothing_half_written(receiv
     assert (batch.status, batch.imported, batch.errors) == ("done", 2, [])
 
 
-def test_a_task_for_a_batch_that_is_gone_does_nothing(db):
-    import_batch.call("0195f3c4-0000-7000-8000-000000000000")
+def test_a_task_for_a_batch_that_is_gone_does_nothing_but_say_so(alice, caplog):
+    waiting = receive_batch(alice, "client", json.dumps([examples.client()]), 1)
+    gone = "0195f3c4-0000-7000-8000-000000000000"
+    with caplog.at_level("WARNING", logger="pulsebridge.care.importer"):
+        import_batch.call(gone)
+    assert [r.getMessage() for r in caplog.records] == [f"import batch {gone} does not exist"]
+    # another batch of the company, still queued, is not imported by a task that is not its own
+    assert list(ImportBatch.objects.values_list("pk", "status")) == [(waiting.pk, "queued")]
+    assert not CareClient.objects.exists()
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3])

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from django.db import transaction
 
@@ -53,18 +53,36 @@ def import_now(batch: ImportBatch) -> ImportBatch:
     return batch
 
 
-def batch_report(batch: ImportBatch) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RecordError:
+    """A record of a batch that was not imported: its place in ``dataSet`` (from 0), its id when
+    it had one, and every reason."""
+
+    index: int | None
+    id: str | None
+    message: str | None
+
+
+@dataclass(frozen=True)
+class BatchReport:
     """What a sender may know of its batch: its progress and every record not imported."""
-    return {
-        "batchId": str(batch.pk),
-        "schemaType": batch.schema_type,
-        "status": batch.status,
-        "received": batch.received,
-        "imported": batch.imported,
-        "failed": batch.failed,
-        # index first, as written everywhere (PostgreSQL's jsonb keeps keys in its own order)
-        "errors": [
-            {"index": e.get("index"), "id": e.get("id"), "message": e.get("message")}
-            for e in batch.errors
-        ],
-    }
+
+    batch_id: str
+    schema_type: str
+    status: str
+    received: int
+    imported: int
+    failed: int
+    errors: list[RecordError]
+
+
+def batch_report(batch: ImportBatch) -> BatchReport:
+    return BatchReport(
+        batch_id=str(batch.pk),
+        schema_type=batch.schema_type,
+        status=batch.status,
+        received=batch.received,
+        imported=batch.imported,
+        failed=batch.failed,
+        errors=[RecordError(e.get("index"), e.get("id"), e.get("message")) for e in batch.errors],
+    )

@@ -96,4 +96,4 @@ class BatchView(HayyloView):
         )
         if batch is None:
             raise exceptions.NotFound(f"no batch {batch_id!r} for this company")
-        return Response(batch_report(batch))
+        return Response(wire.batch_status(batch_report(batch)))

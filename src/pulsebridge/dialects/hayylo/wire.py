@@ -11,7 +11,7 @@ from typing import Any
 from rest_framework import exceptions
 
 from pulsebridge.care.records import json_type, shown
-from pulsebridge.care.services import SCHEMA_TYPES
+from pulsebridge.care.services import SCHEMA_TYPES, BatchReport
 from pulsebridge.core.models import Company
 
 from .errors import BadRequest, PayloadTooLarge, WrongCompany
@@ -157,3 +157,17 @@ def validate_wrapper(data: Any, text: str, company: Company) -> Wrapper:
             f"{shown(data['instanceId'], 60)} are not the company of this API key"
         )
     return Wrapper(data["schemaType"], data["dataSet"], text)
+
+
+def batch_status(report: BatchReport) -> dict[str, Any]:
+    """``GET /hayylo/inbound/{batchId}``."""
+    return {
+        "batchId": report.batch_id,
+        "schemaType": report.schema_type,
+        "status": report.status,
+        "received": report.received,
+        "imported": report.imported,
+        "failed": report.failed,
+        # index first, as written everywhere (PostgreSQL's jsonb keeps keys in its own order)
+        "errors": [{"index": e.index, "id": e.id, "message": e.message} for e in report.errors],
+    }

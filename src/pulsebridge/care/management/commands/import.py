@@ -16,8 +16,16 @@ SHOWN_ERRORS = 20
 
 
 def batch_json(batch: ImportBatch) -> dict:
+    """The operator's view of a batch, with the names its sender reads in the Hayylo answer."""
+    report = batch_report(batch)
     return {
-        **batch_report(batch),
+        "batchId": report.batch_id,
+        "schemaType": report.schema_type,
+        "status": report.status,
+        "received": report.received,
+        "imported": report.imported,
+        "failed": report.failed,
+        "errors": [{"index": e.index, "id": e.id, "message": e.message} for e in report.errors],
         "company": batch.company.code,
         "receivedAt": iso(batch.received_at),
         "startedAt": iso(batch.started_at),
