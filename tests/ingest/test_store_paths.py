@@ -1,7 +1,8 @@
-"""Readings of an active device, for a company with no endpoint wanting them, go in with one
-statement on PostgreSQL; with an endpoint (or a device to activate) in a transaction. Both
-ways must store the same things: the reading and the device's times; with an endpoint, one
-event per new reading too."""
+"""One write path per database. On PostgreSQL every batch is one statement that inserts the
+readings and widens their devices' times; a batch of active devices for a company with no
+endpoint wanting them is that statement alone, otherwise it runs in the transaction that also
+activates devices, moves enrolments and writes the outbox. Both must store the same things:
+the reading and the device's times; with an endpoint, one event per new reading too."""
 
 from datetime import UTC, datetime
 
@@ -86,15 +87,29 @@ def test_a_device_not_yet_active_is_activated_either_way(company, add_device):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement: PostgreSQL only")
-def test_a_quiet_reading_is_written_in_one_statement_without_a_transaction(alice, add_device):
+@pytest.mark.parametrize("count", [1, 200])
+def test_a_quiet_batch_is_one_statement_whatever_its_size(alice, add_device, count):
     device = add_device(alice)
     device.billing_status = "active"
     device.save()
+    readings = [bp(device.imei, f"2026-11-01T08:{i // 60:02}:{i % 60:02}Z") for i in range(count)]
     with CaptureQueriesContext(connection) as queries:
-        record_measurements(alice, [bp(device.imei, "2026-11-01T08:00:00Z")])
+        outcomes = record_measurements(alice, readings)
+    assert [o.status for o in outcomes] == ["created"] * count
     writes = [q["sql"] for q in queries if not q["sql"].lstrip().startswith("SELECT")]
     assert len(writes) == 1, writes
     assert writes[0].startswith("WITH stored AS (INSERT INTO")
+    # a few rows as VALUES, more as one JSON document: one statement either way
+    assert ("json_to_recordset(" in writes[0]) == (count > 10)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement: PostgreSQL only")
+def test_a_watched_batch_is_the_same_statement_inside_the_transaction(company, device):
+    with CaptureQueriesContext(connection) as queries:
+        record_measurements(company, [bp(device.imei, "2026-11-01T08:00:00Z")])
+    inserts = [q["sql"] for q in queries if "INSERT INTO" in q["sql"]]
+    assert inserts[0].startswith("WITH stored AS (INSERT INTO")
+    assert sum(Measurement._meta.db_table in sql for sql in inserts) == 1
 
 
 def test_without_an_enabled_endpoint_the_device_look_up_is_the_only_question_about_them(

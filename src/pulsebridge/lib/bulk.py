@@ -26,6 +26,9 @@ from psycopg.types.json import Jsonb
 UPDATE_BATCH_SIZE = 500
 # Up to this many rows, one INSERT ... VALUES; beyond it, COPY.
 FEW_ROWS = 50
+# In a statement of the caller's (insert_sql): up to this many rows as VALUES, more as one JSON
+# document (docs/performance.md: where the two cost the same).
+VALUES_ROWS = 10
 
 
 class AnyOf(Lookup):
@@ -54,6 +57,16 @@ def _dumps(value: Any) -> bytes | str:
         return orjson.dumps(value)
     except TypeError:  # orjson.JSONEncodeError is one
         return json.dumps(value)
+
+
+def _json_rows(rows: list[dict[str, Any]]) -> str:
+    """The rows as one JSON array of objects keyed by attribute name, for ``json_to_recordset``;
+    through the standard encoder what orjson refuses (integers past 64 bits, keys that are not
+    strings), with ids and times as their text."""
+    try:
+        return orjson.dumps(rows).decode()
+    except TypeError:
+        return json.dumps(rows, default=str)
 
 
 def among_sql(column: str, values: list[Any]) -> tuple[str, list[Any]]:
@@ -124,6 +137,7 @@ class Table:
         self.json = {f.attname for f in self.fields if isinstance(f, models.JSONField)}
         self._column_of = {f.attname: f.column for f in self.fields}
         self._columns_sql: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._recordset: str | None = None
         # Per field: a callable giving each new row its own value (ids), or a constant.
         self._defaults: list[tuple[str, Any, bool]] = []
         for f in self.fields:
@@ -242,17 +256,29 @@ class Table:
     def insert_sql(
         self, rows: list[dict[str, Any]], *, skip_conflicts: bool, returning: Iterable[str] = ()
     ) -> tuple[str, list[Any]]:
-        """One ``INSERT ... VALUES`` for the rows (PostgreSQL), as SQL and parameters, for a
-        statement of the caller's (a data-modifying ``WITH``)."""
-        one = "(" + ", ".join(["%s"] * len(self.attnames)) + ")"
+        """One ``INSERT`` of the rows (PostgreSQL), as SQL and parameters, for a statement of
+        the caller's (a data-modifying ``WITH``). A few rows go as ``VALUES`` (one parameter per
+        value); more as one JSON document read by ``json_to_recordset``: one parameter, a
+        statement text that is the same for any number of rows, and no value for the driver to
+        adapt one by one."""
         conflicts = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
         columns = self._columns(returning)
-        sql = (
-            f"INSERT INTO {self._q(self.name)} ({self._columns(self.attnames)}) "  # noqa: S608 - names from _meta
-            f"VALUES {', '.join([one] * len(rows))}{conflicts}"
-            + (f" RETURNING {columns}" if columns else "")
-        )
-        return sql, [value for row in rows for value in self._values(row, self.attnames)]
+        into = f"INSERT INTO {self._q(self.name)} ({self._columns(self.attnames)}) "
+        tail = conflicts + (f" RETURNING {columns}" if columns else "")
+        if len(rows) <= VALUES_ROWS:
+            one = "(" + ", ".join(["%s"] * len(self.attnames)) + ")"
+            params = [value for row in rows for value in self._values(row, self.attnames)]
+            return f"{into}VALUES {', '.join([one] * len(rows))}{tail}", params
+        return f"{into}{self._from_recordset()}{tail}", [_json_rows(rows)]
+
+    def _from_recordset(self) -> str:
+        if self._recordset is None:  # the record's fields are named as the rows' keys
+            typed = ", ".join(
+                f"{self._q(f.attname)} {f.cast_db_type(connection)}" for f in self.fields
+            )
+            names = ", ".join(self._q(a) for a in self.attnames)
+            self._recordset = f"SELECT {names} FROM json_to_recordset(%s::json) AS r({typed})"  # noqa: S608 - names from _meta
+        return self._recordset
 
     def _insert_values(self, rows: list[dict[str, Any]], *, skip_conflicts: bool) -> set[Any]:
         """One ``INSERT ... VALUES``; the primary keys inserted."""

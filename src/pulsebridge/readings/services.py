@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +16,7 @@ from django.utils import timezone
 from pulsebridge.core.models import Company
 from pulsebridge.devices.hardware import note_measurements
 from pulsebridge.devices.models import Device, DeviceModel, Enrolment
-from pulsebridge.lib.bulk import FEW_ROWS, Loader, Table, among, among_sql
+from pulsebridge.lib.bulk import Loader, Table, among, among_sql
 from pulsebridge.lib.ids import uuid7
 from pulsebridge.lib.outcomes import Outcome
 from pulsebridge.webhooks.models import EventType
@@ -32,48 +34,60 @@ MEASUREMENTS = Table(Measurement)
 PREACTIVE = Device.BillingStatus.PREACTIVE
 
 
-def _resolve_devices(company: Company, readings: dict[int, Reading]) -> dict[int, Device]:
-    """Each reading's device, by index, its model loaded; ``device.enrolled`` says whether an
-    HWI device (a Tenovi enrolment) is bound to it, so that enrolments are looked at only when
-    needed. Devices named by IMEI or serial also say whether their company has an enabled
-    webhook endpoint at all (``device.endpoints_enabled``), asked in the same query."""
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A reading's device as the write path needs to know it."""
+
+    device: Device  # its model loaded
+    enrolled: bool  # an HWI device (a Tenovi enrolment) is bound to it
+    # whether its company has an enabled webhook endpoint at all, when the look-up asked
+    # (devices named by IMEI or serial); None: not asked
+    endpoints_enabled: bool | None = None
+
+
+def _resolve_devices(company: Company, readings: dict[int, Reading]) -> dict[int, Resolved]:
+    """Each reading's device, by index."""
     imeis = {r.device_ref["imei"] for r in readings.values() if "imei" in r.device_ref}
     serials = {r.device_ref["serial"] for r in readings.values() if "serial" in r.device_ref}
     gateways = {
         r.device_ref["gateway_id"] for r in readings.values() if "gateway_id" in r.device_ref
     }
-    by_imei, by_serial, by_sensor = {}, {}, {}
+    by_imei: dict[str, Resolved] = {}
+    by_serial: dict[str, Resolved] = {}
+    by_sensor: dict[tuple[str, str], Resolved] = {}
     if imeis or serials:
-        for device in _devices_named(company, imeis, serials):
-            if device.imei:
-                by_imei[device.imei] = device
-            by_serial[device.serial] = device
+        for resolved in _devices_named(company, imeis, serials):
+            if resolved.device.imei:
+                by_imei[resolved.device.imei] = resolved
+            by_serial[resolved.device.serial] = resolved
     if gateways:
         base = (
             Device.objects.for_company(company)
             .select_related("model", "gateway")
-            .annotate(enrolled=Exists(Enrolment.objects.filter(device=OuterRef("pk"))))
+            .annotate(has_enrolment=Exists(Enrolment.objects.filter(device=OuterRef("pk"))))
         )
         for device in base.filter(gateway__serial__in=gateways):
-            by_sensor[(device.gateway.serial.upper(), device.model.sensor_code)] = device
+            by_sensor[(device.gateway.serial.upper(), device.model.sensor_code)] = Resolved(
+                device, enrolled=device.has_enrolment
+            )
     found = {}
     for index, reading in readings.items():
         ref = reading.device_ref
         if "imei" in ref:
-            device = by_imei.get(ref["imei"])
+            resolved = by_imei.get(ref["imei"])
         elif "serial" in ref:
-            device = by_serial.get(ref["serial"])
+            resolved = by_serial.get(ref["serial"])
         else:
-            device = by_sensor.get((ref["gateway_id"].upper(), ref["sensor_code"]))
-        if device is not None:
-            found[index] = device
+            resolved = by_sensor.get((ref["gateway_id"].upper(), ref["sensor_code"]))
+        if resolved is not None:
+            found[index] = resolved
     return found
 
 
 DEVICES, MODELS = Loader(Device), Loader(DeviceModel)
 
 
-def _devices_named(company: Company, imeis: set[str], serials: set[str]) -> list[Device]:
+def _devices_named(company: Company, imeis: set[str], serials: set[str]) -> list[Resolved]:
     """The company's devices with these IMEIs or serials, each with its model.
 
     Plain SQL, because this runs for every reading posted and the ORM spends four times longer
@@ -98,15 +112,13 @@ def _devices_named(company: Company, imeis: set[str], serials: set[str]) -> list
             params,
         )
         rows = cursor.fetchall()
-    devices = []
+    found = []
     width = len(DEVICES.fields)
     for row in rows:
         device = DEVICES.load(row)
         device.model = MODELS.load(row[width:])
-        device.enrolled = bool(row[-2])
-        device.endpoints_enabled = bool(row[-1])
-        devices.append(device)
-    return devices
+        found.append(Resolved(device, enrolled=bool(row[-2]), endpoints_enabled=bool(row[-1])))
+    return found
 
 
 def record_measurements(
@@ -130,10 +142,11 @@ def record_measurements(
     first_of: dict[tuple[Any, str], int] = {}  # (device, dedupe key) -> index of its first copy
     copies: list[tuple[int, int]] = []  # (index, index of the first copy in this batch)
     for index, reading in readings.items():
-        device = devices.get(index)
-        if device is None:
+        resolved = devices.get(index)
+        if resolved is None:
             outcomes[index] = Outcome(index, "error", errors={"device": "unknown device"})
             continue
+        device = resolved.device
         if device.model.kind != reading.kind:
             outcomes[index] = Outcome(
                 index,
@@ -182,49 +195,41 @@ def record_measurements(
 def _store(
     company: Company,
     rows: dict[int, dict[str, Any]],
-    devices: dict[int, Device],
+    devices: dict[int, Resolved],
     outcomes: dict[int, Outcome],
 ) -> None:
+    """Write the rows, one path per database, and what follows from the new ones: the first
+    reading's activation, the HWI devices' times and statuses, the webhook events.
+
+    Most batches need none of that (active devices, no endpoint wanting readings, no Tenovi
+    enrolment): on PostgreSQL they are then one statement, atomic on its own, without a
+    transaction to open and commit around it. Otherwise the same statement runs inside the
+    transaction that writes the rest."""
     # Devices found by IMEI or serial say whether the company has any enabled endpoint; those
     # found by gateway and sensor were not asked, so look then.
-    if any(getattr(devices[i], "endpoints_enabled", True) for i in rows):
+    if any(devices[i].endpoints_enabled is not False for i in rows):
         endpoints = endpoints_wanting(company, EventType.DEVICE_MEASUREMENT)
     else:
         endpoints = []
-    quiet = not endpoints and not any(
-        devices[i].billing_status == PREACTIVE or devices[i].enrolled for i in rows
-    )
-    if quiet and connection.vendor == "postgresql" and len(rows) <= FEW_ROWS:
-        # A device posting its reading, the common case: one statement, no transaction to open
-        _sort_out(rows, _store_in_one_statement(rows), outcomes)
-        return
-    with transaction.atomic():
-        stored = MEASUREMENTS.insert_missing(list(rows.values()))
-        if stored is None:  # the database could not say which went in: ask it
-            stored = set(
-                Measurement.objects.filter(
-                    among("id", [r["id"] for r in rows.values()])
-                ).values_list("pk", flat=True)
-            )
-        mine = _sort_out(rows, stored, outcomes)
-        if not mine:
+    preactive = {
+        devices[i].device.pk for i in rows if devices[i].device.billing_status == PREACTIVE
+    }
+    enrolled = {devices[i].device.pk for i in rows if devices[i].enrolled}
+    follows = bool(endpoints or preactive or enrolled)
+    atomic = transaction.atomic() if follows or connection.vendor != "postgresql" else nullcontext()
+    with atomic:
+        mine = _sort_out(rows, _write(rows), outcomes)
+        if not mine or not follows:
             return
-
-        spans: dict[Any, list[datetime]] = defaultdict(list)
-        for index in mine:
-            spans[rows[index]["device_id"]].append(rows[index]["measured_at"])
-        _widen_times(spans)
-        activated = _activate(
-            {devices[i].pk for i in mine if devices[i].billing_status == PREACTIVE}
-        )
+        activated = _activate(preactive & {rows[i]["device_id"] for i in mine})
 
         def measurements() -> list[Measurement]:
-            prefetch_related_objects([devices[i] for i in mine], "patient")
+            prefetch_related_objects([devices[i].device for i in mine], "patient")
             built = []
             for index in mine:
                 measurement = Measurement(**rows[index])
-                measurement.device = devices[index]
-                measurement.patient = devices[index].patient
+                measurement.device = devices[index].device
+                measurement.patient = devices[index].device.patient
                 built.append(measurement)
             return built
 
@@ -238,15 +243,33 @@ def _store(
             )
         # HWI devices (enrolments) bound to these devices: last_measurement, and Connected at
         # the first reading
-        enrolled_ids = {devices[i].pk for i in mine if devices[i].enrolled}
-        enrolled = {pk: times for pk, times in spans.items() if pk in enrolled_ids}
-        if enrolled:
-            note_measurements(company, enrolled)
+        spans: dict[Any, list[datetime]] = defaultdict(list)
+        for index in mine:
+            if rows[index]["device_id"] in enrolled:
+                spans[rows[index]["device_id"]].append(rows[index]["measured_at"])
+        if spans:
+            note_measurements(company, spans)
         if activated:
             refreshed = Device.objects.filter(pk__in=activated).select_related("model", "patient")
             publish(
                 company, EventType.DEVICE_BILLING_STATUS_CHANGED, [(d.pk, d) for d in refreshed]
             )
+
+
+def _write(rows: dict[int, dict[str, Any]]) -> set[Any]:
+    """Insert the rows that are new and widen their devices' first/last measurement times; the
+    ids of the rows inserted (a row left out was a copy of one stored before)."""
+    if connection.vendor == "postgresql":
+        return _insert_and_widen(rows)
+    ids = [r["id"] for r in rows.values()]
+    MEASUREMENTS.insert_missing(list(rows.values()))
+    stored = set(Measurement.objects.filter(among("id", ids)).values_list("pk", flat=True))
+    spans: dict[Any, list[datetime]] = defaultdict(list)
+    for row in rows.values():
+        if row["id"] in stored:
+            spans[row["device_id"]].append(row["measured_at"])
+    _widen_times(spans)
+    return stored
 
 
 def _sort_out(
@@ -273,10 +296,11 @@ def _sort_out(
     return mine
 
 
-def _store_in_one_statement(rows: dict[int, dict[str, Any]]) -> set[Any]:
-    """PostgreSQL, when neither an endpoint, an activation nor an enrolment needs more: the
-    rows and their devices' times in one statement (a data-modifying WITH, atomic on its own),
-    one round trip where a transaction takes four. The ids stored."""
+def _insert_and_widen(rows: dict[int, dict[str, Any]]) -> set[Any]:
+    """PostgreSQL: the rows and their devices' times in one statement (a data-modifying
+    ``WITH``), whatever the batch's size (``Table.insert_sql`` picks how the rows travel).
+    Concurrent batches for one device cannot move its times backwards: LEAST/GREATEST run in
+    SQL."""
     insert, params = MEASUREMENTS.insert_sql(
         list(rows.values()), skip_conflicts=True, returning=("id", "device_id", "measured_at")
     )
@@ -287,7 +311,7 @@ def _store_in_one_statement(rows: dict[int, dict[str, Any]]) -> set[Any]:
                     SELECT device_id AS id, min(measured_at) AS f, max(measured_at) AS l
                     FROM stored GROUP BY device_id
                 ),
-                widened AS ({_WIDEN.format(spans="spans")})
+                widened AS ({_WIDEN_POSTGRESQL})
             SELECT id FROM stored""",  # noqa: S608 - names from _meta, values as parameters
             params,
         )
@@ -309,35 +333,9 @@ def _activate(candidates: set[Any]) -> list:
 
 
 def _widen_times(spans: dict[Any, list[datetime]]) -> None:
-    """Widen each device's first/last measurement times, in one statement whatever the batch
-    size. LEAST/GREATEST run in SQL, so concurrent batches for the same device cannot overwrite
-    each other's times."""
-    if connection.vendor == "postgresql":
-        _widen_times_postgresql(spans)
-    else:
-        _widen_times_portable(spans)
-
-
-# _widen_times as SQL, against a relation {spans} of (device id, first, last); also a step of
-# _store_in_one_statement.
-_WIDEN = f"""UPDATE {Device._meta.db_table} AS d
-    SET first_measurement_at = LEAST(COALESCE(d.first_measurement_at, v.f), v.f),
-        last_measurement_at = GREATEST(COALESCE(d.last_measurement_at, v.l), v.l)
-    FROM {{spans}} AS v(id, f, l) WHERE d.id = v.id"""  # noqa: S608 - the table name is the model's own
-
-
-def _widen_times_postgresql(spans: dict[Any, list[datetime]]) -> None:
-    # One UPDATE joined to the batch's arrays: a CASE with one branch per device costs the ORM
-    # ten times more to build than the database spends running it.
-    ids = list(spans)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _WIDEN.format(spans="unnest(%s::uuid[], %s::timestamptz[], %s::timestamptz[])"),
-            [ids, [min(spans[pk]) for pk in ids], [max(spans[pk]) for pk in ids]],
-        )
-
-
-def _widen_times_portable(spans: dict[Any, list[datetime]]) -> None:
+    """Widen each device's first/last measurement times (the portable form of the widening in
+    :func:`_insert_and_widen`). LEAST/GREATEST run in SQL, so concurrent batches for the same
+    device cannot overwrite each other's times."""
     device_ids = list(spans)
     for start in range(0, len(device_ids), 500):
         chunk = device_ids[start : start + 500]
@@ -353,3 +351,10 @@ def _widen_times_portable(spans: dict[Any, list[datetime]]) -> None:
             first_measurement_at=Case(*firsts, default=F("first_measurement_at")),
             last_measurement_at=Case(*lasts, default=F("last_measurement_at")),
         )
+
+
+# The widening as SQL, against the relation ``spans`` of (device id, first, last).
+_WIDEN_POSTGRESQL = f"""UPDATE {Device._meta.db_table} AS d
+    SET first_measurement_at = LEAST(COALESCE(d.first_measurement_at, v.f), v.f),
+        last_measurement_at = GREATEST(COALESCE(d.last_measurement_at, v.l), v.l)
+    FROM spans AS v WHERE d.id = v.id"""  # noqa: S608 - the table name is the model's own
