@@ -349,3 +349,39 @@ def test_the_worker_also_runs_background_tasks(transactional_db, tmp_path):
     record_run.enqueue(str(trace))
     call_command("worker", "--once", stdout=StringIO(), stderr=StringIO())
     assert trace.read_text() == "ran\n"
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="LISTEN/NOTIFY: PostgreSQL only (SQLite workers poll)",
+)
+def test_on_postgresql_a_new_delivery_wakes_an_idle_worker_before_its_next_poll(
+    transactional_db, alice, endpoint_for, publish_event, receiver
+):
+    """With a poll a minute apart, only the notification sent on commit can bring the delivery
+    to the receiver within seconds."""
+    endpoint_for(alice, receiver.url)
+    worker = Worker(interval=60)
+    with Running(worker):
+        assert _wait_listening(worker)
+        time.sleep(0.3)  # the first claim has run and found nothing: the next poll is 60 s away
+        assert receiver.requests == []
+        event = publish_event(alice)
+        (request,) = receiver.wait_for(1, timeout=10)
+    assert request.json()["subject"] == event.subject_id
+
+
+def _wait_listening(worker: Worker, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.listening.is_set():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_only_a_long_running_worker_on_postgresql_listens(db):
+    from django.db import connection
+
+    assert Worker(once=True).listen is False
+    assert Worker().listen is (connection.vendor == "postgresql")

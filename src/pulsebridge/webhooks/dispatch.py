@@ -34,7 +34,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -45,7 +44,7 @@ from django.db import close_old_connections, connection, connections, transactio
 from django.db.models import Q
 from django.utils import timezone
 
-from . import netguard
+from . import netguard, wakeup
 from .models import Alert, Delivery, DeliveryAttempt, WebhookEndpoint
 from .signing import standard_headers
 
@@ -656,8 +655,9 @@ class Worker:
     """The long-running dispatcher loop (``pulsebridge worker``).
 
     Each turn: write the results that came in, claim due rows for the free slots, start sending
-    them, then wait for a send to finish or for the next poll (``interval``). When a claim comes
-    back full there may be more due rows, so the next claim follows at once instead of waiting.
+    them, then wait for a send to finish, a notification of new deliveries (PostgreSQL,
+    ``wakeup``) or the next poll (``interval``). When a claim comes back full there may be more
+    due rows, so the next claim follows at once instead of waiting.
     """
 
     def __init__(
@@ -669,6 +669,7 @@ class Worker:
         batch: int = 200,
         once: bool = False,
         clock: Callable[[], datetime] = timezone.now,
+        listen: bool = True,
     ):
         self.concurrency = concurrency
         self.per_endpoint = per_endpoint or settings.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT
@@ -676,7 +677,9 @@ class Worker:
         self.batch = batch
         self.once = once
         self.clock = clock
+        self.listen = listen and not once and wakeup.supported()
         self.sent = 0
+        self.listening = asyncio.Event()  # set once the LISTEN is in place (tests wait on it)
         self._stopping = False
         self._more = False
         self._wake: asyncio.Event | None = None
@@ -688,123 +691,149 @@ class Worker:
         if self._wake is not None:
             self._wake.set()
 
+    def _notified(self) -> None:
+        self._more = True
+        if self._wake is not None:
+            self._wake.set()
+
     async def run(self) -> int:
-        loop = asyncio.get_running_loop()
+        self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
-        db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhooks-db")
-        pinner = Pinner(allow_private=settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS)
-        clients = Clients(self.per_endpoint)
-        in_flight: dict[UUID, int] = {}
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhooks-db")
+        self._pinner = Pinner(allow_private=settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS)
+        self._clients = Clients(self.per_endpoint)
+        self._in_flight: dict[UUID, int] = {}
         # Endpoints whose claim stopped at their bound: they may have more due rows, so a slot
         # of theirs freeing up is a reason to claim at once rather than after the interval.
-        capped: set[UUID] = set()
-        tasks: set[asyncio.Task] = set()
-        done: list[Outcome] = []
-        next_poll = next_cleanup = 0.0
+        self._capped: set[UUID] = set()
+        self._tasks: set[asyncio.Task] = set()
+        self._done: list[Outcome] = []
+        self._next_poll = self._next_cleanup = 0.0
         # The last claim came back short: nothing more was due then, so a ``once`` worker may end.
-        drained = False
-        failed_claims = 0
+        self._drained = False
+        self._failed_claims = 0
+        listener = (
+            asyncio.create_task(wakeup.listen(self._notified, ready=self.listening))
+            if self.listen
+            else None
+        )
+        try:
+            while True:
+                if self._done and not await self._record_done():
+                    continue
+                if self._more:
+                    self._more, self._next_poll = False, 0.0
+                await self._claim_for_free_slots()
+                if time.monotonic() >= self._next_cleanup:
+                    await self._clients.close_idle(busy=self._in_flight)
+                    self._next_cleanup = time.monotonic() + 60
+                if self._finished():
+                    return self.sent
+                if not self._done:
+                    await self._sleep()
+        finally:
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
+            await self._clients.aclose()
+            await asyncio.wrap_future(self._db.submit(connections.close_all))
+            self._db.shutdown(wait=True)
 
-        def in_db_thread(fn, *args, **kwargs):
+    async def _run_db(self, fn, *args, **kwargs):
+        def in_db_thread():
             # A long-running process: replace a connection the server closed or that outlived
             # CONN_MAX_AGE, as Django does around each request.
             close_old_connections()
             return fn(*args, **kwargs)
 
-        async def run_db(fn, *args, **kwargs):
-            return await loop.run_in_executor(db, partial(in_db_thread, fn, *args, **kwargs))
+        return await self._loop.run_in_executor(self._db, in_db_thread)
 
-        async def deliver(job: Job, at: datetime) -> None:
-            try:
-                outcome = await send(clients, job, at=at, pinner=pinner)
-            finally:
-                in_flight[job.endpoint_id] -= 1
-                if not in_flight[job.endpoint_id]:
-                    del in_flight[job.endpoint_id]
-            done.append(outcome)
-            if job.endpoint_id in capped:
-                capped.discard(job.endpoint_id)
-                self._more = True
-            self._wake.set()
-
+    async def _record_done(self) -> bool:
+        """Write the results that came in; False (kept for the next turn) if that failed."""
+        batch = self._done[:]
         try:
-            while True:
-                if done:
-                    batch = done[:]
-                    try:
-                        await run_db(record, batch)
-                    except Exception:
-                        # Keep the results and try again: the lease keeps the rows ours
-                        # meanwhile, and if it runs out they are sent again (at least once).
-                        logger.exception("webhook worker: recording %d results failed", len(batch))
-                        await asyncio.sleep(1)
-                        continue
-                    del done[: len(batch)]
-                    self.sent += len(batch)
-                if self._more:
-                    self._more, next_poll = False, 0.0
-                room = self.concurrency - len(tasks)
-                if not self._stopping and room > 0 and time.monotonic() >= next_poll:
-                    limit = min(room, self.batch)
-                    # The claim's time is the attempt time of everything it claimed: sends start
-                    # at once (no claimed row waits for a slot), and one time per round lets
-                    # their results be written together.
-                    now = self.clock()
-                    before = dict(in_flight)
-                    try:
-                        jobs = await run_db(
-                            claim,
-                            now=now,
-                            limit=limit,
-                            per_endpoint=self.per_endpoint,
-                            in_flight=before,
-                        )
-                    except Exception:
-                        # A failed claim (SQLite "locked", a dropped connection) says nothing about
-                        # what is due: a ``once`` worker must not take it for "nothing" and exit
-                        # with due rows unsent. Try again after the pause.
-                        failed_claims += 1
-                        if self.once and failed_claims >= ONCE_CLAIM_ATTEMPTS:
-                            raise
-                        logger.exception("webhook worker: claiming failed")
-                        jobs, drained = [], False
-                        next_poll = time.monotonic() + CLAIM_RETRY_PAUSE
-                    else:
-                        drained, failed_claims = len(jobs) < limit, 0
-                    for job in jobs:
-                        in_flight[job.endpoint_id] = in_flight.get(job.endpoint_id, 0) + 1
-                        task = asyncio.create_task(deliver(job, now))
-                        tasks.add(task)
-                        task.add_done_callback(tasks.discard)
-                    # Sends may have finished while the claim ran: judge the bound by what the
-                    # claim saw, and claim again at once if a capped endpoint has room already.
-                    claimed = Counter(job.endpoint_id for job in jobs)
-                    for endpoint_id in claimed.keys() | before.keys():
-                        if before.get(endpoint_id, 0) + claimed[endpoint_id] >= self.per_endpoint:
-                            capped.add(endpoint_id)
-                            if in_flight.get(endpoint_id, 0) < self.per_endpoint:
-                                self._more = True
-                    if len(jobs) < limit:  # nothing more is due (but maybe behind a bound): wait
-                        next_poll = max(next_poll, time.monotonic() + self.interval)
-                if time.monotonic() >= next_cleanup:
-                    await clients.close_idle(busy=in_flight)
-                    next_cleanup = time.monotonic() + 60
-                idle = not tasks and not done
-                if idle and (
-                    self._stopping or (self.once and drained and time.monotonic() < next_poll)
-                ):
-                    return self.sent
-                if done:
-                    continue
-                # Sleep until a send finishes or the next poll is due (if a slot is free).
-                room = self.concurrency - len(tasks)
-                wait = None
-                if room > 0 and not self._stopping:
-                    wait = max(0.0, next_poll - time.monotonic())
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), wait)
-                self._wake.clear()
+            await self._run_db(record, batch)
+        except Exception:
+            # Keep the results and try again: the lease keeps the rows ours meanwhile, and if
+            # it runs out they are sent again (at least once).
+            logger.exception("webhook worker: recording %d results failed", len(batch))
+            await asyncio.sleep(1)
+            return False
+        del self._done[: len(batch)]
+        self.sent += len(batch)
+        return True
+
+    async def _claim_for_free_slots(self) -> None:
+        room = self.concurrency - len(self._tasks)
+        if self._stopping or room <= 0 or time.monotonic() < self._next_poll:
+            return
+        limit = min(room, self.batch)
+        # The claim's time is the attempt time of everything it claimed: sends start at once
+        # (no claimed row waits for a slot), and one time per round lets their results be
+        # written together.
+        now = self.clock()
+        before = dict(self._in_flight)
+        try:
+            jobs = await self._run_db(
+                claim, now=now, limit=limit, per_endpoint=self.per_endpoint, in_flight=before
+            )
+        except Exception:
+            # A failed claim (SQLite "locked", a dropped connection) says nothing about what is
+            # due: a ``once`` worker must not take it for "nothing" and exit with due rows
+            # unsent. Try again after the pause.
+            self._failed_claims += 1
+            if self.once and self._failed_claims >= ONCE_CLAIM_ATTEMPTS:
+                raise
+            logger.exception("webhook worker: claiming failed")
+            self._drained = False
+            self._next_poll = time.monotonic() + CLAIM_RETRY_PAUSE
+            return
+        self._drained, self._failed_claims = len(jobs) < limit, 0
+        for job in jobs:
+            self._in_flight[job.endpoint_id] = self._in_flight.get(job.endpoint_id, 0) + 1
+            task = asyncio.create_task(self._deliver(job, now))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        # Sends may have finished while the claim ran: judge the bound by what the claim saw,
+        # and claim again at once if a capped endpoint has room already.
+        claimed = Counter(job.endpoint_id for job in jobs)
+        for endpoint_id in claimed.keys() | before.keys():
+            if before.get(endpoint_id, 0) + claimed[endpoint_id] >= self.per_endpoint:
+                self._capped.add(endpoint_id)
+                if self._in_flight.get(endpoint_id, 0) < self.per_endpoint:
+                    self._more = True
+        if len(jobs) < limit:  # nothing more is due (but maybe behind a bound): wait
+            self._next_poll = max(self._next_poll, time.monotonic() + self.interval)
+
+    async def _deliver(self, job: Job, at: datetime) -> None:
+        try:
+            outcome = await send(self._clients, job, at=at, pinner=self._pinner)
         finally:
-            await clients.aclose()
-            await asyncio.wrap_future(db.submit(connections.close_all))
-            db.shutdown(wait=True)
+            self._in_flight[job.endpoint_id] -= 1
+            if not self._in_flight[job.endpoint_id]:
+                del self._in_flight[job.endpoint_id]
+        self._done.append(outcome)
+        if job.endpoint_id in self._capped:
+            self._capped.discard(job.endpoint_id)
+            self._more = True
+        assert self._wake is not None
+        self._wake.set()
+
+    def _finished(self) -> bool:
+        if self._tasks or self._done:
+            return False
+        return self._stopping or (
+            self.once and self._drained and time.monotonic() < self._next_poll
+        )
+
+    async def _sleep(self) -> None:
+        """Until a send finishes, a notification comes, or the next poll is due (if a slot is
+        free)."""
+        assert self._wake is not None
+        wait = None
+        if self.concurrency - len(self._tasks) > 0 and not self._stopping:
+            wait = max(0.0, self._next_poll - time.monotonic())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), wait)
+        self._wake.clear()

@@ -29,7 +29,7 @@ from pulsebridge.core.models import Company
 from pulsebridge.lib.bulk import Loader, Table
 from pulsebridge.lib.errors import DomainError
 
-from . import netguard
+from . import netguard, wakeup
 from .models import Delivery, Event, EventType, WebhookEndpoint
 from .signing import SECRET_PREFIX
 
@@ -269,6 +269,7 @@ def replay_delivery(delivery: Delivery, *, now: datetime | None = None) -> Deliv
         claim_token="",
         last_error="",
     )
+    wakeup.notify_new_deliveries()
     delivery.refresh_from_db()
     return delivery
 
@@ -374,8 +375,8 @@ def publish_lazily(
                     delivery.webhook_id = f"msg_{delivery.id.hex}"
                     deliveries.append(delivery)
     if deliveries:
-        # The worker finds them by polling the outbox (dispatch.Worker): nothing to enqueue.
         Delivery.objects.bulk_create(deliveries)
+        wakeup.notify_new_deliveries()  # heard by the workers when this transaction commits
     return rows
 
 
