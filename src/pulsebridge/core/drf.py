@@ -11,6 +11,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
 
 from .apikeys import find_api_key
 from .throttle import Refusal, check_and_count
@@ -18,7 +19,7 @@ from .throttle import Refusal, check_and_count
 NUL_REFUSED = "Null characters are not allowed."  # DRF's own words for a body's CharField
 
 
-class RefusesNulCharacters:
+class RefusesNulCharacters(APIView):
     """A view mixin: a NUL (U+0000) in a path parameter or a query parameter names nothing here,
     and PostgreSQL refuses it in any query (a 500). Refused as a 400 in the dialect's own error
     shape, after authentication and throttling, before any look-up. (Bodies go through

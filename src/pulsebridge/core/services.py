@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
 from django.db import IntegrityError, transaction
 
+from pulsebridge.lib.bulk import max_length
 from pulsebridge.lib.errors import DomainError
 
 from .models import AuditEntry, Company, Membership
@@ -24,7 +25,7 @@ from .models import AuditEntry, Company, Membership
 # Hayylo's wrapper must name the company's instance: a company made without one gets this, so
 # that it can import from the start (the document's examples use "100").
 DEFAULT_INSTANCE_ID = "1"
-MAX_INSTANCE_ID = Company._meta.get_field("instance_id").max_length
+MAX_INSTANCE_ID = max_length(Company, "instance_id")
 
 
 class CoreError(DomainError):
@@ -143,7 +144,7 @@ def check_role(role: str) -> str:
     return role
 
 
-def create_user(company: Company, new: NewUser) -> AbstractBaseUser:
+def create_user(company: Company, new: NewUser) -> AbstractUser:
     """A person who signs in (the console, PING), a member of ``company`` with ``role``. The
     password is checked by Django's validators and stored as an argon2 hash."""
     User = get_user_model()

@@ -74,13 +74,13 @@ def _resolve_devices(company: Company, readings: dict[int, Reading]) -> dict[int
     for index, reading in readings.items():
         ref = reading.device_ref
         if "imei" in ref:
-            resolved = by_imei.get(ref["imei"])
+            match = by_imei.get(ref["imei"])
         elif "serial" in ref:
-            resolved = by_serial.get(ref["serial"])
+            match = by_serial.get(ref["serial"])
         else:
-            resolved = by_sensor.get((ref["gateway_id"].upper(), ref["sensor_code"]))
-        if resolved is not None:
-            found[index] = resolved
+            match = by_sensor.get((ref["gateway_id"].upper(), ref["sensor_code"]))
+        if match is not None:
+            found[index] = match
     return found
 
 

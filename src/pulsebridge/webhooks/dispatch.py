@@ -470,7 +470,7 @@ def record(outcomes: Sequence[Outcome]) -> None:
     does not overwrite the delivery's newer state."""
     if not outcomes:
         return
-    final: list[tuple[Outcome, Delivery]] = []
+    final: list[tuple[Outcome, int]] = []
     gone: dict[UUID, Outcome] = {}
     with transaction.atomic():
         DeliveryAttempt.objects.bulk_create(
@@ -528,8 +528,10 @@ def record(outcomes: Sequence[Outcome]) -> None:
                 claim_token="",
             )
         alerts = [_failed_alert(o, attempts) for o, attempts in final]
-        alerts += [_disable_gone(endpoint_id, o) for endpoint_id, o in gone.items()]
-        alerts = [a for a in alerts if a is not None]
+        for endpoint_id, o in gone.items():
+            disabled = _disable_gone(endpoint_id, o)
+            if disabled is not None:
+                alerts.append(disabled)
         Alert.objects.bulk_create(alerts)
     for alert in alerts:
         logger.warning("webhook alert for company %s: %s", alert.company_id, alert.message)

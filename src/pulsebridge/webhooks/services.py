@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from pulsebridge.core.models import Company
-from pulsebridge.lib.bulk import Loader, Table
+from pulsebridge.lib.bulk import Loader, Table, max_length
 from pulsebridge.lib.errors import DomainError
 
 from . import netguard, wakeup
@@ -37,9 +37,9 @@ logger = logging.getLogger(__name__)
 
 EVENTS = Table(Event)
 ENDPOINTS = Loader(WebhookEndpoint)
-MAX_SECRET_LENGTH = WebhookEndpoint._meta.get_field("secret").max_length
-MAX_AUTH_KEY_LENGTH = WebhookEndpoint._meta.get_field("auth_key").max_length
-MAX_URL_LENGTH = WebhookEndpoint._meta.get_field("url").max_length
+MAX_SECRET_LENGTH = max_length(WebhookEndpoint, "secret")
+MAX_AUTH_KEY_LENGTH = max_length(WebhookEndpoint, "auth_key")
+MAX_URL_LENGTH = max_length(WebhookEndpoint, "url")
 
 
 class WebhookError(DomainError):
@@ -74,7 +74,7 @@ def selector_for(fmt: str) -> Selector | None:
 
 
 @cache
-def _import(path: str) -> Renderer:
+def _import(path: str) -> Any:
     return import_string(path)
 
 
@@ -277,7 +277,7 @@ def replay_delivery(delivery: Delivery, *, now: datetime | None = None) -> Deliv
 def publish(
     company: Company,
     event_type: str,
-    items: Iterable[tuple[str, Any]],
+    items: Iterable[tuple[Any, Any]],
 ) -> list[Event]:
     """Record one event per ``(subject_id, subject)`` and its deliveries.
 
@@ -353,6 +353,8 @@ def publish_lazily(
     deliveries = []
     for fmt, group in by_format.items():
         render = renderer_for(fmt)
+        if render is None:  # endpoints_wanting keeps only formats that render
+            continue
         select = selector_for(fmt)
         accepts = select(event_type, group, subjects) if select is not None else None
         for endpoint in group:
