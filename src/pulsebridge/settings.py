@@ -182,8 +182,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "fhir_exports": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(FHIR_EXPORT_DIR), "file_permissions_mode": 0o600,
-                    "directory_permissions_mode": 0o700},
+        "OPTIONS": {
+            "location": str(FHIR_EXPORT_DIR),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
     },
 }
 # An export's files are deleted this long after it finished.

@@ -36,7 +36,8 @@ def _no_empty(value, where="$"):
 
 def validate(resource: dict):
     """Parse ``resource`` with the FHIR R4 models; fails the test if it does not parse."""
-    assert isinstance(resource, dict) and "resourceType" in resource, resource
+    assert isinstance(resource, dict), resource
+    assert "resourceType" in resource, resource
     _no_empty(resource)
     return construct_fhir_element(resource["resourceType"], resource)
 
@@ -73,7 +74,7 @@ class FhirClient:
         return response
 
     def get(self, path, params=None, **headers):
-        url = path if path.startswith("http") or path.startswith(BASE) else BASE + path
+        url = path if path.startswith(("http", BASE)) else BASE + path
         url = url.replace("http://testserver", "")
         return self._checked(self.client.get(url, params or {}, **self._headers(headers)))
 
@@ -84,8 +85,9 @@ class FhirClient:
 
     def post(self, path, body=None, **headers):
         return self._checked(
-            self.client.post(BASE + path, body or {}, content_type="application/json",
-                             **self._headers(headers))  # fmt: skip
+            self.client.post(
+                BASE + path, body or {}, content_type="application/json", **self._headers(headers)
+            )
         )
 
 
@@ -121,8 +123,12 @@ def token_for(user, scope: str) -> str:
     application, secret = create_application(user, name="EHR", grant_type="client-credentials")
     response = Client().post(
         "/ping/auth/token/",
-        {"client_id": application.client_id, "client_secret": secret,
-         "grant_type": "client_credentials", "scope": scope},  # fmt: skip
+        {
+            "client_id": application.client_id,
+            "client_secret": secret,
+            "grant_type": "client_credentials",
+            "scope": scope,
+        },
     )
     assert response.status_code == 200, response.content
     return response.json()["access_token"]

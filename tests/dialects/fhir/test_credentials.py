@@ -12,9 +12,7 @@ def issue(response):
     return response.fhir["issue"][0]
 
 
-def test_a_client_credentials_token_with_system_scopes_reads_the_company_s_patients(
-    bob_token, ann
-):
+def test_a_client_credentials_token_with_system_scopes_reads_the_company_s_patients(bob_token, ann):
     fhir = FhirClient(bob_token("system/Patient.read"))
     response = fhir.get(f"/Patient/{ann.pk}")
     assert response.status_code == 200
@@ -96,7 +94,8 @@ def test_a_key_s_usage_plan_limits_it_with_429(alice, make_key, ann):
     statuses = [fhir.get(f"/Patient/{ann.pk}").status_code for _ in range(3)]
     assert 429 in statuses
     refused = [s for s in statuses if s != 200]
-    assert refused and set(refused) == {429}
+    assert refused
+    assert set(refused) == {429}
 
 
 def test_the_apikey_command_creates_fhir_keys(alice, run, ann):

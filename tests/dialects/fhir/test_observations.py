@@ -89,9 +89,7 @@ def test_a_cuff_reading_without_pulse_has_no_heart_rate_observation(fleet, recor
     [({"weight": 184.5, "unit": "lb"}, (184.5, "[lb_av]")),
      ({"weight": 83.7, "unit": "kg"}, (83.7, "kg"))],
 )  # fmt: skip
-def test_body_weight_is_answered_in_the_unit_the_scale_sent(
-    fleet, record, read, values, expected
-):
+def test_body_weight_is_answered_in_the_unit_the_scale_sent(fleet, record, read, values, expected):
     (pk,) = record([reading(fleet["weight"], "weight", values)])
     weight = read(pk)
     assert codes_of(weight) == [(LOINC, "29463-7")]
@@ -156,9 +154,7 @@ def test_glucose_without_meal_context_has_no_component(fleet, record, read):
     assert "component" not in read(pk)
 
 
-def test_peak_flow_is_in_litres_per_minute_and_fev1_an_observation_of_its_own(
-    fleet, record, read
-):
+def test_peak_flow_is_in_litres_per_minute_and_fev1_an_observation_of_its_own(fleet, record, read):
     (pk,) = record([reading(fleet["peak_flow"], "peak_flow", {"peak_flow": 420, "fev1": 2.9})])
     peak = read(pk)
     assert codes_of(peak) == [(LOINC, "19935-6")]

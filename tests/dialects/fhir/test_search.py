@@ -41,7 +41,8 @@ def many(fleet, record):
 def test_pages_of_observations_hold_every_reading_once_in_time_order(alice_fhir, many, ann):
     pages = walk(alice_fhir, "/Observation", {"patient": f"Patient/{ann.pk}", "_count": "37"})
     seen = [i for page in pages for i in ids(page.fhir)]
-    assert len(seen) == 500 and len(set(seen)) == 500
+    assert len(seen) == 500
+    assert len(set(seen)) == 500
     assert {s.removesuffix("-hr") for s in seen} == {str(pk) for pk in many}
     assert all(len(ids(p.fhir)) == 37 for p in pages[:-1])
     times = [e["resource"]["effectiveDateTime"] for p in pages for e in p.fhir["entry"]]
@@ -54,7 +55,8 @@ def test_sorting_by_date_descending_pages_backwards(alice_fhir, many, ann):
     pages = walk(alice_fhir, "/Observation",
                  {"patient": str(ann.pk), "_sort": "-date", "_count": "100"})  # fmt: skip
     seen = [i for page in pages for i in ids(page.fhir)]
-    assert len(seen) == 500 and len(set(seen)) == 500
+    assert len(seen) == 500
+    assert len(set(seen)) == 500
     times = [e["resource"]["effectiveDateTime"] for p in pages for e in p.fhir["entry"]]
     assert times == sorted(times, reverse=True)
 
@@ -69,12 +71,15 @@ def test_code_selects_the_heart_rate_observations_of_cuffs_and_oximeters(
     ])  # fmt: skip
     bundle = alice_fhir.get("/Observation", {"code": "http://loinc.org|8867-4",
                                              "patient": str(ann.pk)}).fhir  # fmt: skip
-    assert len(ids(bundle)) == 2 and all(i.endswith("-hr") for i in ids(bundle))
+    assert len(ids(bundle)) == 2
+    assert all(i.endswith("-hr") for i in ids(bundle))
     assert bundle["total"] == 2
     either = alice_fhir.get("/Observation", {"code": "29463-7,59408-5"}).fhir
     assert len(ids(either)) == 2
-    assert alice_fhir.get("/Observation", {"code": "http://snomed.info/sct|29463-7"}).fhir.get(
-        "entry") is None
+    assert (
+        alice_fhir.get("/Observation", {"code": "http://snomed.info/sct|29463-7"}).fhir.get("entry")
+        is None
+    )
 
 
 def test_category_laboratory_is_blood_glucose_only(alice_fhir, fleet, record):
@@ -158,21 +163,24 @@ def test_a_value_it_cannot_honour_is_a_400_naming_the_parameter(alice_fhir, para
 def test_a_cursor_of_another_search_is_refused(alice_fhir, many, ann):
     first = alice_fhir.get("/Observation", {"patient": str(ann.pk), "_count": "10"}).fhir
     token = next(link["url"] for link in first["link"] if link["relation"] == "next").split(
-        "_cursor=")[1]
+        "_cursor="
+    )[1]
     response = alice_fhir.get("/Observation", {"code": "8867-4", "_cursor": token})
     assert response.status_code == 400
 
 
 def test_a_company_wide_search_leaves_out_the_total_unless_asked(alice_fhir, many):
     assert "total" not in alice_fhir.get("/Observation", {"_count": "5"}).fhir
-    assert alice_fhir.get("/Observation", {"_count": "5", "_total": "accurate"}).fhir[
-        "total"] == 500
+    assert (
+        alice_fhir.get("/Observation", {"_count": "5", "_total": "accurate"}).fhir["total"] == 500
+    )
     assert "total" not in alice_fhir.get("/Patient", {"_total": "none"}).fhir
 
 
 def test_count_zero_answers_the_total_only(alice_fhir, many, ann):
     bundle = alice_fhir.get("/Observation", {"patient": str(ann.pk), "_count": "0"}).fhir
-    assert bundle["total"] == 500 and "entry" not in bundle
+    assert bundle["total"] == 500
+    assert "entry" not in bundle
 
 
 def test_patients_are_found_by_identifier_and_name(alice_fhir, ann, alice):
@@ -185,7 +193,9 @@ def test_patients_are_found_by_identifier_and_name(alice_fhir, ann, alice):
                 for e in alice_fhir.get("/Patient", params).fhir.get("entry", [])]  # fmt: skip
 
     assert found({"identifier": "P-ANN"}) == ["P-ANN"]
-    assert found({"identifier": f"urn:pulsebridge:{alice.code}:hayylo-client-id|P-ANN"}) == ["P-ANN"]
+    assert found({"identifier": f"urn:pulsebridge:{alice.code}:hayylo-client-id|P-ANN"}) == [
+        "P-ANN"
+    ]
     assert found({"identifier": "urn:other|P-ANN"}) == []
     assert found({"name": "exam"}) == ["P-ANN"]
     assert found({"name": "other"}) == ["P-BEN"]

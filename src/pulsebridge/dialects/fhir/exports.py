@@ -27,13 +27,13 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import storages
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django_tasks import task
 
 from pulsebridge.lib.ids import random_token
 
-from . import pagination, queries, resources
+from . import pagination, queries, resources, search
 from .models import ExportJob
 
 logger = logging.getLogger("pulsebridge.fhir")
@@ -218,13 +218,14 @@ def write_part(
     part_size = settings.FHIR_EXPORT_PART_SIZE
     written = 0
     place = after
-    while written < part_size:
+    while True:
         page = queryset
         if place is not None:
             at, pk = datetime.fromisoformat(place[0]), place[1]
             page = page.filter(
                 pagination.at_or_beyond(time_field, at, pk, descending=False)
             ).exclude(pk=pk)
+        # every row is at least one resource: no more rows than the part still takes
         rows = list(_rows(page, resource_type)[: min(CHUNK, part_size - written)])
         if not rows:
             return written, place, True
@@ -232,12 +233,19 @@ def write_part(
             out.write(b"\n".join(lines) + b"\n")
             written += len(lines)
             place = [at.isoformat(), str(pk)]
-    return written, place, False
+            if written >= part_size:  # a reading's Observations stay in one part
+                return written, place, False
 
 
 def _estimate(job: ExportJob, resource_type: str) -> int:
     queryset, _ = _source(job, resource_type)
-    return queryset.count()
+    if resource_type != "Observation":
+        return queryset.count()
+    counts = queryset.aggregate(**{
+        f"t{i}": Count("pk", filter=search.target_condition(target))
+        for i, target in enumerate(sorted(search.TARGETS, key=str))
+    })  # fmt: skip
+    return sum(counts.values())
 
 
 # --- the worker's side -----------------------------------------------------------------------
