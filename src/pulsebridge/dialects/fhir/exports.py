@@ -182,15 +182,9 @@ def _lines(job: ExportJob, resource_type: str, rows: list[tuple]):
     """(time, pk, NDJSON lines) of one chunk of rows."""
     dumps = orjson.dumps
     if resource_type == "Observation":
-        observation, loads = resources.observation, orjson.loads
+        write, loads = resources.ObservationWriter().observations, orjson.loads
         for row in rows:
-            values = loads(row[7])
-            kind = row[1]
-            lines = [
-                dumps(observation(row[0], variant, kind, values, row[2], *row[3:7]))
-                for variant in resources.variants(kind, values)
-            ]
-            yield row[3], row[0], lines
+            yield row[3], row[0], [dumps(r) for _, r in write(row, loads(row[7]))]
     elif resource_type == "Patient":
         code = job.company.code
         for row in rows:

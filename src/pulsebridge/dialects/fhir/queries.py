@@ -11,7 +11,7 @@ from pulsebridge.readings.models import Measurement
 
 from .resources import DEVICE_COLUMNS, OBSERVATION_KINDS, PATIENT_COLUMNS
 
-# The first seven are what ``resources.observations`` reads; the values come as JSON text,
+# The first seven are what ``resources.ObservationWriter`` reads; the values come as JSON text,
 # parsed by orjson (Django's JSONField parses with the standard library, several times slower).
 OBSERVATION_COLUMNS = (
     "pk", "kind", "unit", "measured_at", "received_at", "device_id", "patient_id", "values_text",

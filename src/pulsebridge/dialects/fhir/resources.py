@@ -133,40 +133,73 @@ def observation(pk: Any, variant: str, kind: str, values: dict, unit: str,
                 measured_at: datetime, received_at: datetime, device_id: Any,
                 patient_id: Any | None) -> dict:  # fmt: skip
     """One Observation of a reading (``variant``: ``MAIN``, ``HEART_RATE`` or ``FEV1``)."""
+    subject = reference("Patient", patient_id) if patient_id is not None else None
+    return _observation(str(pk), variant, kind, values, unit, instant(measured_at),
+                        instant(received_at), reference("Device", device_id), subject)  # fmt: skip
+
+
+def _observation(pk: str, variant: str, kind: str, values: dict, unit: str, effective: str,
+                 received: str, device_ref: dict, subject: dict | None) -> dict:  # fmt: skip
     code, profile, value = _measured(kind, variant, values, unit)
-    received = instant(received_at)
-    out: dict[str, Any] = {"resourceType": "Observation", "id": f"{pk}{variant}"}
+    out: dict[str, Any] = {"resourceType": "Observation", "id": pk + variant}
     # The vital-signs profiles require a subject: claimed only for readings of a known patient.
     out["meta"] = (
         {"lastUpdated": received, "profile": PROFILE_LISTS[profile]}
-        if patient_id is not None
+        if subject is not None
         else {"lastUpdated": received}
     )
     out["status"] = "final"
     out["category"] = VITAL_AND_LAB if kind == "glucose" and variant == MAIN else VITAL_ONLY
     out["code"] = code
-    if patient_id is not None:
-        out["subject"] = reference("Patient", patient_id)
-    out["effectiveDateTime"] = instant(measured_at)
+    if subject is not None:
+        out["subject"] = subject
+    out["effectiveDateTime"] = effective
     out["issued"] = received
-    out["device"] = reference("Device", device_id)
+    out["device"] = device_ref
     out.update(value)
     return out
 
 
-def observations(row: tuple, values: dict, only: frozenset[str] | None = None,
-                 after_variant: int = -1) -> list[tuple[int, dict]]:  # fmt: skip
-    """The Observations of one reading row ``(id, kind, unit, measured_at, received_at,
-    device_id, patient_id, ...)``, as ``(variant index, resource)``, keeping the variants in
-    ``only`` (all when None) that come after ``after_variant``."""
-    pk, kind, unit, measured_at, received_at, device_id, patient_id = row[:7]
-    out = []
-    for index, variant in enumerate(variants(kind, values)):
-        if index <= after_variant or (only is not None and (kind, variant) not in only):
-            continue
-        out.append((index, observation(pk, variant, kind, values, unit, measured_at,
-                                       received_at, device_id, patient_id)))  # fmt: skip
-    return out
+class ObservationWriter:
+    """Writes the Observations of many reading rows, each device's and patient's reference
+    once (a page or an export file holds the readings of a few devices), and each reading's
+    times once for all its Observations."""
+
+    def __init__(self):
+        self._references: dict[tuple[str, int], dict] = {}
+
+    def _reference(self, resource_type: str, pk: Any) -> dict:
+        key = (resource_type, pk.int)
+        found = self._references.get(key)
+        if found is None:
+            found = self._references[key] = reference(resource_type, pk)
+        return found
+
+    def observations(self, row: tuple, values: dict, only: frozenset[str] | None = None,
+                     after_variant: int = -1) -> list[tuple[int, dict]]:  # fmt: skip
+        """The Observations of one row ``(id, kind, unit, measured_at, received_at,
+        device_id, patient_id, ...)`` as ``(variant index, resource)``, keeping the variants
+        in ``only`` (all when None) that come after ``after_variant``."""
+        pk, kind, unit, measured_at, received_at, device_id, patient_id = row[:7]
+        wanted = [
+            (index, variant)
+            for index, variant in enumerate(variants(kind, values))
+            if index > after_variant and (only is None or (kind, variant) in only)
+        ]
+        if not wanted:
+            return []
+        text, effective, received = str(pk), instant(measured_at), instant(received_at)
+        device_ref = self._reference("Device", device_id)
+        subject = self._reference("Patient", patient_id) if patient_id is not None else None
+        return [
+            (
+                index,
+                _observation(
+                    text, variant, kind, values, unit, effective, received, device_ref, subject
+                ),
+            )
+            for index, variant in wanted
+        ]
 
 
 # --- Patient ---------------------------------------------------------------------------------

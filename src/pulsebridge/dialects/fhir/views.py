@@ -313,13 +313,12 @@ class ObservationSearch(Search):
             )
         # each reading is at least one Observation; the cursor's own reading may have none left
         rows = list(queries.observation_rows(queryset)[: count + 2])
+        writer = resources.ObservationWriter()
         entries: list[dict] = []
         last = None
         for row in rows:
             after = cursor.variant if cursor is not None and str(row[0]) == cursor.pk else -1
-            for index, resource in resources.observations(
-                row, orjson.loads(row[7]), self.only, after
-            ):
+            for index, resource in writer.observations(row, orjson.loads(row[7]), self.only, after):
                 if len(entries) == count:
                     return entries, last
                 entries.append(resource)
