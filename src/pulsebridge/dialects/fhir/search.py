@@ -19,7 +19,7 @@ from django.db.models import Q
 
 from . import codes
 from .errors import invalid, not_supported
-from .resources import FEV1, HEART_RATE, MAIN, OBSERVATION_KINDS
+from .resources import FEV1, HEART_RATE, MAIN
 
 DEFAULT_COUNT = 100
 MAX_COUNT = 1000
@@ -341,10 +341,6 @@ def variants_of(targets: frozenset) -> frozenset | None:
     if targets == TARGETS:
         return None
     return frozenset((kind, variant) for kind, variant, _ in targets)
-
-
-def kinds() -> tuple[str, ...]:
-    return OBSERVATION_KINDS
 
 
 # --- Patient ----------------------------------------------------------------------------------
