@@ -40,8 +40,9 @@ OPTIONAL = (
     ("P6", "hayylo", {"P6"}),
     ("P7", "ping", {"P7"}),
     ("TENOVI", "tenovi", {"TENOVI"}),
+    ("FHIR", "fhir", {"FHIR"}),
 )
-SCENARIOS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "TENOVI")
+SCENARIOS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "TENOVI", "FHIR")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -50,7 +51,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--only",
         default="",
         help="comma-separated scenarios (P1,P2,P3 here; P4,P5 bench/webhooks.py, P6 "
-        "bench/hayylo.py, P7 bench/ping.py, TENOVI bench/tenovi.py); default: all",
+        "bench/hayylo.py, P7 bench/ping.py, TENOVI bench/tenovi.py, FHIR bench/fhir.py); "
+        "default: all",
     )
     p.add_argument("--quick", action="store_true", help="a short run: 1M rows, shorter loads")
     p.add_argument("--rows", type=int, default=None, help="P3 table size (default 10,000,000)")

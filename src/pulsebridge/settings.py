@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "pulsebridge.care",
     "pulsebridge.tracking",
     "pulsebridge.operations",
+    "pulsebridge.dialects.fhir.apps.FhirConfig",  # the Bulk Data export jobs
 ]
 
 MIDDLEWARE = [
@@ -173,6 +174,28 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# FHIR Bulk Data export files. Web and worker processes on several hosts must share this place
+# (a shared volume, or object storage through a Django storage backend set here).
+FHIR_EXPORT_DIR = Path(env.str("FHIR_EXPORT_DIR", default=str(VAR_DIR / "fhir-exports")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "fhir_exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": str(FHIR_EXPORT_DIR),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    },
+}
+# An export's files are deleted this long after it finished.
+FHIR_EXPORT_RETENTION_SECONDS = env.int("FHIR_EXPORT_RETENTION_SECONDS", default=24 * 3600)
+# Resources per NDJSON file (one checkpoint each); seconds a worker spends on one export before
+# it queues the rest; how long a worker's claim on an export holds without a checkpoint.
+FHIR_EXPORT_PART_SIZE = env.int("FHIR_EXPORT_PART_SIZE", default=50_000)
+FHIR_EXPORT_SLICE_SECONDS = env.float("FHIR_EXPORT_SLICE_SECONDS", default=30.0)
+FHIR_EXPORT_LEASE_SECONDS = env.int("FHIR_EXPORT_LEASE_SECONDS", default=120)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -201,7 +224,7 @@ WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = env.int("WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT", default=8)
 
 # Default usage plans given to keys created without explicit limits.
-DEFAULT_RATE_PER_SECOND = {"pylo": 50, "tenovi": 1, "hayylo": 10, "ingest": 500}
+DEFAULT_RATE_PER_SECOND = {"pylo": 50, "tenovi": 1, "hayylo": 10, "ingest": 500, "fhir": 20}
 # How long a server process trusts an API key it has verified (core/apikeys.py); 0: not at all.
 API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5.0)
 
@@ -236,7 +259,15 @@ WEBHOOK_CLAIM_LEASE_SECONDS = env.float("WEBHOOK_CLAIM_LEASE_SECONDS", default=6
 OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "pulsebridge.dialects.ping.oauth.PingOAuth2Validator",
     "PKCE_REQUIRED": False,
-    "SCOPES": {"read": "Read your trackers and data", "write": "Change them"},
+    "SCOPES": {
+        "read": "Read your trackers and data",
+        "write": "Change them",
+        # SMART Backend Services style scopes of the FHIR API (dialects/fhir/auth.py)
+        "system/Patient.read": "Read every patient of your company (FHIR)",
+        "system/Device.read": "Read every device of your company (FHIR)",
+        "system/Observation.read": "Read every reading of your company (FHIR)",
+        "system/*.read": "Read everything the FHIR API serves",
+    },
     "DEFAULT_SCOPES": ["read", "write"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("PING_ACCESS_TOKEN_SECONDS", default=3600),
     "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("PING_REFRESH_TOKEN_SECONDS", default=30 * 86400),

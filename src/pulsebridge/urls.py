@@ -25,6 +25,7 @@ urlpatterns = [
     path("tenovi/", include("pulsebridge.dialects.tenovi.urls")),
     path("hayylo/", include("pulsebridge.dialects.hayylo.urls")),
     path("ping/", include("pulsebridge.dialects.ping.urls")),
+    path("fhir/R4/", include("pulsebridge.dialects.fhir.urls")),
     *dialect_docs("pylo", "Pulsebridge: the Pylo RPM API"),
     *dialect_docs("tenovi", "Pulsebridge: the Tenovi HWI API"),
     *dialect_docs("hayylo", "Pulsebridge: the Hayylo Inbound API"),

@@ -76,6 +76,7 @@ class ApiKey(models.Model):
         TENOVI = "tenovi"
         HAYYLO = "hayylo"
         INGEST = "ingest"
+        FHIR = "fhir", "FHIR"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="api_keys")
