@@ -274,6 +274,12 @@ OAUTH2_PROVIDER = {
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
 }
 
+# History kept, in days, of the tables partitioned by month on PostgreSQL (whole months past it
+# are dropped by the worker's daily upkeep; unset: kept for ever). `pulsebridge partitions`.
+READINGS_RETENTION_DAYS = env.int("READINGS_RETENTION_DAYS", default=None)
+TRACKER_EVENTS_RETENTION_DAYS = env.int("TRACKER_EVENTS_RETENTION_DAYS", default=None)
+DELIVERY_ATTEMPTS_RETENTION_DAYS = env.int("DELIVERY_ATTEMPTS_RETENTION_DAYS", default=90)
+
 # Hayylo Inbound API: the document's 6 MB request limit, read as 6 MiB (AWS Lambda's limit).
 HAYYLO_MAX_BODY_BYTES = env.int("HAYYLO_MAX_BODY_BYTES", default=6 * 1024 * 1024)
 # Records per step of a care import: one query per table per step, memory bounded by the step.

@@ -13,7 +13,10 @@ class Measurement(models.Model):
     ``values`` holds the canonical numbers (mmHg, kg, mg/dL, %, /min, °C, L/min); ``unit`` is the
     unit the device sent, so a dialect can answer in the sender's unit where it wants to.
     ``dedupe_key`` is the sender's own id when it gave one, else a digest of device, kind,
-    measured_at and device user: the same reading sent twice is stored once."""
+    measured_at and device user: the same reading sent twice is stored once.
+
+    On PostgreSQL the table is partitioned by month of ``measured_at`` (``lib.partitions``):
+    nothing refers to a reading by foreign key, and its uniqueness includes the time."""
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     # No single-column indexes on the foreign keys: each is the prefix of a composite index
@@ -52,7 +55,11 @@ class Measurement(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["device", "dedupe_key"], name="measurement_dedupe_uniq")
+            # with the time: on PostgreSQL the table is partitioned by month of measured_at, and
+            # a partitioned table's unique constraints must hold the partition key
+            models.UniqueConstraint(
+                fields=["device", "dedupe_key", "measured_at"], name="measurement_dedupe_uniq"
+            )
         ]
         indexes = [
             models.Index(fields=["company", "measured_at", "id"], name="meas_company_time"),

@@ -186,7 +186,10 @@ class TrackerEvent(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tracker", "dedupe_key"], name="trackerevent_dedupe")
+            # with the time: partitioned by month of timestamp on PostgreSQL (lib.partitions)
+            models.UniqueConstraint(
+                fields=["tracker", "dedupe_key", "timestamp"], name="trackerevent_dedupe"
+            )
         ]
         indexes = [
             models.Index(fields=["company", "timestamp"], name="trackerevent_time"),

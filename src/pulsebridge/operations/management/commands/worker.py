@@ -24,9 +24,28 @@ from django.db import DatabaseError, connections
 from django.utils.crypto import get_random_string
 
 from pulsebridge.lib.commands import positive_int
+from pulsebridge.operations import partitioning
 from pulsebridge.webhooks.dispatch import Worker
 
 logger = logging.getLogger("pulsebridge.worker")
+
+UPKEEP_EVERY_SECONDS = 24 * 3600
+
+
+def _upkeep(stopping: threading.Event) -> None:
+    """Once at start and then daily: the coming months' partitions made, the expired dropped
+    (PostgreSQL; nothing to do on SQLite). Several workers may do it: each step is idempotent
+    and serialised in the database."""
+    while not stopping.is_set():
+        try:
+            partitioning.upkeep()
+        except Exception:
+            logger.exception("worker: the daily partition upkeep failed; trying again in an hour")
+            stopping.wait(3600)
+            continue
+        finally:
+            connections.close_all()
+        stopping.wait(UPKEEP_EVERY_SECONDS)
 
 
 def _tasks_worker(once: bool):
@@ -89,6 +108,9 @@ class Command(BaseCommand):
             concurrency=concurrency, per_endpoint=per_endpoint, interval=interval, once=once
         )
         tasks = None if no_tasks else _tasks_worker(once)
+        stopping = threading.Event()
+        if not once:
+            threading.Thread(target=_upkeep, args=(stopping,), name="upkeep", daemon=True).start()
         thread = None
         if tasks is not None and not once:
             thread = threading.Thread(target=self._run_tasks, args=(tasks,), name="tasks")
@@ -103,6 +125,7 @@ class Command(BaseCommand):
         except DatabaseError as exc:  # --once, when claims kept failing
             raise CommandError(f"could not claim the due deliveries: {exc}") from exc
         finally:
+            stopping.set()
             if thread is not None:
                 tasks.running = False  # its loop ends after the current task or sleep
                 thread.join()
