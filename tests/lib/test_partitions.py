@@ -176,6 +176,22 @@ def test_tenovi_measurements_of_a_time_range_read_only_its_partitions(
     }
 
 
+def test_a_fhir_observation_search_of_a_date_range_reads_only_its_partitions(
+    client: Client, alice, make_key, months_of_readings
+):
+    _, months = months_of_readings
+    key = make_key(alice, "fhir")
+    with plans_of("readings_measurement") as plans:
+        answer = client.get(
+            "/fhir/R4/Observation",
+            {"date": [f"ge{months[1]:%Y-%m}-01", f"lt{months[2]:%Y-%m}-01"], "_count": "50"},
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+        )
+    assert answer.status_code == 200
+    assert answer.json()["resourceType"] == "Bundle"
+    assert scanned(plans, "readings_measurement") == {f"readings_measurement_p{months[1]:%Y%m}"}
+
+
 # ------------------------------------------------------------------ moving a table holding rows
 
 
