@@ -250,6 +250,10 @@ WEBHOOK_SELECTORS = {
     "tenovi": "pulsebridge.dialects.tenovi.webhooks.select",
 }
 
+# The webhook workers LISTEN for new deliveries on a session of their own: on the database
+# itself, not through a pooler in transaction mode (a libpq URL; empty: DATABASE_URL's server).
+LISTEN_DATABASE_URL = env.str("LISTEN_DATABASE_URL", default="")
+
 # How long a webhook worker holds the deliveries it claimed before another worker may take them
 # over (a worker that died mid-send). At least twice the timeout, so a live send is never doubled.
 WEBHOOK_CLAIM_LEASE_SECONDS = env.float("WEBHOOK_CLAIM_LEASE_SECONDS", default=60.0)

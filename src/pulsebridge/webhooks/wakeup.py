@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 
 import psycopg
+from django.conf import settings
 from django.db import connection
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,11 @@ def notify_new_deliveries() -> None:
 
 
 def _conninfo() -> dict:
+    """Django's database, or ``LISTEN_DATABASE_URL`` when connections go through a pooler in
+    transaction mode (PgBouncer), where LISTEN cannot work: the listener needs a session of
+    its own on the server itself."""
+    if settings.LISTEN_DATABASE_URL:
+        return {"conninfo": settings.LISTEN_DATABASE_URL}
     params = connection.get_connection_params()
     return {k: v for k, v in params.items() if k in LIBPQ_PARAMS and v not in (None, "")}
 
