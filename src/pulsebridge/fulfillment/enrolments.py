@@ -24,6 +24,7 @@ from django.db import transaction
 from pulsebridge.core.models import Company
 from pulsebridge.devices import assignments, hardware
 from pulsebridge.devices.catalogue import normalise_name
+from pulsebridge.devices.errors import FieldError
 from pulsebridge.devices.models import (
     DeviceModel,
     Enrolment,
@@ -31,7 +32,6 @@ from pulsebridge.devices.models import (
     Patient,
     Replacement,
 )
-from pulsebridge.devices.errors import FieldError
 from pulsebridge.devices.services import DeviceError, ensure_patient
 
 from .models import Order

@@ -1047,4 +1047,3 @@ def operation(operation_id: str) -> dict[str, Any]:
     if op["body"]:
         out["request"] = {"application/json": definition(op["body"])}
     return out
-

@@ -173,6 +173,12 @@ class HwiDevice(serializers.Serializer):
             raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
         return super().to_internal_value(data)
 
+    def validate_patient(self, value):
+        # required even in a PATCH: a patient object names its patient
+        if value is not None and not value.get("external_id"):
+            raise serializers.ValidationError({"external_id": ["This field is required."]})
+        return value
+
     def patient_details(self) -> PatientDetails | Any | None:
         """The patient object when given, else the shorthands; None when the body takes the
         patient off (``patient: null`` or an empty ``patient_id``), ``UNSET`` when it names
