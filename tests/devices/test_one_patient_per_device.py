@@ -172,7 +172,8 @@ def test_every_dialect_agrees_on_the_patient_after_a_change(clients, cuff, alice
         .order_by("since")
         .values_list("patient__external_id", "practice_id", "until")
     )
-    assert history[-2][:2] == ("P-1", "PR-1") and history[-2][2] is not None
+    assert history[-2][:2] == ("P-1", "PR-1")
+    assert history[-2][2] is not None
     assert history[-1] == (patient, practice, None)
 
     # a FULFILLMENT webhook after the change: the gateway replaced, the same cuff goes on

@@ -322,3 +322,62 @@ def test_a_delivery_reaches_the_receiver_with_the_auth_header(tenovi, gateway, r
         "pulse",
         "battery_percentage",
     ]
+
+
+def test_a_measurement_webhook_writes_when_it_was_taken_as_created(tenovi, gateway, reading):
+    """As Tenovi's reference says its webhook does "for backwards compatibility"."""
+    endpoint = hook(tenovi, post_as_array=True)
+    cuff = tenovi.activate()
+    reading(bp("2025-03-01T08:00:00Z"))
+    [body] = bodies(endpoint["id"])
+    assert {(i["created"], i["timestamp"]) for i in body} == {(TAKEN, TAKEN)}
+    listed = tenovi.get(f"hwi/hwi-devices/{cuff['id']}/measurements/").json()
+    assert {i["created"] for i in listed} != {TAKEN}  # the endpoint's created: when received
+
+
+TAKEN = "2025-03-01T08:00:00.000000Z"
+
+
+def test_a_cancelled_fulfilment_request_sends_no_special_order(tenovi, client, alice, make_key):
+    from tests.dialects.pylo.conftest import PyloClient
+
+    special = hook(tenovi, event="SPECIAL_ORDER")
+    deleted = tenovi.activate(hardware_uuid=None, fulfillment_request=SHIPPING)
+    assert tenovi.delete(f"hwi/hwi-devices/{deleted['id']}/").status_code == 204
+    tenovi.activate(name="Tenovi Scale", hardware_uuid=None, fulfillment_request=SHIPPING)
+    pending = Order.objects.get(status="awaiting_shipment")
+    pylo = PyloClient(client, make_key(alice, "pylo"))
+    assert pylo.put(f"/orders/{pending.number}/cancel").status_code == 200
+    assert Order.objects.filter(status="cancelled").count() == 2
+    assert bodies(special["id"]) == []  # those belong to bulk orders and replacements only
+
+
+def test_a_replaced_webhook_carries_the_replacements_tracking_link(tenovi, gateway):
+    endpoint = hook(tenovi, event="FULFILLMENT")
+    cuff = tenovi.activate()
+    tenovi.post(
+        "hwi/hwi-replacements/",
+        {"hwi_device_id": cuff["id"], "device_types": [{"name": "Gateway"}]},
+    )
+    ship_order(Order.objects.get(), [], gateways=["FED091A643FF"], carrier="ups", tracking="1Z9")
+    [body] = bodies(endpoint["id"])
+    assert body["status"] == "Replaced"
+    assert body["tracking_link"] == "https://www.ups.com/track?tracknum=1Z9"
+
+
+def test_the_operators_statuses_are_told_by_fulfillment_webhooks(tenovi, run):
+    endpoint = hook(tenovi, event="FULFILLMENT")
+    hwi = tenovi.activate(hardware_uuid=None, fulfillment_request=SHIPPING)
+    number = Order.objects.get().number
+    for stage in ("ready", "on-hold", "needs-action", "requested"):
+        run("order", "status", number, stage)
+    assert [b["status"] for b in bodies(endpoint["id"])] == [
+        "Ready to Ship",
+        "On Hold",
+        "Client Action Required",
+        "Dropship Requested",
+    ]
+    run("order", "status", number, "on-hold")
+    body = tenovi.get(f"hwi/hwi-devices/{hwi['id']}/").json()
+    assert body["status"] == "On Hold"
+    assert body["device"]["fulfillment_request"]["shipping_status"] == "OH"
