@@ -968,12 +968,34 @@ EXTRA_OPERATIONS = {
 }
 
 
+# Read-only strings the Swagger gives minLength 1 and a default of "": "" is what they are
+# when they say nothing (a cellular device's sensor code, an address nobody checked).
+EMPTY_ALLOWED = {
+    ("DeviceSerializerForApi", "sensor_code"),
+    ("HwiPatientDetails", "address_status"),
+    ("HwiPatientDetails", "address_verified_by"),
+}
+
+
+def _device_names() -> list[str]:
+    from pulsebridge.devices.catalogue import CATALOGUE
+    from pulsebridge.fulfillment.enrolments import HWI_DEVICE_SKUS
+
+    return [name for sku, name, *_ in CATALOGUE if sku in HWI_DEVICE_SKUS]
+
+
 def _with_additions() -> dict[str, dict[str, Any]]:
     out = copy.deepcopy(DEFINITIONS)
     for name, fields in ADDITIONS.items():
         out[name]["properties"].update(copy.deepcopy(fields))
     for (name, field), values in EXTRA_ENUM.items():
         out[name]["properties"][field]["enum"] += values
+    for name, field in EMPTY_ALLOWED:
+        out[name]["properties"][field].pop("minLength")
+    # "must exactly match the name of a Device Type" (the guide): the names there are
+    names = _device_names()
+    out["DeviceSerializerForApi"]["properties"]["name"]["enum"] = names
+    out["HwiReplacementDeviceTypes"]["properties"]["name"]["enum"] = [*names, "Gateway"]
     return out
 
 
