@@ -90,7 +90,11 @@ class Order(models.Model):
     objects = CompanyScopedManager()
 
     class Meta:
-        indexes = [models.Index(fields=["company", "placed_at", "id"], name="order_company_page")]
+        indexes = [
+            models.Index(fields=["company", "placed_at", "id"], name="order_company_page"),
+            # Tenovi's duplicate_device_at_address asks for other requests to one address
+            models.Index(fields=["company", "postal_code"], name="order_company_postal_code"),
+        ]
 
     def __str__(self) -> str:
         return self.number

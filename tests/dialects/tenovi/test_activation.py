@@ -334,3 +334,19 @@ def test_root_patient_id_and_phone_are_read_when_no_patient_object_is_sent(tenov
     body = tenovi.activate(patient=None, patient_id="P-42", patient_phone_number="555-0142")
     assert body["patient_id"] == "P-42"
     assert body["patient"]["phone_number"] == "555-0142"
+
+
+def test_a_second_request_of_one_type_to_one_address_is_flagged(tenovi):
+    first = tenovi.activate(hardware_uuid=None, fulfillment_request=SHIPPING)
+    other_type = tenovi.activate(
+        name="Tenovi Scale", hardware_uuid=None, fulfillment_request=SHIPPING
+    )
+    second = tenovi.activate(hardware_uuid=None, patient="P-2", fulfillment_request=SHIPPING)
+
+    def flagged(hwi):
+        body = tenovi.get(f"hwi/hwi-devices/{hwi['id']}/").json()
+        return body["device"]["fulfillment_request"]["duplicate_device_at_address"]
+
+    assert (flagged(first), flagged(second), flagged(other_type)) == (True, True, False)
+    tenovi.delete(f"hwi/hwi-devices/{second['id']}/")  # its order cancelled: no longer a duplicate
+    assert flagged(first) is False

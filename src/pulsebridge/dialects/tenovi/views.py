@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.http import HttpResponsePermanentRedirect
 from django.http.response import HttpResponseRedirectBase
 from django.urls import Resolver404, resolve
@@ -51,21 +51,27 @@ def hwi_devices(company) -> QuerySet:
     shared = Enrolment.objects.filter(
         company=OuterRef("company"), hardware_uuid=OuterRef("hardware_uuid")
     ).exclude(pk=OuterRef("pk"))
+    # Another request for the same device type to the same address; asked only of devices
+    # that have a request, through the orders' (company, postal code) index.
     same_address = (
-        Enrolment.objects.filter(
+        Order.objects.filter(
             company=OuterRef("company"),
-            model=OuterRef("model"),
-            order__address1=OuterRef("order__address1"),
-            order__postal_code=OuterRef("order__postal_code"),
+            postal_code=OuterRef("order__postal_code"),
+            address1=OuterRef("order__address1"),
+            enrolments__model=OuterRef("model"),
         )
-        .exclude(pk=OuterRef("pk"))
-        .exclude(order__address1="")
-        .exclude(order__status=Order.Status.CANCELLED)
+        .exclude(pk=OuterRef("order"))
+        .exclude(status=Order.Status.CANCELLED)
+    )
+    duplicate = Case(
+        When(Q(order__isnull=True) | Q(order__address1=""), then=Value(False)),
+        default=Exists(same_address),
+        output_field=BooleanField(),
     )
     return (
         Enrolment.objects.for_company(company)
         .select_related("model", "patient", "order")
-        .annotate(shared_hardware_uuid=Exists(shared), duplicate_at_address=Exists(same_address))
+        .annotate(shared_hardware_uuid=Exists(shared), duplicate_at_address=duplicate)
         .order_by("created_at", "id")
     )
 

@@ -52,4 +52,8 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(sort_orders, migrations.RunPython.noop),
+        migrations.AddIndex(
+            model_name="order",
+            index=models.Index(fields=["company", "postal_code"], name="order_company_postal_code"),
+        ),
     ]
