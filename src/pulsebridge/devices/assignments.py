@@ -62,7 +62,7 @@ def _current(device: Device) -> tuple[_Serving, Assignment | None]:
     return _Serving(row.enrolment_id, patient_id, practice_id, row.hardware_uuid), row
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a step of the caller's change: no savepoint of its own
 def assign(
     device: Device,
     *,
@@ -96,15 +96,18 @@ def assign(
     ):
         now = replace(now, practice_id=patient.practice_id)
     if now != was:
-        _write(device, row, now, at)
+        # the HWI device it serves follows, unless it is the one being bound (it has the patient)
+        _write(device, row, now, at, enrolment_follows=enrolment is KEEP)
     if patient is not KEEP:
         device.patient = patient
     device.practice_id = now.practice_id
-    if cascade and patient is not KEEP:
+    if cascade and patient is not KEEP and now.patient_id != was.patient_id:
         _follow(device, patient, practice_id, at)
 
 
-def _write(device: Device, row: Assignment | None, now: _Serving, at: datetime) -> None:
+def _write(
+    device: Device, row: Assignment | None, now: _Serving, at: datetime, *, enrolment_follows: bool
+) -> None:
     if row is not None and row.since == at:  # a second change in the same instant amends it
         if now.empty:
             row.delete()
@@ -129,7 +132,7 @@ def _write(device: Device, row: Assignment | None, now: _Serving, at: datetime) 
     Device.objects.filter(pk=device.pk).update(
         patient_id=now.patient_id, practice_id=now.practice_id
     )
-    if now.enrolment_id is not None:
+    if enrolment_follows and now.enrolment_id is not None:
         Enrolment.objects.filter(pk=now.enrolment_id).exclude(patient_id=now.patient_id).update(
             patient_id=now.patient_id
         )
@@ -141,11 +144,12 @@ def _follow(device: Device, patient: Patient | None, practice_id: Any, at: datet
         for sensor in Device.objects.filter(gateway=device).select_related("model"):
             assign(sensor, patient=patient, practice_id=practice_id, at=at, cascade=False)
     elif device.gateway_id is not None:
-        follow_gateway(device.gateway_id, at=at)
+        follow_gateway(device.gateway_id, at=at, known=[patient] if patient else [])
 
 
-def follow_gateway(gateway_id: Any, *, at: datetime | None = None) -> None:
-    """The gateway serves the patient of the devices paired with it when they all serve one."""
+def follow_gateway(gateway_id: Any, *, at: datetime | None = None, known=()) -> None:
+    """The gateway serves the patient of the devices paired with it when they all serve one.
+    ``known``: patients the caller holds already (spares loading them again)."""
     served = set(
         Device.objects.filter(gateway_id=gateway_id, patient__isnull=False).values_list(
             "patient_id", flat=True
@@ -155,7 +159,9 @@ def follow_gateway(gateway_id: Any, *, at: datetime | None = None) -> None:
     gateway = Device.objects.select_related("model").filter(pk=gateway_id).first()
     if gateway is None or gateway.patient_id == wanted:
         return
-    patient = Patient.objects.get(pk=wanted) if wanted is not None else None
+    patient = next((p for p in known if p.pk == wanted), None)
+    if wanted is not None and patient is None:
+        patient = Patient.objects.get(pk=wanted)
     assign(gateway, patient=patient, at=at, cascade=False)
 
 
