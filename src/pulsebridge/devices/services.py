@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -98,7 +99,7 @@ def assign_device(
     """Map a device to a patient and/or practice (Pylo ``PUT /devices``): the device, its HWI
     device and, for a gateway, the devices paired with it (see ``devices.assignments``). An
     empty ``patient_id`` leaves the device without a patient."""
-    changes = {}
+    changes: dict[str, Any] = {}
     if patient_id is not None:
         changes["patient"] = ensure_patient(device.company, patient_id)
     if practice_id is not None:

@@ -17,7 +17,7 @@ The three use cases (Tenovi guide, "How the Patient Receives a Device"):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 
@@ -174,7 +174,7 @@ def _order_request(
     )
 
 
-def _request_shipment(enrolment: Enrolment, shipping: Shipping, hardware_uuid: str | None):
+def _request_shipment(enrolment: Enrolment, shipping: Shipping, hardware_uuid: str | None) -> Order:
     """Use cases 2 and 3: the order that ships this HWI device, and its pending status."""
     model = enrolment.model
     gateway = None
@@ -217,6 +217,7 @@ def _request_shipment(enrolment: Enrolment, shipping: Shipping, hardware_uuid: s
         enrolment, gateway.serial if gateway is not None else None, changer="client"
     )
     enrolment.status = REQUESTED[shipping.client_will_fulfill]
+    return order
 
 
 @transaction.atomic
@@ -239,12 +240,12 @@ def activate(company: Company, activation: Activation) -> Enrolment:
         status=Status.UNKNOWN_GATEWAY_ID,
     )
     if activation.shipping is not None:
-        _request_shipment(enrolment, activation.shipping, hardware_uuid)
+        order = _request_shipment(enrolment, activation.shipping, hardware_uuid)
         enrolment.save()
-        announce_placed(enrolment.order)
+        announce_placed(order)
         return enrolment
-    enrolment.save()  # the binding rows below refer to it
-    hardware.link(enrolment, hardware_uuid)
+    enrolment.save()  # the assignment rows below refer to it
+    hardware.link(enrolment, cast(str, hardware_uuid))  # given: checked above
     enrolment.save()
     return enrolment
 
@@ -362,9 +363,9 @@ def _change_shipping(enrolment: Enrolment, shipping: dict[str, Any]) -> None:
                 "this HWI device already has its hardware; request a replacement through "
                 "hwi-replacements instead",
             )
-        _request_shipment(enrolment, Shipping(**shipping), enrolment.hardware_uuid)
+        placed = _request_shipment(enrolment, Shipping(**shipping), enrolment.hardware_uuid)
         enrolment.save()
-        announce_placed(enrolment.order)
+        announce_placed(placed)
         hardware.announce([enrolment])
         return
     fixed = {"client_will_fulfill": order.client_will_fulfill}

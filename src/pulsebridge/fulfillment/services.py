@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
@@ -174,7 +175,8 @@ def update_order(
     """Give the order another patient and/or practice (Pylo ``PATCH /orders``): what it shipped
     and the HWI devices it ships serve them from now on (``devices.assignments``)."""
     order = _locked(order)
-    fields, changes = [], {}
+    fields: list[str] = []
+    changes: dict[str, Any] = {}
     if patient_id is not None:
         order.patient = ensure_patient(order.company, patient_id)
         fields.append("patient")
@@ -257,7 +259,9 @@ def _ship_units(order: Order, all_lines: list[OrderLine], imeis: list[str]) -> d
     if len(imeis) != wanted:
         what = "devices" if len(lines) == len(all_lines) else "cellular devices"
         raise OrderError(f"the order has {wanted} {what}; {len(imeis)} IMEIs were given")
-    existing = {d.imei: d for d in Device.objects.filter(imei__in=imeis).select_related("model")}
+    existing = {
+        d.imei: d for d in Device.objects.filter(imei__in=imeis).select_related("model") if d.imei
+    }
     assigned = _imeis_by_line(order, lines, imeis, existing)
     units: dict[int, list[Device]] = defaultdict(list)
     for line in lines:
@@ -394,7 +398,7 @@ def _follow(order: Order, status: str, *, unless: tuple[str, ...]) -> None:
     hardware.announce(changed)
 
 
-NOTICE = {
+NOTICE: dict[str, str] = {
     Order.Status.SHIPPED: "has shipped",
     Order.Status.DELIVERED: "has been delivered",
     Order.Status.RETURNED: "has been returned",
@@ -471,7 +475,7 @@ def return_order(order: Order) -> Order:
 
 
 # What the HWI devices of an order awaiting shipment show at each stage.
-STAGE_STATUS = {
+STAGE_STATUS: dict[str, str] = {
     Order.Stage.READY_TO_SHIP: Enrolment.Status.READY_TO_SHIP,
     Order.Stage.ON_HOLD: Enrolment.Status.ON_HOLD,
     Order.Stage.CLIENT_ACTION_REQUIRED: Enrolment.Status.CLIENT_ACTION_REQUIRED,
