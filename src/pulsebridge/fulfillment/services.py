@@ -372,12 +372,12 @@ def _ship_enrolments(order: Order, units: dict[int, list[Device]], gateways: lis
                 raise OrderError(f"HWI device {enrolment.pk} needs a gateway: give its id")
             sensor = hardware.sensor_on(gateway, enrolment.model, enrolment)
             Device.objects.filter(pk=sensor.pk).update(order=order)
-            hardware.bind(enrolment, sensor, gateway=gateway)
+            hardware.bind(enrolment, sensor, gateway=gateway, changer="fulfillment")
         else:
             shipped = units.get(enrolment.model_id)
             if not shipped:
                 raise OrderError(f"HWI device {enrolment.pk} needs a {enrolment.model.sku}")
-            hardware.bind(enrolment, shipped.pop(0))
+            hardware.bind(enrolment, shipped.pop(0), changer="fulfillment")
         enrolment.status = (
             Enrolment.Status.SHIPPED if order.client_will_fulfill else Enrolment.Status.DROPSHIPPED
         )
