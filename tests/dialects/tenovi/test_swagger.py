@@ -15,6 +15,7 @@ import pytest
 from django.db import transaction
 
 from pulsebridge.fulfillment.services import LineRequest, OrderRequest, place_order, ship_order
+
 from . import swagger
 from .conftest import GATEWAY, bp
 
