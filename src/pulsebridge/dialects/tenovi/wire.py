@@ -552,7 +552,7 @@ def gateway_info(g, sensors) -> dict[str, Any]:
                 "mac_address": s.mac or s.serial,
                 "whitelist_status": "CO" if s.first_measurement_at else "RE",
                 "created": time(s.created_at),
-                "modified": time(s.last_measurement_at or s.created_at),
+                "modified": time(max(filter(None, [s.created_at, s.last_measurement_at]))),
             }
             for s in sensors
         ],
