@@ -272,3 +272,26 @@ def test_an_hwi_device_and_its_readings_appear_in_the_pylo_api(
         {"Value": 82, "Type": "diastolic"},
         {"Value": 128, "Type": "systolic"},
     ]
+
+
+def test_a_patients_device_that_is_no_hwi_device_is_not_in_their_measurements(
+    tenovi, gateway, reading, alice, add_device
+):
+    from pulsebridge.devices.services import assign_device
+
+    tenovi.activate(patient="P-1")
+    scale = add_device(alice, "PY-300-LTE", imei="356000000000002")
+    assign_device(scale, patient_id="P-1")  # a Pylo cellular scale, the same patient
+    reading(bp())
+    reading(
+        {
+            "kind": "weight",
+            "measured_at": "2025-03-01T09:00:00Z",
+            "values": {"weight": 80, "unit": "kg"},
+            "imei": "356000000000002",
+        }
+    )
+    items = tenovi.get("hwi/patients/P-1/measurements/").json()
+    assert "weight" not in {i["metric"] for i in items}
+    assert {i["device_name"] for i in items} == {"Tenovi BPM - L"}
+    assert all(i["hwi_device_id"] and i["patient_id"] == "P-1" for i in items)
