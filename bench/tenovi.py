@@ -3,7 +3,7 @@
 Over real HTTP against gunicorn on a throw-away PostgreSQL database. 1,000 gateways are put in
 the company's inventory first (the operator's `device add`, in-process); then each device is
 activated on site (the guide's use case 1: a ``hardware_uuid`` that is a known gateway -> status
-Delivered, a sensor paired with the gateway, a binding row), one ``POST hwi/hwi-devices/`` per
+Delivered, a sensor paired with the gateway, an assignment row), one ``POST hwi/hwi-devices/`` per
 device, in sequence on one keep-alive connection as a Tenovi client does, and again with 8
 concurrent connections. Listing: ``GET hwi/hwi-devices/`` (the flat array of all 1,000) and the
 walk through ``?page=N&page_size=100``.
@@ -223,7 +223,7 @@ def run(report, devices: int = DEVICES) -> dict[str, Any]:
     ]
     limits = (
         "an activation is one transaction of ~15 statements (patient upsert, sensor device, "
-        "binding, HWI device) plus the key check and the rate counter; the list renders each "
+        "assignment, hardware id log, HWI device) plus the key check and the rate counter; the list renders each "
         "device in Python"
     )
     if hasattr(report, "add"):

@@ -26,7 +26,7 @@ def test_pylo_still_authenticates_first(client):
 @pytest.mark.parametrize(
     ("path", "name"),
     [
-        ("patients/P%00/measurements/", "external_id"),
+        ("patients/P%00/measurements/", "patient_external_id"),
         ("hwi-devices/?patient_id=P%00", "patient_id"),
     ],
 )

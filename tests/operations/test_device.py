@@ -91,3 +91,47 @@ def test_it_lists_only_the_companys_devices(run, run_json, alice, charlie, add_d
     text = run("device", "list", "--company", "alice-care")
     assert mine.serial in text
     assert theirs.serial not in text
+
+
+def test_suspending_a_device_shows_in_pylo_and_is_announced(
+    run, run_json, alice, add_device, client, make_key
+):
+    import json
+
+    from pulsebridge.webhooks.models import Delivery, WebhookEndpoint
+    from tests.dialects.pylo.conftest import PyloClient
+
+    hook = WebhookEndpoint.objects.create(company=alice, url="https://example.com/p", secret="s")
+    device = add_device(alice, imei="359423381882621")
+    assert run_json("device", "suspend", "359423381882621")["billing_status"] == "suspended"
+    pylo = PyloClient(client, make_key(alice, "pylo"))
+    assert pylo.get("/devices?imei=359423381882621").json()["billing_status"] == "suspended"
+    [sent] = [json.loads(d.body) for d in Delivery.objects.filter(endpoint=hook)]
+    assert sent["event"] == "DEVICE_BILLING_STATUS_CHANGED"
+    assert json.loads(sent["data"])["billing_status"] == "suspended"
+    # a suspended device still measures, and stays suspended
+    from pulsebridge.readings.services import record_measurements
+
+    record_measurements(
+        alice,
+        [
+            {
+                "kind": "blood_pressure",
+                "imei": device.imei,
+                "measured_at": "2025-03-01T08:00:00Z",
+                "values": {"systolic": 120, "diastolic": 80},
+            }
+        ],
+    )
+    assert Device.objects.get(pk=device.pk).billing_status == "suspended"
+    assert run("device", "resume", device.serial).strip() == f"device {device.serial} is active"
+
+
+def test_a_device_never_measured_resumes_preactive(run, alice, add_device):
+    add_device(alice, imei="359423381882621")
+    run("device", "suspend", "359423381882621")
+    assert "preactive" in run("device", "resume", "359423381882621")
+    with pytest.raises(CommandError, match="not suspended"):
+        run("device", "resume", "359423381882621")
+    with pytest.raises(CommandError, match="no device"):
+        run("device", "suspend", "000000000000000")

@@ -134,3 +134,15 @@ def test_it_lists_orders_of_one_status(run_json, order, alice):
     listed = run_json("order", "list", "--company", "alice-care", "--status", "cancelled")
     assert [o["number"] for o in listed["orders"]] == [cancelled.number]
     assert Order.objects.count() == 2
+
+
+def test_the_operator_says_where_an_order_awaiting_shipment_stands(run, run_json, order):
+    assert run_json("order", "status", order.number, "on-hold")["stage"] == "on_hold"
+    assert run_json("order", "status", order.number, "ready")["stage"] == "ready_to_ship"
+    assert run_json("order", "status", order.number, "requested")["stage"] == "requested"
+    shipped = ship(run_json, order, IMEI_1, IMEI_2)
+    assert shipped["stage"] == "requested"  # a shipped order has no stage
+    with pytest.raises(CommandError, match="only an order awaiting shipment"):
+        run("order", "status", order.number, "on-hold")
+    with pytest.raises(CommandError):
+        run("order", "status", order.number, "lost")

@@ -13,6 +13,7 @@ from pulsebridge.webhooks.models import Delivery
 from pulsebridge.webhooks.services import (
     WebhookError,
     create_endpoint,
+    delete_endpoint,
     disable_endpoint,
     enable_endpoint,
     list_endpoints,
@@ -137,6 +138,23 @@ def test_disabling_an_endpoint_fails_its_pending_deliveries_and_enabling_resumes
     assert publish_event(alice).deliveries.count() == 0
     enable_endpoint(endpoint)
     assert publish_event(alice).deliveries.count() == 1
+
+
+def test_deleting_an_endpoint_drops_its_pending_deliveries_and_keeps_its_alerts(
+    alice, endpoint_for, publish_event
+):
+    from pulsebridge.webhooks.models import Alert, WebhookEndpoint
+
+    endpoint = endpoint_for(alice, "http://127.0.0.1:9/hook")
+    other = endpoint_for(alice, "http://127.0.0.1:9/other")
+    publish_event(alice)
+    publish_event(alice)
+    alert = Alert.objects.create(company=alice, endpoint=endpoint, message="it failed")
+    assert delete_endpoint(endpoint) == 2
+    assert not WebhookEndpoint.objects.filter(pk=endpoint.pk).exists()
+    assert set(Delivery.objects.values_list("endpoint_id", flat=True)) == {other.pk}
+    alert.refresh_from_db()
+    assert alert.endpoint is None
 
 
 @pytest.mark.live

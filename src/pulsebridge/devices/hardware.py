@@ -19,8 +19,9 @@ from pulsebridge.lib.ids import random_token
 from pulsebridge.webhooks.models import EventType
 from pulsebridge.webhooks.services import publish
 
+from . import assignments
 from .errors import DeviceError
-from .models import Device, DeviceModel, Enrolment, EnrolmentBinding, Kind, Replacement
+from .models import Device, DeviceModel, Enrolment, HardwareUuidLog, Kind, Replacement
 
 Status = Enrolment.Status
 
@@ -37,10 +38,12 @@ class StatusChange:
     """The subject of an ENROLMENT_STATUS_CHANGED event (a Tenovi FULFILLMENT webhook).
 
     ``previous_hardware_uuid`` is set when a replacement changed the unit: Tenovi's webhook then
-    names the old one as ``device_id``."""
+    names the old one as ``device_id``. ``tracking_link`` is the shipment that caused the change
+    when it is not the HWI device's own (a replacement's)."""
 
     enrolment: Enrolment
     previous_hardware_uuid: str | None = None
+    tracking_link: str | None = None
 
 
 def announce(changes: Iterable[StatusChange | Enrolment]) -> None:
@@ -89,12 +92,12 @@ def _holder(device: Device, enrolment: Enrolment) -> Enrolment | None:
     return qs.first()
 
 
-def sensor_on(gateway: Device, model: DeviceModel, enrolment: Enrolment) -> Device:
-    """The sensor Device of ``model`` paired with ``gateway``, created on first use.
-
-    A gateway pairs one sensor per sensor code (Tenovi: "only one device with this Sensor Code can
-    be assigned to a gateway at one time"), so readings routed by gateway id + sensor code reach
-    exactly one Device. A sensor of another model with the same code is unpaired first."""
+def _free_slot(gateway: Device, model: DeviceModel, enrolment: Enrolment) -> Device | None:
+    """Make room for one ``model`` on ``gateway``: a gateway pairs one sensor per sensor code
+    (Tenovi: "only one device with this Sensor Code can be assigned to a gateway at one time"),
+    so readings routed by gateway id + sensor code reach exactly one Device. Refused while another
+    HWI device holds that code; an unheld sensor of another model is unpaired. Answers an unheld
+    sensor of ``model`` itself, which the caller may re-use."""
     reuse = None
     paired = Device.objects.filter(gateway=gateway, model__sensor_code=model.sensor_code)
     for sensor in paired.select_related("model"):
@@ -110,6 +113,12 @@ def sensor_on(gateway: Device, model: DeviceModel, enrolment: Enrolment) -> Devi
         else:
             sensor.gateway = None
             sensor.save(update_fields=["gateway"])
+    return reuse
+
+
+def sensor_on(gateway: Device, model: DeviceModel, enrolment: Enrolment) -> Device:
+    """The sensor Device of ``model`` paired with ``gateway``, created on first use."""
+    reuse = _free_slot(gateway, model, enrolment)
     if reuse is not None:
         return reuse
     serial = f"{gateway.serial}-{model.sensor_code}"
@@ -118,6 +127,17 @@ def sensor_on(gateway: Device, model: DeviceModel, enrolment: Enrolment) -> Devi
     return Device.objects.create(
         company=enrolment.company, model=model, serial=serial, gateway=gateway
     )
+
+
+def move_sensor(sensor: Device, gateway: Device, enrolment: Enrolment) -> None:
+    """Pair ``sensor`` with ``gateway`` instead of its old one: a gateway replaced, the same cuff
+    (the same Device, so it keeps its identity in every dialect) now reports through the new one."""
+    other = _free_slot(gateway, sensor.model, enrolment)
+    if other is not None and other.pk != sensor.pk:
+        other.gateway = None
+        other.save(update_fields=["gateway"])
+    sensor.gateway = gateway
+    sensor.save(update_fields=["gateway"])
 
 
 def cellular_unit(company: Company, hardware_uuid: str, enrolment: Enrolment) -> Device | None:
@@ -135,34 +155,59 @@ def cellular_unit(company: Company, hardware_uuid: str, enrolment: Enrolment) ->
     return device
 
 
+def set_hardware_uuid(enrolment: Enrolment, value: str | None, *, changer: str) -> None:
+    """Change the gateway id or IMEI the HWI device is known by, logging the change (Tenovi's
+    hardware-uuid-logs). The enrolment is saved by the caller."""
+    if value == enrolment.hardware_uuid:
+        return
+    HardwareUuidLog.objects.create(
+        company_id=enrolment.company_id,
+        enrolment_id=enrolment.pk,
+        device_name=enrolment.model.name,
+        old_hardware_uuid=enrolment.hardware_uuid,
+        new_hardware_uuid=value,
+        changer=changer,
+    )
+    enrolment.hardware_uuid = value
+
+
 def bind(
     enrolment: Enrolment,
     device: Device | None,
     *,
     gateway: Device | None = None,
     now: datetime | None = None,
+    changer: str = "client",
 ) -> None:
-    """Bind the enrolment to ``device`` (None: to nothing), closing the previous binding.
+    """Bind the enrolment to ``device`` (None: to nothing), ending the previous binding.
 
-    The unit takes the enrolment's patient. The enrolment is saved by the caller."""
+    The unit serves the enrolment's patient from now on; the unit it leaves serves nobody. The
+    enrolment is saved by the caller."""
     now = now or timezone.now()
     if enrolment.device_id is not None and (device is None or device.pk != enrolment.device_id):
-        EnrolmentBinding.objects.filter(
-            enrolment=enrolment, device_id=enrolment.device_id, unbound_at__isnull=True
-        ).update(unbound_at=now)
-        Device.objects.filter(pk=enrolment.device_id).update(patient=None)
+        previous = Device.objects.select_related("model").get(pk=enrolment.device_id)
+        assignments.assign(previous, enrolment=None, patient=None, hardware_uuid=None, at=now)
     if device is not None:
-        if enrolment.device_id != device.pk:
-            EnrolmentBinding.objects.create(enrolment=enrolment, device=device, bound_at=now)
-        if device.patient_id != enrolment.patient_id:
-            device.patient = enrolment.patient
-            device.save(update_fields=["patient"])
-        enrolment.hardware_uuid = gateway.serial if gateway is not None else device.imei
+        hardware_uuid = gateway.serial if gateway is not None else device.imei
+        assignments.assign(
+            device,
+            enrolment=enrolment,
+            patient=enrolment.patient,
+            hardware_uuid=hardware_uuid,
+            at=now,
+        )
+        set_hardware_uuid(enrolment, hardware_uuid, changer=changer)
     enrolment.device = device
     enrolment.gateway = gateway
 
 
-def link(enrolment: Enrolment, hardware_uuid: str, *, now: datetime | None = None) -> None:
+def link(
+    enrolment: Enrolment,
+    hardware_uuid: str,
+    *,
+    now: datetime | None = None,
+    changer: str = "client",
+) -> None:
     """On-site use: bind to the company's gateway or cellular unit named by ``hardware_uuid``.
 
     Delivered when the company has that unit; Unknown Gateway ID otherwise (the id is kept as
@@ -176,10 +221,10 @@ def link(enrolment: Enrolment, hardware_uuid: str, *, now: datetime | None = Non
         device = cellular_unit(company, hardware_uuid, enrolment)
     if device is None:
         bind(enrolment, None, now=now)
-        enrolment.hardware_uuid = hardware_uuid.strip()
+        set_hardware_uuid(enrolment, hardware_uuid.strip(), changer=changer)
         enrolment.status = Status.UNKNOWN_GATEWAY_ID
         return
-    bind(enrolment, device, gateway=gateway, now=now)
+    bind(enrolment, device, gateway=gateway, now=now, changer=changer)
     enrolment.status = Status.DELIVERED
     enrolment.connected_on = None
     enrolment.unlinked_on = None
@@ -189,7 +234,7 @@ def unlink(enrolment: Enrolment, *, now: datetime | None = None) -> None:
     """Detach the hardware: the unit stays in the company's inventory, without a patient."""
     now = now or timezone.now()
     bind(enrolment, None, now=now)
-    enrolment.hardware_uuid = None
+    set_hardware_uuid(enrolment, None, changer="client")
     enrolment.status = Status.UNLINKED
     enrolment.unlinked_on = now
 
@@ -214,7 +259,7 @@ def resolve_waiting(device: Device) -> list[Enrolment]:
     resolved = []
     for enrolment in waiting:
         try:
-            link(enrolment, name)
+            link(enrolment, name, changer="inventory")
         except DeviceError:
             continue  # another enrolment holds that sensor code: this one stays waiting
         if enrolment.status == Status.DELIVERED:
@@ -271,36 +316,20 @@ def replace_hardware(
 
     A new gateway takes over every HWI device of the company paired with the old one; a new
     cellular unit takes over its HWI device. Each becomes Replaced, announced with the old
-    ``hardware_uuid``."""
+    ``hardware_uuid`` and the replacement's tracking link."""
     enrolment = replacement.enrolment
     if enrolment is None:  # the HWI device was deleted meanwhile: nothing to rebind
         return []
     now = timezone.now()
-    old = {}
+    old: dict[Any, str | None] = {}
     affected: dict[Any, Enrolment] = {}
     if replacement.replace_gateway and gateway is not None:
-        old_gateway = enrolment.gateway
-        if old_gateway is None and enrolment.hardware_uuid:
-            old_gateway = find_gateway(enrolment.company, enrolment.hardware_uuid)
-        on_old = (
-            Enrolment.objects.filter(gateway=old_gateway)
-            if old_gateway is not None
-            else Enrolment.objects.filter(pk=enrolment.pk)
-        )
-        for other in on_old.select_related("company", "model", "patient", "gateway"):
-            old[other.pk] = other.hardware_uuid
-            if other.device_id is not None or other.pk == enrolment.pk:
-                sensor = sensor_on(gateway, other.model, other)
-                bind(other, sensor, gateway=gateway, now=now)
-            else:  # still waiting for its own shipment: it will pair with the new gateway
-                other.gateway = gateway
-                other.hardware_uuid = gateway.serial
-            affected[other.pk] = other
+        affected.update(_move_to_gateway(enrolment, gateway, now, old))
     if replacement.replace_device:
         target = affected.get(enrolment.pk, enrolment)
         old.setdefault(target.pk, target.hardware_uuid)
         if not is_gateway_connected(target.model) and unit is not None:
-            bind(target, unit, now=now)
+            bind(target, unit, now=now, changer="replacement")
         # a new gateway-connected sensor pairs under the same gateway id and sensor code
         affected[target.pk] = target
     for other in affected.values():
@@ -309,5 +338,44 @@ def replace_hardware(
     if enrolment.pk in affected:
         replacement.new_hardware_uuid = affected[enrolment.pk].hardware_uuid or ""
     replacement.save(update_fields=["new_hardware_uuid"])
-    announce(StatusChange(e, previous_hardware_uuid=old.get(e.pk)) for e in affected.values())
+    tracking_link = replacement.order.tracking_link or None
+    announce(
+        StatusChange(e, previous_hardware_uuid=old.get(e.pk), tracking_link=tracking_link)
+        for e in affected.values()
+    )
     return list(affected.values())
+
+
+def _move_to_gateway(
+    enrolment: Enrolment, gateway: Device, now: datetime, old: dict[Any, str | None]
+) -> dict[Any, Enrolment]:
+    """Every HWI device on ``enrolment``'s gateway moves to ``gateway``, keeping its sensor."""
+    old_gateway = enrolment.gateway
+    if old_gateway is None and enrolment.hardware_uuid:
+        old_gateway = find_gateway(enrolment.company, enrolment.hardware_uuid)
+    on_old = (
+        Enrolment.objects.filter(gateway=old_gateway)
+        if old_gateway is not None
+        else Enrolment.objects.filter(pk=enrolment.pk)
+    )
+    moved = {}
+    for other in on_old.select_related("company", "model", "patient", "gateway", "device__model"):
+        old[other.pk] = other.hardware_uuid
+        if other.device is not None:
+            move_sensor(other.device, gateway, other)
+            assignments.assign(other.device, hardware_uuid=gateway.serial, at=now)
+        elif other.pk == enrolment.pk:
+            bind(
+                other,
+                sensor_on(gateway, other.model, other),
+                gateway=gateway,
+                now=now,
+                changer="replacement",
+            )
+        # one still waiting for its own shipment will pair with the new gateway
+        set_hardware_uuid(other, gateway.serial, changer="replacement")
+        other.gateway = gateway
+        moved[other.pk] = other
+    for one in {old_gateway.pk if old_gateway else None, gateway.pk} - {None}:
+        assignments.follow_gateway(one, at=now)
+    return moved

@@ -67,7 +67,20 @@ class Patient(models.Model):
     care_manager = models.CharField(max_length=200, blank=True, default="")
     sms_opt_in = models.BooleanField(default=False)
     practice_id = models.CharField(max_length=200, blank=True, default="")
+    address = models.CharField(max_length=255, blank=True, default="")
+    city = models.CharField(max_length=255, blank=True, default="")
+    state = models.CharField(max_length=255, blank=True, default="")
+    zip_code = models.CharField(max_length=255, blank=True, default="")
+    confirm_address = models.BooleanField(
+        default=False, help_text="The company vouches for the address (Tenovi confirm_address)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Removed by the company: it serves no device and is not listed, but readings "
+        "taken for it keep it; naming its id again brings it back.",
+    )
 
     objects = CompanyScopedManager()
 
@@ -214,20 +227,67 @@ class Enrolment(models.Model):
         return f"{self.model_id} {self.status}"
 
 
-class EnrolmentBinding(models.Model):
-    """Which hardware an enrolment was bound to, and when: an enrolment keeps its readings
-    across a replacement, and a unit re-used for another patient does not bring its old ones."""
+class Assignment(models.Model):
+    """Which patient and practice a device serves, for which HWI device (enrolment) and through
+    which hardware id (gateway id or IMEI), from ``since`` until ``until`` (open: still now).
 
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="bindings")
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+")
-    bound_at = models.DateTimeField()
-    unbound_at = models.DateTimeField(null=True, blank=True)
+    The one record of it. Its open row is mirrored on the Device (``patient``, ``practice_id``)
+    and on the Enrolment it names (``patient``, ``device``, ``hardware_uuid``) for the hot paths,
+    and only ``devices.assignments`` writes any of them, whichever dialect asks. A reading belongs
+    to the row in force when it was received: its HWI device, and the patient stored with it."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="assignments")
+    enrolment = models.ForeignKey(
+        Enrolment, null=True, blank=True, on_delete=models.SET_NULL, related_name="assignments"
+    )
+    patient = models.ForeignKey(
+        Patient, null=True, blank=True, on_delete=models.SET_NULL, related_name="assignments"
+    )
+    practice_id = models.CharField(max_length=200, blank=True, default="")
+    hardware_uuid = models.CharField(max_length=64, null=True, blank=True)
+    since = models.DateTimeField()
+    until = models.DateTimeField(null=True, blank=True)
+
+    objects = CompanyScopedManager()
 
     class Meta:
-        indexes = [models.Index(fields=["device", "bound_at"], name="binding_device_time")]
+        indexes = [
+            models.Index(fields=["device", "since"], name="assignment_device_time"),
+            models.Index(fields=["enrolment", "since"], name="assignment_enrolment_time"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device"],
+                condition=models.Q(until__isnull=True),
+                name="assignment_one_open_per_device",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.enrolment_id} <- {self.device_id}"
+        return f"{self.device_id} -> {self.patient_id} since {self.since:%Y-%m-%dT%H:%M:%SZ}"
+
+
+class HardwareUuidLog(models.Model):
+    """A change of an HWI device's ``hardware_uuid`` (Tenovi ``hardware-uuid-logs``). Kept after
+    the HWI device is deleted, so it names the device by id, not by a foreign key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    enrolment_id = models.UUIDField(db_index=True)
+    device_name = models.CharField(max_length=255, blank=True, default="")
+    old_hardware_uuid = models.CharField(max_length=64, null=True, blank=True)
+    new_hardware_uuid = models.CharField(max_length=64, null=True, blank=True)
+    changer = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CompanyScopedManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["company", "created_at"], name="hardware_log_company_time")]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}: {self.old_hardware_uuid} -> {self.new_hardware_uuid}"
 
 
 class EnrolmentProperty(models.Model):
@@ -260,6 +320,8 @@ class Replacement(models.Model):
     enrolment = models.ForeignKey(
         Enrolment, null=True, on_delete=models.SET_NULL, related_name="replacements"
     )
+    # the HWI device's id, kept when the HWI device is deleted (Tenovi's hwi_device_id stays)
+    hwi_device_id = models.UUIDField(null=True)
     replace_device = models.BooleanField(default=False)
     replace_gateway = models.BooleanField(default=False)
     old_hardware_uuid = models.CharField(max_length=64, blank=True, default="")

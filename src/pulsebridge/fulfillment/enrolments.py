@@ -17,13 +17,14 @@ The three use cases (Tenovi guide, "How the Patient Receives a Device"):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 
 from pulsebridge.core.models import Company
-from pulsebridge.devices import hardware
+from pulsebridge.devices import assignments, hardware
 from pulsebridge.devices.catalogue import normalise_name
+from pulsebridge.devices.errors import FieldError
 from pulsebridge.devices.models import (
     DeviceModel,
     Enrolment,
@@ -32,7 +33,6 @@ from pulsebridge.devices.models import (
     Replacement,
 )
 from pulsebridge.devices.services import DeviceError, ensure_patient
-from pulsebridge.webhooks.models import WebhookEndpoint
 
 from .models import Order
 from .services import (
@@ -47,7 +47,6 @@ from .services import (
 Status = Enrolment.Status
 GATEWAY_SKU = "TENOVI-GW"
 GATEWAY_NAME = "Gateway"
-MEASUREMENT_WEBHOOK_KEY = "measurement_webhook_id"
 
 # The device types of the Tenovi table (guide, "Device Names & Sensor Codes"): what an HWI
 # device can be. Every company has all of them.
@@ -73,14 +72,6 @@ HWI_DEVICE_SKUS = (
 
 # What a pending shipment's HWI device shows, by who ships it.
 REQUESTED = {True: Status.PENDING_SHIPMENT, False: Status.DROPSHIP_REQUESTED}
-
-
-class FieldError(DeviceError):
-    """A rule broken by one field of the request; ``field`` is its dotted path."""
-
-    def __init__(self, field_path: str, message: str):
-        super().__init__(message)
-        self.field = field_path
 
 
 @dataclass
@@ -151,11 +142,15 @@ def _patient(company: Company, details: PatientDetails | None) -> Patient | None
 
 
 def _order_request(
-    enrolment: Enrolment, shipping: Shipping, lines: list[DeviceModel]
+    enrolment: Enrolment,
+    shipping: Shipping,
+    lines: list[DeviceModel],
+    kind: str = Order.Kind.FULFILLMENT,
 ) -> OrderRequest:
     first, _, last = shipping.shipping_name.strip().partition(" ")
     patient = enrolment.patient
     return OrderRequest(
+        kind=kind,
         lines=[LineRequest(sku=m.sku, quantity=1) for m in lines],
         recipient_first_name=first,
         recipient_last_name=last,
@@ -179,7 +174,7 @@ def _order_request(
     )
 
 
-def _request_shipment(enrolment: Enrolment, shipping: Shipping, hardware_uuid: str | None):
+def _request_shipment(enrolment: Enrolment, shipping: Shipping, hardware_uuid: str | None) -> Order:
     """Use cases 2 and 3: the order that ships this HWI device, and its pending status."""
     model = enrolment.model
     gateway = None
@@ -218,8 +213,11 @@ def _request_shipment(enrolment: Enrolment, shipping: Shipping, hardware_uuid: s
     )
     enrolment.order = order
     enrolment.gateway = gateway
-    enrolment.hardware_uuid = gateway.serial if gateway is not None else None
+    hardware.set_hardware_uuid(
+        enrolment, gateway.serial if gateway is not None else None, changer="client"
+    )
     enrolment.status = REQUESTED[shipping.client_will_fulfill]
+    return order
 
 
 @transaction.atomic
@@ -242,12 +240,12 @@ def activate(company: Company, activation: Activation) -> Enrolment:
         status=Status.UNKNOWN_GATEWAY_ID,
     )
     if activation.shipping is not None:
-        _request_shipment(enrolment, activation.shipping, hardware_uuid)
+        order = _request_shipment(enrolment, activation.shipping, hardware_uuid)
         enrolment.save()
-        announce_placed(enrolment.order)
+        announce_placed(order)
         return enrolment
-    enrolment.save()  # the binding rows below refer to it
-    hardware.link(enrolment, hardware_uuid)
+    enrolment.save()  # the assignment rows below refer to it
+    hardware.link(enrolment, cast(str, hardware_uuid))  # given: checked above
     enrolment.save()
     return enrolment
 
@@ -262,27 +260,20 @@ def update(
     name: str | None = None,
     hardware_uuid: Any = UNSET,
     shipping: dict[str, Any] | None = None,
-    patient: PatientDetails | None = None,
+    patient: PatientDetails | None = UNSET,
     sensor_id: str | None = None,
     meta_data: dict | None = None,
 ) -> Enrolment:
     """PUT/PATCH of an HWI device. A value equal to the current one changes nothing, so a
-    client may PUT back what it read."""
+    client may PUT back what it read. ``patient=None`` takes the patient off this HWI device
+    (and its hardware) only."""
     enrolment = (
         Enrolment.objects.select_for_update(of=("self",))
         .select_related("company", "model", "patient", "order", "device", "gateway")
         .get(pk=enrolment.pk)
     )
-    changes: list[hardware.StatusChange] = []
-    if patient is not None:
-        enrolment.patient = _patient(enrolment.company, patient)
-        if enrolment.device is not None and enrolment.device.patient_id != enrolment.patient_id:
-            enrolment.device.patient = enrolment.patient
-            enrolment.device.save(update_fields=["patient"])
-        order = enrolment.order
-        if order is not None and order.status == Order.Status.AWAITING_SHIPMENT:
-            order.patient = enrolment.patient
-            order.save(update_fields=["patient"])
+    if patient is not UNSET:
+        _change_patient(enrolment, _patient(enrolment.company, patient))
     if name is not None:
         _change_type(enrolment, device_type(name))
     if sensor_id is not None:
@@ -291,20 +282,38 @@ def update(
         enrolment.meta_data = meta_data
     if shipping:
         _change_shipping(enrolment, shipping)
+    changes = []
     if hardware_uuid is not UNSET:
-        wanted = (hardware_uuid or "").strip() or None
-        current = enrolment.hardware_uuid
-        if wanted is None and current is not None:
-            hardware.unlink(enrolment)
-            changes.append(hardware.StatusChange(enrolment))
-        elif wanted is not None and (current is None or wanted.lower() != current.lower()):
-            before = enrolment.status
-            hardware.link(enrolment, wanted)
-            if enrolment.status != before:
-                changes.append(hardware.StatusChange(enrolment))
+        changes = _change_hardware(enrolment, (hardware_uuid or "").strip() or None)
     enrolment.save()
     hardware.announce(changes)
     return enrolment
+
+
+def _change_patient(enrolment: Enrolment, patient: Patient | None) -> None:
+    """The HWI device and its hardware serve ``patient``; a request not yet shipped ships to
+    them."""
+    if patient == enrolment.patient:
+        return
+    assignments.assign_enrolment(enrolment, patient)
+    order = enrolment.order
+    if order is not None and order.status == Order.Status.AWAITING_SHIPMENT:
+        order.patient = patient
+        order.save(update_fields=["patient"])
+
+
+def _change_hardware(enrolment: Enrolment, wanted: str | None) -> list[hardware.StatusChange]:
+    """``device.hardware_uuid``: null unlinks, a new id links (use case 1's rules)."""
+    current = enrolment.hardware_uuid
+    if wanted is None and current is not None:
+        hardware.unlink(enrolment)
+        return [hardware.StatusChange(enrolment)]
+    if wanted is not None and (current is None or wanted.lower() != current.lower()):
+        before = enrolment.status
+        hardware.link(enrolment, wanted)
+        if enrolment.status != before:
+            return [hardware.StatusChange(enrolment)]
+    return []
 
 
 def _change_type(enrolment: Enrolment, model: DeviceModel) -> None:
@@ -354,9 +363,9 @@ def _change_shipping(enrolment: Enrolment, shipping: dict[str, Any]) -> None:
                 "this HWI device already has its hardware; request a replacement through "
                 "hwi-replacements instead",
             )
-        _request_shipment(enrolment, Shipping(**shipping), enrolment.hardware_uuid)
+        placed = _request_shipment(enrolment, Shipping(**shipping), enrolment.hardware_uuid)
         enrolment.save()
-        announce_placed(enrolment.order)
+        announce_placed(placed)
         hardware.announce([enrolment])
         return
     fixed = {"client_will_fulfill": order.client_will_fulfill}
@@ -399,6 +408,12 @@ def delete(enrolment: Enrolment) -> None:
     )
     order = enrolment.order
     if order is not None and order.fulfilled:
+        if enrolment.status == Status.UNLINKED:
+            raise DeviceError(
+                "This HWI device is already unlinked: it serves no patient and no hardware, and "
+                "is kept because its fulfillment request has been fulfilled; there is nothing "
+                "more to do"
+            )
         raise DeviceError(
             "This HWI device is attached to a fulfillment request that has been fulfilled and "
             f"cannot be deleted; unlink its gateway instead: GET hwi/unlink-gateway/{enrolment.pk}/"
@@ -428,19 +443,10 @@ def unlink(enrolment: Enrolment) -> Enrolment:
     return enrolment
 
 
-def _check_property(enrolment: Enrolment, key: str, value: str) -> None:
-    if key != MEASUREMENT_WEBHOOK_KEY:
-        return
-    endpoints = WebhookEndpoint.objects.for_company(enrolment.company).filter(format="tenovi")
-    if not any(str(e.pk) == value.strip().lower() for e in endpoints):
-        raise FieldError("value", f"{value!r} is not the id of one of this client's webhooks")
-
-
 @transaction.atomic
 def set_property(enrolment: Enrolment, key: str, value: str) -> tuple[EnrolmentProperty, bool]:
     """Create the property, or change its value when the device has that key already."""
     key = key.strip()
-    _check_property(enrolment, key, value)
     prop, created = EnrolmentProperty.objects.get_or_create(
         enrolment=enrolment, key=key, defaults={"value": value}
     )
@@ -456,7 +462,6 @@ def change_property(
 ) -> EnrolmentProperty:
     key = prop.key if key is None else key.strip()
     value = prop.value if value is None else value
-    _check_property(prop.enrolment, key, value)
     if (
         key != prop.key
         and EnrolmentProperty.objects.filter(enrolment=prop.enrolment_id, key=key).exists()
@@ -465,6 +470,12 @@ def change_property(
     prop.key, prop.value = key, value
     prop.save(update_fields=["key", "value"])
     return prop
+
+
+def delete_property(prop: EnrolmentProperty) -> None:
+    """Remove one property; a routing property removed sends the device's readings to every
+    webhook enabled by default again."""
+    EnrolmentProperty.objects.filter(pk=prop.pk).delete()
 
 
 @transaction.atomic
@@ -503,12 +514,17 @@ def request_replacement(
         shipping = Shipping(client_will_fulfill=True)
     shipping.ship_gateway_only = replace_gateway and not replace_device
     try:
-        order = place_order(company, _order_request(enrolment, shipping, lines), announce=False)
+        order = place_order(
+            company,
+            _order_request(enrolment, shipping, lines, kind=Order.Kind.REPLACEMENT),
+            announce=False,
+        )
     except OrderError as exc:
         raise DeviceError(str(exc)) from None
     replacement = Replacement.objects.create(
         company=company,
         enrolment=enrolment,
+        hwi_device_id=enrolment.pk,
         replace_device=replace_device,
         replace_gateway=replace_gateway,
         old_hardware_uuid=enrolment.hardware_uuid or "",

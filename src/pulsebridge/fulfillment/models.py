@@ -23,12 +23,30 @@ class Order(models.Model):
         STANDARD = "standard"
         TWO_DAY = "two-day"
 
+    class Kind(models.TextChoices):
+        # devices ordered as such, through the Pylo API or by an operator (Tenovi: a bulk order)
+        BULK = "bulk"
+        # ships the hardware of one HWI device (a Tenovi fulfilment request)
+        FULFILLMENT = "fulfillment"
+        # a replacement device or gateway for an HWI device
+        REPLACEMENT = "replacement"
+
+    class Stage(models.TextChoices):
+        """Where an order awaiting shipment stands; set by the operator."""
+
+        REQUESTED = "", "requested"
+        READY_TO_SHIP = "ready_to_ship"
+        ON_HOLD = "on_hold"
+        CLIENT_ACTION_REQUIRED = "client_action_required"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="orders")
     number = models.CharField(max_length=64, unique=True)
     status = models.CharField(
         max_length=32, choices=Status.choices, default=Status.AWAITING_SHIPMENT
     )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.BULK)
+    stage = models.CharField(max_length=32, choices=Stage.choices, blank=True, default="")
     client_will_fulfill = models.BooleanField(default=False)
     requested_service = models.CharField(max_length=16, blank=True, default="")
     notes_from_buyer = models.TextField(blank=True, default="")
@@ -72,7 +90,11 @@ class Order(models.Model):
     objects = CompanyScopedManager()
 
     class Meta:
-        indexes = [models.Index(fields=["company", "placed_at", "id"], name="order_company_page")]
+        indexes = [
+            models.Index(fields=["company", "placed_at", "id"], name="order_company_page"),
+            # Tenovi's duplicate_device_at_address asks for other requests to one address
+            models.Index(fields=["company", "postal_code"], name="order_company_postal_code"),
+        ]
 
     def __str__(self) -> str:
         return self.number

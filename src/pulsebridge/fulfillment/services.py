@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
@@ -19,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pulsebridge.core.models import Company
-from pulsebridge.devices import hardware
+from pulsebridge.devices import assignments, hardware
 from pulsebridge.devices.models import Device, DeviceModel, Enrolment, Kind, Replacement
 from pulsebridge.devices.services import GATEWAY_RE, DeviceError, ensure_patient
 from pulsebridge.lib.errors import DomainError
@@ -65,6 +66,7 @@ class OrderRequest:
     inserts: list = field(default_factory=list)
     notify_emails: list = field(default_factory=list)
     client_will_fulfill: bool = False
+    kind: str = Order.Kind.BULK
     # Tenovi fulfilment request fields
     shipping_name: str = ""
     ship_gateway_only: bool = False
@@ -100,6 +102,7 @@ def place_order(company: Company, request: OrderRequest, *, announce: bool = Tru
     order = Order.objects.create(
         company=company,
         number=str(uuid.uuid4()),
+        kind=request.kind,
         client_will_fulfill=request.client_will_fulfill,
         requested_service=request.requested_service,
         notes_from_buyer=request.notes_from_buyer,
@@ -169,21 +172,28 @@ def cancel_order(order: Order) -> Order:
 def update_order(
     order: Order, *, patient_id: str | None = None, practice_id: str | None = None
 ) -> Order:
+    """Give the order another patient and/or practice (Pylo ``PATCH /orders``): what it shipped
+    and the HWI devices it ships serve them from now on (``devices.assignments``)."""
     order = _locked(order)
-    fields = []
+    fields: list[str] = []
+    changes: dict[str, Any] = {}
     if patient_id is not None:
         order.patient = ensure_patient(order.company, patient_id)
         fields.append("patient")
+        changes["patient"] = order.patient
     if practice_id is not None:
         order.practice_id = practice_id
         fields.append("practice_id")
-    if fields:
-        order.save(update_fields=fields)
-        # devices already shipped in this order follow it
-        order.devices.update(
-            **({"patient": order.patient} if patient_id is not None else {}),
-            **({"practice_id": practice_id} if practice_id is not None else {}),
-        )
+        changes["practice_id"] = practice_id
+    if not fields:
+        return order
+    order.save(update_fields=fields)
+    now = timezone.now()
+    for device in order.devices.select_related("model").order_by("created_at", "pk"):
+        assignments.assign(device, **changes, at=now)
+    if patient_id is not None:
+        for enrolment in order.enrolments.all():
+            assignments.assign_enrolment(enrolment, order.patient, at=now)
     return order
 
 
@@ -210,8 +220,38 @@ def ship_order(
             f"the order is {order.status}; only an order awaiting shipment can be shipped"
         )
     all_lines = list(order.lines.select_related("model"))
-    lines = [line for line in all_lines if _is_cellular_unit(line.model)]
+    units = _ship_units(order, all_lines, imeis)
     gateway_lines = [line for line in all_lines if line.model.kind == Kind.GATEWAY]
+    shipped_gateways = _ship_gateways(order, gateway_lines, gateways or [])
+    order.status = Order.Status.SHIPPED
+    order.stage = ""
+    order.shipped_at = timezone.now()
+    order.carrier_code = carrier
+    order.tracking_number = tracking
+    order.service_code = service_code
+    order.save(
+        update_fields=[
+            "status",
+            "stage",
+            "shipped_at",
+            "carrier_code",
+            "tracking_number",
+            "service_code",
+        ]
+    )
+    try:
+        _ship_enrolments(order, units, shipped_gateways)
+    except DeviceError as exc:
+        raise OrderError(str(exc)) from None
+    _announce(order)
+    _notify(order)
+    return order
+
+
+def _ship_units(order: Order, all_lines: list[OrderLine], imeis: list[str]) -> dict[int, list]:
+    """The cellular units shipped, by model: one IMEI per unit of the order's cellular lines;
+    a unit the company has already goes to the line of its model."""
+    lines = [line for line in all_lines if _is_cellular_unit(line.model)]
     wanted = sum(line.quantity for line in lines)
     imeis = [i.strip() for i in imeis if i.strip()]
     if len(set(imeis)) != len(imeis):
@@ -219,8 +259,28 @@ def ship_order(
     if len(imeis) != wanted:
         what = "devices" if len(lines) == len(all_lines) else "cellular devices"
         raise OrderError(f"the order has {wanted} {what}; {len(imeis)} IMEIs were given")
-    existing = {d.imei: d for d in Device.objects.filter(imei__in=imeis).select_related("model")}
-    # assign IMEIs to lines: a known device to the line of its model, new ones in line order
+    existing = {
+        d.imei: d for d in Device.objects.filter(imei__in=imeis).select_related("model") if d.imei
+    }
+    assigned = _imeis_by_line(order, lines, imeis, existing)
+    units: dict[int, list[Device]] = defaultdict(list)
+    for line in lines:
+        for imei in assigned[line.pk]:
+            if not imei.isdigit() or len(imei) != 15:
+                raise OrderError(f"IMEI {imei!r} must be 15 digits")
+            device = existing.get(imei)
+            if device is None:
+                device = Device(company=order.company, model=line.model, imei=imei, serial=imei)
+            units[line.model_id].append(_ship_unit(order, device))
+        line.imeis = assigned[line.pk]
+        line.save(update_fields=["imeis"])
+    return units
+
+
+def _imeis_by_line(
+    order: Order, lines: list[OrderLine], imeis: list[str], existing: dict[str, Device]
+) -> dict[int, list[str]]:
+    """A known device to the line of its model, new ones in line order."""
     remaining = {line.pk: line.quantity for line in lines}
     assigned: dict[int, list[str]] = {line.pk: [] for line in lines}
     fresh = []
@@ -242,37 +302,15 @@ def ship_order(
         line = next(ln for ln in lines if remaining[ln.pk])
         assigned[line.pk].append(imei)
         remaining[line.pk] -= 1
-    units: dict[int, list[Device]] = defaultdict(list)
-    for line in lines:
-        for imei in assigned[line.pk]:
-            if not imei.isdigit() or len(imei) != 15:
-                raise OrderError(f"IMEI {imei!r} must be 15 digits")
-            device = existing.get(imei)
-            if device is None:
-                device = Device(company=order.company, model=line.model, imei=imei, serial=imei)
-            device.order = order
-            device.patient = order.patient
-            device.practice_id = order.practice_id
-            device.save()
-            units[line.model_id].append(device)
-        line.imeis = assigned[line.pk]
-        line.save(update_fields=["imeis"])
-    shipped_gateways = _ship_gateways(order, gateway_lines, gateways or [])
-    order.status = Order.Status.SHIPPED
-    order.shipped_at = timezone.now()
-    order.carrier_code = carrier
-    order.tracking_number = tracking
-    order.service_code = service_code
-    order.save(
-        update_fields=["status", "shipped_at", "carrier_code", "tracking_number", "service_code"]
-    )
-    try:
-        _ship_enrolments(order, units, shipped_gateways)
-    except DeviceError as exc:
-        raise OrderError(str(exc)) from None
-    _announce(order)
-    _notify(order)
-    return order
+    return assigned
+
+
+def _ship_unit(order: Order, device: Device) -> Device:
+    """A unit leaves in this order: it serves the order's patient and practice."""
+    device.order = order
+    device.save()
+    assignments.assign(device, patient=order.patient, practice_id=order.practice_id)
+    return device
 
 
 def _count(n: int, noun: str) -> str:
@@ -307,11 +345,7 @@ def _ship_gateways(order: Order, lines: list[OrderLine], ids: list[str]) -> list
                 raise OrderError(f"{gateway_id} is a {device.model.sku}, not a gateway")
             if device is None:
                 device = Device(company=order.company, model=line.model, serial=gateway_id)
-            device.order = order
-            device.patient = order.patient
-            device.practice_id = order.practice_id
-            device.save()
-            shipped.append(device)
+            shipped.append(_ship_unit(order, device))
         line.imeis = line_ids
         line.save(update_fields=["imeis"])
     return shipped
@@ -338,12 +372,12 @@ def _ship_enrolments(order: Order, units: dict[int, list[Device]], gateways: lis
                 raise OrderError(f"HWI device {enrolment.pk} needs a gateway: give its id")
             sensor = hardware.sensor_on(gateway, enrolment.model, enrolment)
             Device.objects.filter(pk=sensor.pk).update(order=order)
-            hardware.bind(enrolment, sensor, gateway=gateway)
+            hardware.bind(enrolment, sensor, gateway=gateway, changer="fulfillment")
         else:
             shipped = units.get(enrolment.model_id)
             if not shipped:
                 raise OrderError(f"HWI device {enrolment.pk} needs a {enrolment.model.sku}")
-            hardware.bind(enrolment, shipped.pop(0))
+            hardware.bind(enrolment, shipped.pop(0), changer="fulfillment")
         enrolment.status = (
             Enrolment.Status.SHIPPED if order.client_will_fulfill else Enrolment.Status.DROPSHIPPED
         )
@@ -364,7 +398,7 @@ def _follow(order: Order, status: str, *, unless: tuple[str, ...]) -> None:
     hardware.announce(changed)
 
 
-NOTICE = {
+NOTICE: dict[str, str] = {
     Order.Status.SHIPPED: "has shipped",
     Order.Status.DELIVERED: "has been delivered",
     Order.Status.RETURNED: "has been returned",
@@ -437,4 +471,39 @@ def return_order(order: Order) -> Order:
     _follow(order, Enrolment.Status.RETURNED, unless=(Enrolment.Status.UNLINKED,))
     _announce(order)
     _notify(order)
+    return order
+
+
+# What the HWI devices of an order awaiting shipment show at each stage.
+STAGE_STATUS: dict[str, str] = {
+    Order.Stage.READY_TO_SHIP: Enrolment.Status.READY_TO_SHIP,
+    Order.Stage.ON_HOLD: Enrolment.Status.ON_HOLD,
+    Order.Stage.CLIENT_ACTION_REQUIRED: Enrolment.Status.CLIENT_ACTION_REQUIRED,
+}
+
+
+@transaction.atomic
+def set_stage(order: Order, stage: str) -> Order:
+    """The operator says where an order awaiting shipment stands: ready to ship, on hold,
+    waiting for the client, or back to requested. Its HWI devices follow (Tenovi ``Ready to
+    Ship``, ``On Hold``, ``Client Action Required``), each change announced; for Pylo the order
+    is still awaiting shipment."""
+    if stage not in Order.Stage.values:
+        raise OrderError(f"{stage!r} is not one of {', '.join(Order.Stage.values)}")
+    order = _locked(order)
+    if order.status != Order.Status.AWAITING_SHIPMENT:
+        raise OrderError(
+            f"the order is {order.status}; only an order awaiting shipment has a stage"
+        )
+    if order.stage == stage:
+        return order
+    order.stage = stage
+    order.save(update_fields=["stage"])
+    status = STAGE_STATUS.get(
+        stage,
+        Enrolment.Status.PENDING_SHIPMENT
+        if order.client_will_fulfill
+        else Enrolment.Status.DROPSHIP_REQUESTED,
+    )
+    _follow(order, status, unless=(Enrolment.Status.UNLINKED,))
     return order

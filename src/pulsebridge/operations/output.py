@@ -32,6 +32,8 @@ def order_json(order: Order) -> dict[str, Any]:
         "number": order.number,
         "company": order.company.code,
         "status": order.status,
+        "stage": order.stage or "requested",
+        "kind": order.kind,
         "patient": order.patient.external_id if order.patient else None,
         "practice_id": order.practice_id,
         "lines": [

@@ -45,7 +45,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import netguard, wakeup
-from .models import Alert, Delivery, DeliveryAttempt, WebhookEndpoint
+from .models import Alert, Delivery, DeliveryAttempt, Event, WebhookEndpoint
 from .signing import standard_headers
 
 logger = logging.getLogger(__name__)
@@ -641,6 +641,64 @@ def deliver_due(
         outcomes = asyncio.run(_send_all(jobs, clock(), pinner, per_endpoint))
         record(outcomes)
         results.extend(outcomes)
+
+
+def send_once(
+    endpoint: WebhookEndpoint, event_type: str, bodies: Sequence[tuple[str, dict[str, str]]]
+) -> list[Outcome]:
+    """Send ``(body, headers)`` to one enabled endpoint now, each once, and say what it answered
+    (a test: Tenovi ``test-webhooks``). Written to the outbox like any delivery, so each is
+    signed, logged and listed by ``webhook deliveries``, but never retried: a test that failed
+    is failed at once, and raises no alert. The rows are written already claimed, so no worker
+    sends them too."""
+    if not endpoint.enabled:
+        raise ValueError("send_once needs an enabled endpoint")
+    now = timezone.now()
+    token = secrets.token_hex(16)
+    with transaction.atomic():
+        event = Event.objects.create(
+            company_id=endpoint.company_id, type=event_type, created_at=now, subject_id="test"
+        )
+        deliveries = []
+        for body, headers in bodies:
+            delivery = Delivery(
+                company_id=endpoint.company_id,
+                event=event,
+                endpoint=endpoint,
+                body=body,
+                headers=headers,
+                next_attempt_at=now,
+                created_at=now,
+                claimed_until=now + lease(),
+                claim_token=token,
+            )
+            delivery.webhook_id = f"msg_{delivery.id.hex}"
+            deliveries.append(delivery)
+        Delivery.objects.bulk_create(deliveries)
+    jobs = [
+        Job(
+            delivery_id=d.pk,
+            endpoint_id=endpoint.pk,
+            company_id=endpoint.company_id,
+            claim_token=token,
+            url=endpoint.url,
+            secret=endpoint.secret,
+            webhook_id=d.webhook_id,
+            body=d.body,
+            headers=dict(d.headers),
+            attempts=0,
+            first_attempt_at=None,
+        )
+        for d in deliveries
+    ]
+    pinner = Pinner(allow_private=settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS)
+    per_endpoint = settings.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT
+    outcomes = asyncio.run(_send_all(jobs, timezone.now(), pinner, per_endpoint))
+    record(outcomes)
+    Delivery.objects.filter(
+        pk__in=[d.pk for d in deliveries], status=Delivery.Status.PENDING
+    ).update(status=Delivery.Status.FAILED, next_attempt_at=None, last_error="a test is sent once")
+    return outcomes
 
 
 async def _send_all(

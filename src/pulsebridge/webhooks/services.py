@@ -101,6 +101,14 @@ def check_url(url: str) -> str:
     return url
 
 
+def check_secret(secret: str) -> str:
+    if not secret:
+        raise WebhookError("secret: required (it signs every delivery)")
+    if len(secret) > MAX_SECRET_LENGTH:
+        raise WebhookError(f"secret: at most {MAX_SECRET_LENGTH} characters")
+    return secret
+
+
 # Headers a format's auth header may not replace: the transport's and the signature's own.
 RESERVED_HEADERS = frozenset(
     {
@@ -158,10 +166,7 @@ def create_endpoint(
 
     An empty ``event_types`` subscribes to every event type."""
     url = check_url(url)
-    if not secret:
-        raise WebhookError("secret: required (it signs every delivery)")
-    if len(secret) > MAX_SECRET_LENGTH:
-        raise WebhookError(f"secret: at most {MAX_SECRET_LENGTH} characters")
+    secret = check_secret(secret)
     if fmt not in settings.WEBHOOK_RENDERERS:
         raise WebhookError(f"format: {fmt!r} is not one of {', '.join(formats())}")
     types = check_event_types(event_types)
@@ -188,12 +193,16 @@ def change_endpoint(
     auth_key: str | None = None,
     post_as_array: bool | None = None,
     enabled_by_default: bool | None = None,
+    secret: str | None = None,
 ) -> WebhookEndpoint:
     """Change what is given (None: unchanged), with the rules of :func:`create_endpoint`.
 
-    Deliveries already in the outbox keep the body and headers they were rendered with."""
+    Deliveries already in the outbox keep the body and headers they were rendered with; a new
+    secret signs their next attempts."""
     if url is not None:
         endpoint.url = check_url(url)
+    if secret is not None:
+        endpoint.secret = check_secret(secret)
     if event_types is not None:
         endpoint.event_types = check_event_types(event_types)
     if auth_header is not None or auth_key is not None:
@@ -207,6 +216,19 @@ def change_endpoint(
         endpoint.enabled_by_default = enabled_by_default
     endpoint.save()
     return endpoint
+
+
+@transaction.atomic
+def delete_endpoint(endpoint: WebhookEndpoint) -> int:
+    """Remove an endpoint its company no longer wants. Its pending deliveries are dropped with
+    it (they would go to a receiver the company has withdrawn), as are its delivery log and
+    attempts; its alerts stay, without it. Returns how many pending deliveries were dropped."""
+    pending = Delivery.objects.filter(endpoint=endpoint, status=Delivery.Status.PENDING).count()
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).delete()
+    logger.info(
+        "webhook endpoint %s deleted; %d pending deliveries dropped with it", endpoint.pk, pending
+    )
+    return pending
 
 
 def list_endpoints(company: Company):
@@ -319,12 +341,14 @@ def publish_lazily(
     load_subjects: Callable[[], list[Any]],
     *,
     endpoints: list[WebhookEndpoint] | None = None,
+    route: bool = True,
 ) -> list[dict[str, Any]]:
     """``publish`` for subjects that cost something to build: ``load_subjects()`` (the subjects
     in the order of ``subject_ids``) is called only if an endpoint wants this type of event.
     The events are written either way, in one statement; their rows are returned.
-    ``endpoints``: what :func:`endpoints_wanting` said, if the caller asked already. Must run
-    inside a transaction."""
+    ``endpoints``: what :func:`endpoints_wanting` said, if the caller asked already, or the
+    endpoints a resend is for; ``route=False`` sends to each of those whatever the format's
+    selector would say. Must run inside a transaction."""
     if not subject_ids:
         return []
     now = timezone.now()
@@ -355,7 +379,7 @@ def publish_lazily(
         render = renderer_for(fmt)
         if render is None:  # endpoints_wanting keeps only formats that render
             continue
-        select = selector_for(fmt)
+        select = selector_for(fmt) if route else None
         accepts = select(event_type, group, subjects) if select is not None else None
         for endpoint in group:
             for event, subject in zip(events, subjects, strict=True):

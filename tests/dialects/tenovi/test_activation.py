@@ -5,12 +5,17 @@ from pulsebridge.fulfillment.models import Order
 
 from .conftest import GATEWAY, IMEI
 
+# The guide's example fields and the Swagger's, with the types the Swagger gives them
+# (``None`` where it marks the field x-nullable). tests/dialects/tenovi/test_swagger.py checks
+# every definition against the Swagger file itself.
+TEXT_OR_NULL = (str, type(None))
 HWI_DEVICE_FIELDS = {
     "id": str,
+    "hwi_device_id": str,
     "status": str,
-    "connected_on": str,
-    "unlinked_on": str,
-    "last_measurement": str,
+    "connected_on": TEXT_OR_NULL,
+    "unlinked_on": TEXT_OR_NULL,
+    "last_measurement": TEXT_OR_NULL,
     "patient_id": str,
     "patient_phone_number": str,
     "device": dict,
@@ -22,6 +27,8 @@ DEVICE_FIELDS = {
     "hardware_uuid": str,
     "sensor_code": str,
     "sensor_id": str,
+    "device_type": str,
+    "model_number": str,
     "shared_hardware_uuid": bool,
     "created": str,
     "meta_data": dict,
@@ -36,23 +43,25 @@ FULFILLMENT_FIELDS = {
     "shipping_state": str,
     "shipping_zip_code": str,
     "shipped_on_behalf_of": str,
-    "shipping_tracking_link": str,
+    "shipping_tracking_link": TEXT_OR_NULL,
     "ship_gateway_only": bool,
     "require_signature": bool,
-    "shipped_on": str,
-    "delivered_on": str,
-    "requested_by": str,
+    "shipped_on": TEXT_OR_NULL,
+    "delivered_on": TEXT_OR_NULL,
+    "requested_by": TEXT_OR_NULL,
     "client_notes": str,
     "notify_emails": str,
     "fulfilled": bool,
     "client_will_fulfill": bool,
     "flagged_by_client": bool,
+    "invalid_address": str,
+    "duplicate_device_at_address": bool,
 }
 PATIENT_FIELDS = {
     "external_id": str,
     "name": str,
     "phone_number": str,
-    "email": str,
+    "email": TEXT_OR_NULL,
     "physician": str,
     "clinic_name": str,
     "care_manager": str,
@@ -112,8 +121,10 @@ def test_the_hwi_device_has_every_documented_field_with_its_type(tenovi, gateway
     assert set(body["patient"]) == set(PATIENT_FIELDS)
     for name, kind in PATIENT_FIELDS.items():
         assert isinstance(body["patient"][name], kind), name
-    assert body["id"] == body["device"]["id"]
-    assert body["connected_on"] == body["unlinked_on"] == body["last_measurement"] == ""
+    assert body["id"] == body["device"]["id"] == body["hwi_device_id"]
+    # the Swagger marks them x-nullable date-times: null until they happen
+    assert body["connected_on"] is body["unlinked_on"] is body["last_measurement"] is None
+    assert body["device"]["model_number"] == "TENOVI-SCALE"
     assert body["device"]["shared_hardware_uuid"] is True  # the cuff uses the same gateway
 
 
@@ -179,7 +190,8 @@ def test_a_device_shipped_by_the_client_is_pending_shipment(tenovi):
 def test_a_device_we_ship_is_dropship_requested_with_a_gateway(tenovi):
     body = tenovi.activate(hardware_uuid=None, patient=PATIENT, fulfillment_request=SHIPPING)
     assert body["status"] == "Dropship Requested"
-    assert body["device"]["fulfillment_request"]["shipping_status"] == "RQ"
+    # PE: the Swagger's codes for a device's request have no RQ, whoever ships it
+    assert body["device"]["fulfillment_request"]["shipping_status"] == "PE"
     order = Order.objects.get()
     assert not order.client_will_fulfill
     assert order.shipping_name == "Patient One"
@@ -281,7 +293,7 @@ def test_a_patient_needs_an_external_id(tenovi, gateway):
 def test_the_patient_is_optional(tenovi, gateway):
     body = tenovi.activate(patient=None)
     assert body["patient"] is None
-    assert body["patient_id"] is None
+    assert body["patient_id"] == body["patient_phone_number"] == ""  # strings, not x-nullable
 
 
 def test_neither_hardware_nor_fulfillment_request_is_a_bad_request(tenovi):
@@ -322,3 +334,19 @@ def test_root_patient_id_and_phone_are_read_when_no_patient_object_is_sent(tenov
     body = tenovi.activate(patient=None, patient_id="P-42", patient_phone_number="555-0142")
     assert body["patient_id"] == "P-42"
     assert body["patient"]["phone_number"] == "555-0142"
+
+
+def test_a_second_request_of_one_type_to_one_address_is_flagged(tenovi):
+    first = tenovi.activate(hardware_uuid=None, fulfillment_request=SHIPPING)
+    other_type = tenovi.activate(
+        name="Tenovi Scale", hardware_uuid=None, fulfillment_request=SHIPPING
+    )
+    second = tenovi.activate(hardware_uuid=None, patient="P-2", fulfillment_request=SHIPPING)
+
+    def flagged(hwi):
+        body = tenovi.get(f"hwi/hwi-devices/{hwi['id']}/").json()
+        return body["device"]["fulfillment_request"]["duplicate_device_at_address"]
+
+    assert (flagged(first), flagged(second), flagged(other_type)) == (True, True, False)
+    tenovi.delete(f"hwi/hwi-devices/{second['id']}/")  # its order cancelled: no longer a duplicate
+    assert flagged(first) is False

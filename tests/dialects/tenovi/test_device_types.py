@@ -1,8 +1,15 @@
 """GET hwi/hwi-device-types/ and hwi/hwi-device-types/{id}/."""
 
+import uuid
+
 from pulsebridge.devices.models import DeviceModel
 
-TYPE_FIELDS = {"id", "name", "sensor_code", "sku", "modules", "supply_types", "metrics"}
+# The Swagger's fields of a device type, and the catalogue's SKU, modules and supply types
+TYPE_FIELDS = {
+    "id", "name", "client_sku", "stock_type", "metrics", "sensor_code", "image", "up_front_cost",
+    "shipping_cost", "monthly_cost", "sensor_id_required", "in_stock", "virtual", "deprecated",
+    "sku", "modules", "supply_types",
+}  # fmt: skip
 METRIC_FIELDS = {
     "id": int,
     "name": str,
@@ -12,6 +19,7 @@ METRIC_FIELDS = {
     "secondary_display_name": str,
     "secondary_units": str,
     "unified_display_name": str,
+    "type": type(None),
     "time_series_data": bool,
 }
 # The guide's table: name -> sensor code ("" for the direct-cellular devices)
@@ -41,7 +49,7 @@ def test_every_device_type_of_the_guide_is_listed_with_its_sku(tenovi):
     assert {t["name"]: t["sensor_code"] for t in body} == GUIDE
     for device_type in body:
         assert set(device_type) == TYPE_FIELDS
-        assert isinstance(device_type["id"], int)
+        assert uuid.UUID(device_type["id"])  # a UUID, as the Swagger declares it
         assert isinstance(device_type["sensor_code"], str)
         assert device_type["sku"] == DeviceModel.objects.get(name=device_type["name"]).sku
         assert device_type["modules"] == device_type["supply_types"] == []
@@ -84,9 +92,17 @@ def test_one_device_type_is_read_by_its_id(tenovi):
     assert tenovi.get(f"hwi/hwi-device-types/{scale['id']}/").json() == scale
 
 
+def test_a_device_type_is_read_by_the_row_number_answered_before_too(tenovi):
+    scale = DeviceModel.objects.get(sku="TENOVI-SCALE")
+    assert tenovi.get(f"hwi/hwi-device-types/{scale.pk}/").json()["sku"] == "TENOVI-SCALE"
+
+
 def test_a_catalogue_model_that_is_no_tenovi_device_type_is_404(tenovi):
+    from pulsebridge.dialects.tenovi.wire import device_type_id
+
     pylo = DeviceModel.objects.get(sku="PY-802-LTE")
     assert tenovi.get(f"hwi/hwi-device-types/{pylo.pk}/").status_code == 404
+    assert tenovi.get(f"hwi/hwi-device-types/{device_type_id(pylo)}/").status_code == 404
 
 
 def test_device_types_page_like_every_list(tenovi):

@@ -228,3 +228,44 @@ def test_an_unlinked_gateway_slot_can_be_activated_again(tenovi, gateway):
 def test_unlink_gateway_answers_only_get(tenovi, gateway):
     cuff = tenovi.activate()
     assert tenovi.post(f"hwi/unlink-gateway/{cuff['id']}/", {}).status_code == 405
+
+
+def test_a_delete_refused_for_an_unlinked_device_says_it_is_unlinked(tenovi):
+    body = tenovi.activate(hardware_uuid=None, fulfillment_request=SHIPPING)
+    ship_order(Order.objects.get(), [], gateways=[GATEWAY])
+    tenovi.get(f"hwi/unlink-gateway/{body['id']}/")
+    response = tenovi.delete(f"hwi/hwi-devices/{body['id']}/")
+    assert response.status_code == 400
+    assert "already unlinked" in response.json()["detail"]
+    assert "unlink-gateway" not in response.json()["detail"]  # no advice to do it again
+
+
+def test_null_notify_emails_and_shipped_on_behalf_of_are_no_values(tenovi):
+    request = {**SHIPPING, "notify_emails": None, "shipped_on_behalf_of": None}
+    body = tenovi.activate(hardware_uuid=None, fulfillment_request=request)
+    assert body["device"]["fulfillment_request"]["notify_emails"] == ""
+    assert body["device"]["fulfillment_request"]["shipped_on_behalf_of"] == ""
+    assert Order.objects.get().notify_emails == []
+
+
+def test_a_cuff_keeps_its_identity_across_a_gateway_replacement(
+    tenovi, gateway, client, alice, make_key
+):
+    from tests.dialects.pylo.conftest import PyloClient
+
+    pylo = PyloClient(client, make_key(alice, "pylo"))
+    cuff = tenovi.activate(patient="P-1")
+    before = [
+        d for d in pylo.get("/devices").json()["devices"] if d["device_type"] == "Tenovi BPM - L"
+    ]
+    tenovi.post(
+        "hwi/hwi-replacements/",
+        {"hwi_device_id": cuff["id"], "device_types": [{"name": "Gateway"}]},
+    )
+    ship_order(Order.objects.get(), [], gateways=["FED091A643FF"])
+    after = [
+        d for d in pylo.get("/devices").json()["devices"] if d["device_type"] == "Tenovi BPM - L"
+    ]
+    assert [d["device_id"] for d in after] == [d["device_id"] for d in before]  # one row, the same
+    assert after[0]["patient_id"] == "P-1"
+    assert Device.objects.get(serial=after[0]["device_id"]).gateway.serial == "FED091A643FF"

@@ -30,8 +30,8 @@ def test_the_first_reading_connects_the_device(tenovi, gateway, reading):
     reading(bp("2025-03-02T08:00:00Z"))
     body = tenovi.get(f"hwi/hwi-devices/{cuff['id']}/").json()
     assert body["status"] == "Connected"
-    assert body["connected_on"] == "2025-03-01T08:00:00Z"
-    assert body["last_measurement"] == "2025-03-02T08:00:00Z"
+    assert body["connected_on"] == "2025-03-01T08:00:00.000000Z"
+    assert body["last_measurement"] == "2025-03-02T08:00:00.000000Z"
 
 
 def test_an_older_reading_uploaded_later_does_not_move_last_measurement_back(
@@ -41,8 +41,8 @@ def test_an_older_reading_uploaded_later_does_not_move_last_measurement_back(
     reading(bp("2025-03-02T08:00:00Z"))
     reading(bp("2025-03-01T08:00:00Z"))
     body = tenovi.get(f"hwi/hwi-devices/{cuff['id']}/").json()
-    assert body["last_measurement"] == "2025-03-02T08:00:00Z"
-    assert body["connected_on"] == "2025-03-02T08:00:00Z"  # the first one received
+    assert body["last_measurement"] == "2025-03-02T08:00:00.000000Z"
+    assert body["connected_on"] == "2025-03-02T08:00:00.000000Z"  # the first one received
 
 
 def test_a_blood_pressure_reading_is_written_as_the_webhook_items(tenovi, gateway, reading):
@@ -64,14 +64,15 @@ def test_a_blood_pressure_reading_is_written_as_the_webhook_items(tenovi, gatewa
         assert i["hardware_uuid"] == GATEWAY
         assert i["sensor_code"] == "10"
         assert i["device_name"] == "Tenovi BPM - L"
-        assert i["timestamp"] == "2025-03-01T08:00:00Z"
+        assert i["timestamp"] == "2025-03-01T08:00:00.000000Z"
         assert i["created"].endswith("Z")
         assert i["timezone_offset"] == 0
         assert i["estimated_timestamp"] is False
-    assert (items[0]["value_1"], items[0]["value_2"]) == (128, 82)
-    assert (items[1]["value_1"], items[1]["value_2"]) == (71, None)
-    assert items[2]["value_1"] == 1
-    assert items[3]["value_1"] == 88
+    # "formatted as a 2-decimal point string"; a secondary value that does not apply is 0.00
+    assert (items[0]["value_1"], items[0]["value_2"]) == ("128.00", "82.00")
+    assert (items[1]["value_1"], items[1]["value_2"]) == ("71.00", "0.00")
+    assert items[2]["value_1"] == "1.00"
+    assert items[3]["value_1"] == "88.00"
 
 
 def test_irregular_heartbeat_is_sent_only_when_irregular(tenovi, gateway, reading):
@@ -84,31 +85,43 @@ def test_irregular_heartbeat_is_sent_only_when_irregular(tenovi, gateway, readin
 @pytest.mark.parametrize(
     ("name", "kind", "values", "expected"),
     [
-        ("Tenovi Scale", "weight", {"weight": 184.5, "unit": "lb"}, [("weight", 184.5, None)]),
+        ("Tenovi Scale", "weight", {"weight": 184.5, "unit": "lb"}, [("weight", "184.50", "0.00")]),
         (
             "Tenovi Thermometer",
             "temperature",
             {"temperature": 37, "unit": "C"},
-            [("temperature", 98.6, None)],
+            [("temperature", "98.60", "0.00")],
         ),
         (
             "Tenovi Pulse Ox",
             "pulse_oximetry",
             {"spo2": 97, "pulse": 64, "perfusion_index": 2.5},
-            [("spO2", 97, None), ("pulse", 64, None), ("perfusion_index", 2.5, None)],
+            [
+                ("spO2", "97.00", "0.00"),
+                ("pulse", "64.00", "0.00"),
+                ("perfusion_index", "2.50", "0.00"),
+            ],
         ),
         (
             "Tenovi Peak Flow Meter",
             "peak_flow",
             {"peak_flow": 420, "fev1": 3.1},
-            [("peak_expiratory_flow", 420, None), ("forced_expiratory_volume", 3.1, None)],
+            [
+                ("peak_expiratory_flow", "420.00", "0.00"),
+                ("forced_expiratory_volume", "3.10", "0.00"),
+            ],
         ),
-        ("Tenovi Pillbox", "pillbox", {"event": "refilled"}, [("pillbox_refilled", 1, None)]),
+        (
+            "Tenovi Pillbox",
+            "pillbox",
+            {"event": "refilled"},
+            [("pillbox_refilled", "1.00", "0.00")],
+        ),
         (
             "Tenovi Glucometer",
             "glucose",
             {"glucose": 5.5, "unit": "mmol/L"},
-            [("glucose", 99.09, None)],
+            [("glucose", "99.09", "0.00")],
         ),
     ],
 )
@@ -157,7 +170,7 @@ def test_a_cellular_device_reports_its_imei_as_hardware_uuid(tenovi, alice, add_
         }
     )
     [item] = tenovi.get(f"hwi/hwi-devices/{scale['id']}/measurements/").json()
-    assert (item["hardware_uuid"], item["sensor_code"], item["value_1"]) == (IMEI, "", 176.37)
+    assert (item["hardware_uuid"], item["sensor_code"], item["value_1"]) == (IMEI, "", "176.37")
     assert tenovi.get(f"hwi/hwi-devices/{scale['id']}/").json()["status"] == "Connected"
 
 
@@ -168,16 +181,16 @@ def test_measurements_filter_by_metric_and_time(tenovi, gateway, reading):
     base = f"hwi/hwi-devices/{cuff['id']}/measurements/"
     pulses = tenovi.get(f"{base}?metric__name=pulse").json()
     assert [i["timestamp"] for i in pulses] == [
-        "2025-03-03T08:00:00Z",
-        "2025-03-02T08:00:00Z",
-        "2025-03-01T08:00:00Z",
+        "2025-03-03T08:00:00.000000Z",
+        "2025-03-02T08:00:00.000000Z",
+        "2025-03-01T08:00:00.000000Z",
     ]
     assert {i["metric"] for i in pulses} == {"pulse"}
     window = tenovi.get(
         f"{base}?metric__name=blood_pressure&timestamp__gte=2025-03-02T00:00:00Z"
         "&timestamp__lt=2025-03-03T00:00:00Z"
     ).json()
-    assert [i["timestamp"] for i in window] == ["2025-03-02T08:00:00Z"]
+    assert [i["timestamp"] for i in window] == ["2025-03-02T08:00:00.000000Z"]
     upto = tenovi.get(f"{base}?metric__name=pulse&timestamp__lte=2025-03-02T08:00:00Z").json()
     assert len(upto) == 2
     assert len(tenovi.get(f"{base}?created__gte=2000-01-01T00:00:00Z").json()) == 9
@@ -234,8 +247,8 @@ def test_a_device_keeps_its_readings_but_not_the_next_patients(tenovi, gateway, 
     reading(bp("2025-03-02T08:00:00Z"))
     old = tenovi.get(f"hwi/hwi-devices/{first['id']}/measurements/").json()
     new = tenovi.get(f"hwi/hwi-devices/{second['id']}/measurements/").json()
-    assert {i["timestamp"] for i in old} == {"2025-03-01T08:00:00Z"}
-    assert {i["timestamp"] for i in new} == {"2025-03-02T08:00:00Z"}
+    assert {i["timestamp"] for i in old} == {"2025-03-01T08:00:00.000000Z"}
+    assert {i["timestamp"] for i in new} == {"2025-03-02T08:00:00.000000Z"}
     assert {i["patient_id"] for i in new} == {"P-2"}
     assert Enrolment.objects.get(pk=first["id"]).status == "Unlinked"
 
@@ -259,3 +272,26 @@ def test_an_hwi_device_and_its_readings_appear_in_the_pylo_api(
         {"Value": 82, "Type": "diastolic"},
         {"Value": 128, "Type": "systolic"},
     ]
+
+
+def test_a_patients_device_that_is_no_hwi_device_is_not_in_their_measurements(
+    tenovi, gateway, reading, alice, add_device
+):
+    from pulsebridge.devices.services import assign_device
+
+    tenovi.activate(patient="P-1")
+    scale = add_device(alice, "PY-300-LTE", imei="356000000000002")
+    assign_device(scale, patient_id="P-1")  # a Pylo cellular scale, the same patient
+    reading(bp())
+    reading(
+        {
+            "kind": "weight",
+            "measured_at": "2025-03-01T09:00:00Z",
+            "values": {"weight": 80, "unit": "kg"},
+            "imei": "356000000000002",
+        }
+    )
+    items = tenovi.get("hwi/patients/P-1/measurements/").json()
+    assert "weight" not in {i["metric"] for i in items}
+    assert {i["device_name"] for i in items} == {"Tenovi BPM - L"}
+    assert all(i["hwi_device_id"] and i["patient_id"] == "P-1" for i in items)

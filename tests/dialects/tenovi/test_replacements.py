@@ -35,7 +35,8 @@ def test_the_guides_dropship_replacement_of_device_and_gateway(tenovi, gateway):
     assert body["old_hardware_uuid"] == GATEWAY
     assert body["new_hardware_uuid"] is None
     assert body["shipping_name"] == "Dr. Ian Russell"
-    assert body["notify_emails"] == "user@tenovi.com, anotheruser@tenovi.com"
+    assert body["notify_emails"] == "user@tenovi.com,anotheruser@tenovi.com"
+    assert body["order_number"] == Order.objects.get().number
     assert tenovi.get("hwi/hwi-replacements/").json() == [body]
     assert tenovi.get(f"hwi/hwi-replacements/{body['id']}/").json() == body
     order = Order.objects.get()
@@ -69,8 +70,8 @@ def test_shipping_a_gateway_replacement_moves_every_device_on_the_old_gateway(
     reading(bp("2025-03-02T08:00:00Z", gateway_id=NEW_GATEWAY, sensor_code="10"))
     items = tenovi.get(f"hwi/hwi-devices/{cuff['id']}/measurements/?metric__name=pulse").json()
     assert [(i["timestamp"], i["hardware_uuid"]) for i in items] == [
-        ("2025-03-02T08:00:00Z", NEW_GATEWAY),
-        ("2025-03-01T08:00:00Z", GATEWAY),
+        ("2025-03-02T08:00:00.000000Z", NEW_GATEWAY),
+        ("2025-03-01T08:00:00.000000Z", GATEWAY),
     ]
     announced = Event.objects.filter(type="ENROLMENT_STATUS_CHANGED")
     assert {e.subject_id for e in announced} >= {cuff["id"], scale["id"]}

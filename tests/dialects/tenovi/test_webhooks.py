@@ -22,6 +22,7 @@ WEBHOOK_FIELDS = {
     "event": str,
     "post_as_array": bool,
     "enabled_by_default": bool,
+    "secret": str,
 }
 MEASUREMENT_ITEM = {
     "metric",
@@ -58,9 +59,10 @@ def hook(tenovi, event="MEASUREMENT", url="http://127.0.0.1:9/tenovi", **fields)
     response = tenovi.post(
         "hwi/webhooks/",
         {
+            # as the Swagger says: auth_header is the header's value, auth_key its name
             "endpoint": url,
-            "auth_header": "X-Auth",
-            "auth_key": "k-123",
+            "auth_header": "k-123",
+            "auth_key": "X-Auth",
             "event": event,
             **fields,
         },
@@ -80,7 +82,7 @@ def test_a_webhook_is_created_listed_read_changed_and_deleted(tenovi):
     for name, kind in WEBHOOK_FIELDS.items():
         assert isinstance(created[name], kind), name
     assert created["endpoint"] == "http://127.0.0.1:9/tenovi"
-    assert (created["auth_header"], created["auth_key"]) == ("X-Auth", "k-123")
+    assert (created["auth_header"], created["auth_key"]) == ("k-123", "X-Auth")
     assert (created["event"], created["post_as_array"], created["enabled_by_default"]) == (
         "MEASUREMENT",
         True,
@@ -91,7 +93,7 @@ def test_a_webhook_is_created_listed_read_changed_and_deleted(tenovi):
     assert tenovi.get(url).json() == created
     patched = tenovi.patch(url, {"event": "FULFILLMENT", "enabled_by_default": False}).json()
     assert (patched["event"], patched["enabled_by_default"]) == ("FULFILLMENT", False)
-    assert patched["auth_key"] == "k-123"
+    assert patched["auth_header"] == "k-123"
     put = tenovi.put(url, {"endpoint": "http://127.0.0.1:9/other"}).json()
     assert put["endpoint"] == "http://127.0.0.1:9/other"
     assert tenovi.delete(url).status_code == 204
@@ -114,14 +116,16 @@ def test_a_webhook_needs_a_public_url_and_a_proper_header_name(tenovi, settings)
     assert not_a_url.json() == {"endpoint": ["Enter a valid URL."]}
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     bad_header = tenovi.post(
-        "hwi/webhooks/", {"endpoint": "http://127.0.0.1:9/h", "auth_header": "Bad Header:"}
+        "hwi/webhooks/",
+        {"endpoint": "http://127.0.0.1:9/h", "auth_key": "Bad Header:", "auth_header": "x"},
     )
     assert bad_header.status_code == 400
-    assert "auth_header" in bad_header.json()
+    assert "auth_key" in bad_header.json()
     reserved = tenovi.post(
-        "hwi/webhooks/", {"endpoint": "http://127.0.0.1:9/h", "auth_header": "webhook-signature"}
+        "hwi/webhooks/",
+        {"endpoint": "http://127.0.0.1:9/h", "auth_key": "webhook-signature", "auth_header": "x"},
     )
-    assert "set by Pulsebridge" in reserved.json()["auth_header"][0]
+    assert "set by Pulsebridge" in reserved.json()["auth_key"][0]
     bad_event = tenovi.post("hwi/webhooks/", {"endpoint": "http://127.0.0.1:9/h", "event": "X"})
     assert "event" in bad_event.json()
 
@@ -162,7 +166,7 @@ def test_post_as_array_sends_a_readings_metrics_in_one_post(tenovi, gateway, rea
     [body] = bodies(endpoint["id"])
     assert isinstance(body, list)
     assert [i["metric"] for i in body] == ["blood_pressure", "pulse", "battery_percentage"]
-    assert {i["timestamp"] for i in body} == {"2025-03-01T08:00:00Z"}
+    assert {i["timestamp"] for i in body} == {"2025-03-01T08:00:00.000000Z"}
 
 
 def test_measurement_webhook_id_routes_a_devices_readings_to_one_webhook(tenovi, gateway, reading):
@@ -223,16 +227,15 @@ def test_routing_does_not_take_readings_from_the_pylo_webhooks(tenovi, alice, ga
     assert json.loads(pylo_body["data"])["DeviceType"] == "Tenovi BPM - L"
 
 
-def test_a_reading_of_a_device_without_hwi_device_still_reaches_tenovi_webhooks(
+def test_a_reading_of_a_device_that_is_no_hwi_device_reaches_no_tenovi_webhook(
     tenovi, alice, add_device, reading
 ):
     endpoint = hook(tenovi, post_as_array=True)
+    pylo = WebhookEndpoint.objects.create(company=alice, url="https://example.com/p", secret="s")
     add_device(alice, "PY-802-LTE", imei="356000000000001")
     reading(bp(imei="356000000000001"))
-    [body] = bodies(endpoint["id"])
-    assert body[0]["hwi_device_id"] is None
-    assert body[0]["device_name"] == "Pylo BP (cellular)"
-    assert body[0]["hardware_uuid"] == "356000000000001"
+    assert bodies(endpoint["id"]) == []  # Tenovi shows HWI devices only
+    assert "DEVICE_MEASUREMENT" in [b["event"] for b in bodies(pylo.pk)]  # Pylo's do get it
 
 
 def test_fulfillment_webhooks_follow_the_hwi_devices_status(tenovi, reading):
@@ -278,7 +281,7 @@ def test_special_order_webhooks_tell_orders_that_ship_no_hwi_device(tenovi, alic
     assert [b["status"] for b in sent] == ["Pending", "Shipped"]
     shipped = sent[1]
     assert (shipped["order_type"], shipped["order_number"]) == ("BU", order.number)
-    assert shipped["contents"] == [{"name": "Pylo BP (cellular)", "quantity": 2, "kit_id": None}]
+    assert shipped["contents"] == [{"name": "Pylo BP (cellular)", "quantity": 2, "kit_id": 0}]
     assert shipped["manifest"] == {
         "gateway_ids": [],
         "imeis": ["359423381882621", "359423381882639"],
@@ -319,3 +322,62 @@ def test_a_delivery_reaches_the_receiver_with_the_auth_header(tenovi, gateway, r
         "pulse",
         "battery_percentage",
     ]
+
+
+def test_a_measurement_webhook_writes_when_it_was_taken_as_created(tenovi, gateway, reading):
+    """As Tenovi's reference says its webhook does "for backwards compatibility"."""
+    endpoint = hook(tenovi, post_as_array=True)
+    cuff = tenovi.activate()
+    reading(bp("2025-03-01T08:00:00Z"))
+    [body] = bodies(endpoint["id"])
+    assert {(i["created"], i["timestamp"]) for i in body} == {(TAKEN, TAKEN)}
+    listed = tenovi.get(f"hwi/hwi-devices/{cuff['id']}/measurements/").json()
+    assert {i["created"] for i in listed} != {TAKEN}  # the endpoint's created: when received
+
+
+TAKEN = "2025-03-01T08:00:00.000000Z"
+
+
+def test_a_cancelled_fulfilment_request_sends_no_special_order(tenovi, client, alice, make_key):
+    from tests.dialects.pylo.conftest import PyloClient
+
+    special = hook(tenovi, event="SPECIAL_ORDER")
+    deleted = tenovi.activate(hardware_uuid=None, fulfillment_request=SHIPPING)
+    assert tenovi.delete(f"hwi/hwi-devices/{deleted['id']}/").status_code == 204
+    tenovi.activate(name="Tenovi Scale", hardware_uuid=None, fulfillment_request=SHIPPING)
+    pending = Order.objects.get(status="awaiting_shipment")
+    pylo = PyloClient(client, make_key(alice, "pylo"))
+    assert pylo.put(f"/orders/{pending.number}/cancel").status_code == 200
+    assert Order.objects.filter(status="cancelled").count() == 2
+    assert bodies(special["id"]) == []  # those belong to bulk orders and replacements only
+
+
+def test_a_replaced_webhook_carries_the_replacements_tracking_link(tenovi, gateway):
+    endpoint = hook(tenovi, event="FULFILLMENT")
+    cuff = tenovi.activate()
+    tenovi.post(
+        "hwi/hwi-replacements/",
+        {"hwi_device_id": cuff["id"], "device_types": [{"name": "Gateway"}]},
+    )
+    ship_order(Order.objects.get(), [], gateways=["FED091A643FF"], carrier="ups", tracking="1Z9")
+    [body] = bodies(endpoint["id"])
+    assert body["status"] == "Replaced"
+    assert body["tracking_link"] == "https://www.ups.com/track?tracknum=1Z9"
+
+
+def test_the_operators_statuses_are_told_by_fulfillment_webhooks(tenovi, run):
+    endpoint = hook(tenovi, event="FULFILLMENT")
+    hwi = tenovi.activate(hardware_uuid=None, fulfillment_request=SHIPPING)
+    number = Order.objects.get().number
+    for stage in ("ready", "on-hold", "needs-action", "requested"):
+        run("order", "status", number, stage)
+    assert [b["status"] for b in bodies(endpoint["id"])] == [
+        "Ready to Ship",
+        "On Hold",
+        "Client Action Required",
+        "Dropship Requested",
+    ]
+    run("order", "status", number, "on-hold")
+    body = tenovi.get(f"hwi/hwi-devices/{hwi['id']}/").json()
+    assert body["status"] == "On Hold"
+    assert body["device"]["fulfillment_request"]["shipping_status"] == "OH"

@@ -1,126 +1,48 @@
-"""The Tenovi HWI API under ``/tenovi/clients/{client_domain}/hwi/``.
-
-``client_domain`` is the company's code; a key used on another company's domain is answered 404,
-as any object of another company. Errors are DRF's own shape (``{"detail": ...}`` or
-``{"field": [...]}``)."""
+"""The Tenovi HWI API under ``/tenovi/clients/{client_domain}/hwi/``: HWI devices, device types,
+properties, measurements, replacements and webhooks. Patients, gateways, bulk orders and the
+webhook tools are in their own modules."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from typing import Any
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.http import HttpResponsePermanentRedirect
 from django.http.response import HttpResponseRedirectBase
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from pulsebridge.core.drf import (
-    HasUsagePlan,
-    HeaderApiKeyAuthentication,
-    RefusesNulCharacters,
-    UsagePlanThrottle,
-)
+from pulsebridge.devices import assignments
 from pulsebridge.devices.models import (
     DeviceModel,
     Enrolment,
-    EnrolmentBinding,
     EnrolmentProperty,
     Patient,
     Replacement,
 )
-from pulsebridge.devices.services import DeviceError
 from pulsebridge.errors import not_found
 from pulsebridge.fulfillment import enrolments
-from pulsebridge.fulfillment.enrolments import FieldError
-from pulsebridge.fulfillment.services import OrderError
+from pulsebridge.fulfillment.models import Order
 from pulsebridge.readings.models import Measurement
 from pulsebridge.webhooks import services as webhook_services
 from pulsebridge.webhooks.models import WebhookEndpoint
 from pulsebridge.webhooks.services import WebhookError
 
-from . import serializers, wire
-from . import webhooks as tenovi_webhooks_module
-
-MAX_UNPAGINATED = 1000
-
-
-class TenoviKeyAuthentication(HeaderApiKeyAuthentication):
-    """``Authorization: Api-Key <key>`` (``Api-Key`` is case-sensitive)."""
-
-    header = "Authorization"
-    scheme = "Api-Key"
-    dialect = "tenovi"
-
-
-class Refused(exceptions.APIException):
-    """A request that is well-formed but that the rules refuse: 400 ``{"detail": ...}``."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "invalid"
-
-
-def _nested(path: str, message: str) -> dict[str, Any]:
-    head, _, rest = path.partition(".")
-    return {head: _nested(rest, message) if rest else [message]}
-
-
-@contextmanager
-def domain_errors():
-    """Domain rules broken become 400: naming the field when the rule is about one."""
-    try:
-        yield
-    except FieldError as exc:
-        raise exceptions.ValidationError(_nested(exc.field, str(exc))) from None
-    except (DeviceError, OrderError) as exc:
-        raise Refused(str(exc)) from None
-
-
-class Pages(PageNumberPagination):
-    """``?page=N`` (and ``page_size``, default 100, at most 1000) switches a list to
-    ``{"count", "next", "previous", "results"}``."""
-
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
-
-
-class TenoviView(RefusesNulCharacters, APIView):
-    authentication_classes = [TenoviKeyAuthentication]
-    permission_classes = [HasUsagePlan]
-    throttle_classes = [UsagePlanThrottle]
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if kwargs.get("client_domain") != request.auth.company.code:
-            raise exceptions.NotFound()
-
-    @property
-    def company(self):
-        return self.request.auth.company
-
-    def validated(self, serializer_class, *, partial: bool = False):
-        serializer = serializer_class(data=self.request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        return serializer
-
-    def listing(self, rows: QuerySet | list, render: Callable[[Any], Any]) -> Response:
-        """A flat array of at most 1,000 items, or a page when ``?page=`` is given."""
-        if "page" in self.request.query_params:
-            pages = Pages()
-            page = pages.paginate_queryset(rows, self.request, view=self)
-            return pages.get_paginated_response([render(r) for r in page])
-        return Response([render(r) for r in rows[:MAX_UNPAGINATED]])
-
+from . import schema, serializers, wire
+from .base import (
+    MAX_UNPAGINATED,
+    TenoviView,
+    domain_errors,
+    filtered,
+    flag,
+    parse_uuid,
+    search_term,
+)
 
 # ----------------------------------------------------------------------------- HWI devices
 
@@ -129,10 +51,27 @@ def hwi_devices(company) -> QuerySet:
     shared = Enrolment.objects.filter(
         company=OuterRef("company"), hardware_uuid=OuterRef("hardware_uuid")
     ).exclude(pk=OuterRef("pk"))
+    # Another request for the same device type to the same address; asked only of devices
+    # that have a request, through the orders' (company, postal code) index.
+    same_address = (
+        Order.objects.filter(
+            company=OuterRef("company"),
+            postal_code=OuterRef("order__postal_code"),
+            address1=OuterRef("order__address1"),
+            enrolments__model=OuterRef("model"),
+        )
+        .exclude(pk=OuterRef("order"))
+        .exclude(status=Order.Status.CANCELLED)
+    )
+    duplicate = Case(
+        When(Q(order__isnull=True) | Q(order__address1=""), then=Value(False)),
+        default=Exists(same_address),
+        output_field=BooleanField(),
+    )
     return (
         Enrolment.objects.for_company(company)
         .select_related("model", "patient", "order")
-        .annotate(shared_hardware_uuid=Exists(shared))
+        .annotate(shared_hardware_uuid=Exists(shared), duplicate_at_address=duplicate)
         .order_by("created_at", "id")
     )
 
@@ -163,34 +102,20 @@ class HwiDeviceFilter(django_filters.FilterSet):
             | Q(patient__phone_number__icontains=value)
             | Q(model__name__icontains=value)
         )
-        if _uuid(value) is not None:
-            match |= Q(pk=_uuid(value))
+        if parse_uuid(value) is not None:
+            match |= Q(pk=parse_uuid(value))
         return queryset.filter(match)
-
-
-def _uuid(text: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        return None
-
-
-def _filtered(filterset_class, params, queryset) -> QuerySet:
-    filterset = filterset_class(params, queryset=queryset)
-    if not filterset.is_valid():
-        raise exceptions.ValidationError(filterset.errors)
-    return filterset.qs
 
 
 class HwiDevicesView(TenoviView):
     """``hwi/hwi-devices/``: list (with filters) and activate."""
 
-    @extend_schema(operation_id="hwi_devices_list", responses=OpenApiTypes.OBJECT)
+    @extend_schema(**schema.operation("hwi-devices_list"))
     def get(self, request, client_domain):
-        rows = _filtered(HwiDeviceFilter, request.query_params, hwi_devices(self.company))
+        rows = filtered(HwiDeviceFilter, request.query_params, hwi_devices(self.company))
         return self.listing(rows, wire.hwi_device)
 
-    @extend_schema(request=serializers.HwiDevice, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(**schema.operation("hwi-devices_create"))
     def post(self, request, client_domain):
         activation = self.validated(serializers.HwiDevice).activation()
         with domain_errors():
@@ -208,9 +133,9 @@ class HwiDeviceView(TenoviView):
             raise exceptions.NotFound()
         return enrolment
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
-    def get(self, request, client_domain, pk):
-        return Response(wire.hwi_device(self._get(pk)))
+    @extend_schema(**schema.operation("hwi-devices_read"))
+    def get(self, request, client_domain, id):
+        return Response(wire.hwi_device(self._get(id)))
 
     def _change(self, pk, *, partial: bool) -> Response:
         enrolment = self._get(pk)
@@ -219,17 +144,17 @@ class HwiDeviceView(TenoviView):
             enrolments.update(enrolment, **changes)
         return Response(wire.hwi_device(self._get(pk)))
 
-    @extend_schema(request=serializers.HwiDevice, responses=OpenApiTypes.OBJECT)
-    def put(self, request, client_domain, pk):
-        return self._change(pk, partial=False)
+    @extend_schema(**schema.operation("hwi-devices_update"))
+    def put(self, request, client_domain, id):
+        return self._change(id, partial=False)
 
-    @extend_schema(request=serializers.HwiDevice, responses=OpenApiTypes.OBJECT)
-    def patch(self, request, client_domain, pk):
-        return self._change(pk, partial=True)
+    @extend_schema(**schema.operation("hwi-devices_partial_update"))
+    def patch(self, request, client_domain, id):
+        return self._change(id, partial=True)
 
-    @extend_schema(responses={204: None})
-    def delete(self, request, client_domain, pk):
-        enrolment = self._get(pk)
+    @extend_schema(**schema.operation("hwi-devices_delete"))
+    def delete(self, request, client_domain, id):
+        enrolment = self._get(id)
         with domain_errors():
             enrolments.delete(enrolment)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -240,25 +165,42 @@ class UnlinkGatewayView(HwiDeviceView):
 
     http_method_names = ["get", "head", "options"]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
-    def get(self, request, client_domain, pk):
-        enrolments.unlink(self._get(pk))
-        return Response(wire.hwi_device(self._get(pk)))
+    @extend_schema(**schema.operation("unlink-gateway_read"))
+    def get(self, request, client_domain, id):
+        enrolments.unlink(self._get(id))
+        return Response(wire.hwi_device(self._get(id)))
 
 
 # ----------------------------------------------------------------------------- device types
 
 
+def _matching(rows: list, term: str, *texts: Callable[[Any], str]) -> list:
+    if not term:
+        return rows
+    term = term.lower()
+    return [r for r in rows if any(term in (text(r) or "").lower() for text in texts)]
+
+
 class DeviceTypesView(TenoviView):
-    @extend_schema(operation_id="hwi_device_types_list", responses=OpenApiTypes.OBJECT)
+    @extend_schema(**schema.operation("hwi-device-types_list"))
     def get(self, request, client_domain):
-        return self.listing(enrolments.device_types(), wire.device_type)
+        rows = _matching(
+            enrolments.device_types(),
+            search_term(request.query_params),
+            lambda m: m.name,
+            lambda m: m.sku,
+        )
+        return self.listing(rows, wire.device_type)
 
 
 class DeviceTypeView(TenoviView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
-    def get(self, request, client_domain, pk):
-        found: DeviceModel | None = next((m for m in enrolments.device_types() if m.pk == pk), None)
+    @extend_schema(**schema.operation("hwi-device-types_read"))
+    def get(self, request, client_domain, id):
+        # the Swagger's UUID; the catalogue row number answered before it is still understood
+        found: DeviceModel | None = next(
+            (m for m in enrolments.device_types() if id in (wire.device_type_id(m), str(m.pk))),
+            None,
+        )
         if found is None:
             raise exceptions.NotFound()
         return Response(wire.device_type(found))
@@ -267,54 +209,74 @@ class DeviceTypeView(TenoviView):
 # ----------------------------------------------------------------------------- properties
 
 
+def _check_route(company, key: str, value: str) -> None:
+    """``measurement_webhook_id`` must name one of the client's Tenovi webhooks."""
+    if key.strip() != wire.MEASUREMENT_WEBHOOK_KEY:
+        return
+    if not tenovi_webhooks(company).filter(pk=parse_uuid(value.strip())).exists():
+        raise exceptions.ValidationError(
+            {"value": [f"{value!r} is not the id of one of this client's webhooks"]}
+        )
+
+
 class PropertiesView(HwiDeviceView):
-    """``hwi/hwi-devices/{id}/properties/``: POST of a key the device has changes its value."""
+    """``hwi/hwi-devices/{hwi_device_id}/properties/``: POST of a key the device has changes its
+    value."""
 
     http_method_names = ["get", "post", "head", "options"]
 
-    @extend_schema(operation_id="hwi_devices_properties_list", responses=OpenApiTypes.OBJECT)
-    def get(self, request, client_domain, pk):
-        return self.listing(self._get(pk).properties.all(), wire.hwi_property)
+    @extend_schema(**schema.operation("hwi-devices_properties_list"))
+    def get(self, request, client_domain, hwi_device_id):
+        rows = self._get(hwi_device_id).properties.all()
+        term = search_term(request.query_params)
+        if term:
+            rows = rows.filter(Q(key__icontains=term) | Q(value__icontains=term))
+        return self.listing(rows, wire.hwi_property)
 
-    @extend_schema(request=serializers.Property, responses={201: OpenApiTypes.OBJECT})
-    def post(self, request, client_domain, pk):
-        enrolment = self._get(pk)
+    @extend_schema(**schema.operation("hwi-devices_properties_create"))
+    def post(self, request, client_domain, hwi_device_id):
+        enrolment = self._get(hwi_device_id)
         data = self.validated(serializers.Property).validated_data
+        value = data.get("value") or ""
+        _check_route(self.company, data["key"], value)
         with domain_errors():
-            prop, created = enrolments.set_property(enrolment, data["key"], data["value"])
+            prop, created = enrolments.set_property(enrolment, data["key"], value)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(wire.hwi_property(prop), status=code)
 
 
 class PropertyView(HwiDeviceView):
-    def _property(self, pk, property_id) -> EnrolmentProperty:
-        prop = self._get(pk).properties.filter(pk=property_id).first()
+    def _property(self, hwi_device_id, pk) -> EnrolmentProperty:
+        prop = self._get(hwi_device_id).properties.filter(pk=pk).first()
         if prop is None:
             raise exceptions.NotFound()
         return prop
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
-    def get(self, request, client_domain, pk, property_id):
-        return Response(wire.hwi_property(self._property(pk, property_id)))
+    @extend_schema(**schema.operation("hwi-devices_properties_read"))
+    def get(self, request, client_domain, hwi_device_id, id):
+        return Response(wire.hwi_property(self._property(hwi_device_id, id)))
 
-    def _change(self, pk, property_id, *, partial: bool) -> Response:
-        prop = self._property(pk, property_id)
+    def _change(self, hwi_device_id, pk, *, partial: bool) -> Response:
+        prop = self._property(hwi_device_id, pk)
         data = self.validated(serializers.Property, partial=partial).validated_data
+        key = data.get("key")
+        value = (data.get("value") or "") if "value" in data else None
+        _check_route(self.company, key or prop.key, prop.value if value is None else value)
         with domain_errors():
-            enrolments.change_property(prop, key=data.get("key"), value=data.get("value"))
+            enrolments.change_property(prop, key=key, value=value)
         return Response(wire.hwi_property(prop))
 
-    @extend_schema(request=serializers.Property, responses=OpenApiTypes.OBJECT)
-    def put(self, request, client_domain, pk, property_id):
-        return self._change(pk, property_id, partial=False)
+    @extend_schema(**schema.operation("hwi-devices_properties_update"))
+    def put(self, request, client_domain, hwi_device_id, id):
+        return self._change(hwi_device_id, id, partial=False)
 
-    @extend_schema(request=serializers.Property, responses=OpenApiTypes.OBJECT)
-    def patch(self, request, client_domain, pk, property_id):
-        return self._change(pk, property_id, partial=True)
+    @extend_schema(**schema.operation("hwi-devices_properties_partial_update"))
+    def patch(self, request, client_domain, hwi_device_id, id):
+        return self._change(hwi_device_id, id, partial=True)
 
-    @extend_schema(responses={204: None})
-    def delete(self, request, client_domain, pk, property_id):
-        self._property(pk, property_id).delete()
+    @extend_schema(**schema.operation("hwi-devices_properties_delete"))
+    def delete(self, request, client_domain, hwi_device_id, id):
+        enrolments.delete_property(self._property(hwi_device_id, id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -345,35 +307,6 @@ class MeasurementFilter(django_filters.FilterSet):
         return queryset.filter(kind__in=kinds)
 
 
-class MeasurementsView(TenoviView):
-    """Items shaped like the measurement webhook, newest reading first."""
-
-    def readings(self, **kwargs) -> QuerySet:
-        raise NotImplementedError
-
-    def enrolment_of(self, rows: list[Measurement]) -> Callable[[Measurement], Enrolment | None]:
-        raise NotImplementedError
-
-    @extend_schema(responses=OpenApiTypes.OBJECT)
-    def get(self, request, client_domain, **kwargs):
-        readings = (
-            self.readings(**kwargs)
-            .select_related("device__model", "device__gateway", "patient")
-            .order_by("-measured_at", "-id")
-        )
-        readings = _filtered(MeasurementFilter, request.query_params, readings)
-        metric = request.query_params.get("metric__name") or None
-        paged = "page" in request.query_params
-        items: list[dict[str, Any]] = []
-        for chunk in _chunks(readings.iterator(chunk_size=500), 500):
-            enrolment_of = self.enrolment_of(chunk)
-            for m in chunk:
-                items.extend(wire.measurement_items(m, enrolment_of(m), metric=metric))
-            if not paged and len(items) >= MAX_UNPAGINATED:
-                break
-        return self.listing(items, lambda item: item)
-
-
 def _chunks(iterable: Iterable, size: int) -> Iterable[list]:
     chunk = []
     for row in iterable:
@@ -385,57 +318,75 @@ def _chunks(iterable: Iterable, size: int) -> Iterable[list]:
         yield chunk
 
 
-def _bound_when(bindings: list[EnrolmentBinding], m: Measurement) -> EnrolmentBinding | None:
-    for b in bindings:
-        if b.bound_at <= m.received_at and (b.unbound_at is None or m.received_at < b.unbound_at):
-            return b
-    return None
+class MeasurementsView(TenoviView):
+    """Items shaped like the measurement webhook, newest reading first; only readings of HWI
+    devices (``devices.assignments.with_hwi_assignment``)."""
+
+    def readings(self, **kwargs) -> QuerySet:
+        raise NotImplementedError
+
+    def get(self, request, client_domain, **kwargs):
+        readings = (
+            self.readings(**kwargs)
+            .filter(hwi_assignment__isnull=False)
+            .select_related("patient")
+            .order_by("-measured_at", "-id")
+        )
+        readings = filtered(MeasurementFilter, request.query_params, readings)
+        metric = request.query_params.get("metric__name") or None
+        term = search_term(request.query_params).lower()
+        paged = "page" in request.query_params
+        items: list[dict[str, Any]] = []
+        for chunk in _chunks(readings.iterator(chunk_size=500), 500):
+            rows = assignments.by_id(m.hwi_assignment for m in chunk)
+            for m in chunk:
+                found = wire.measurement_items(m, rows[m.hwi_assignment], metric=metric)
+                items.extend(i for i in found if not term or _mentions(i, term))
+            if not paged and len(items) >= MAX_UNPAGINATED:
+                break
+        return self.listing(items, lambda item: item)
+
+
+def _mentions(item: dict[str, Any], term: str) -> bool:
+    return any(term in (item[k] or "").lower() for k in ("metric", "device_name", "hardware_uuid"))
 
 
 class DeviceMeasurementsView(MeasurementsView, HwiDeviceView):
-    """``hwi/hwi-devices/{id}/measurements/``: what its hardware sent while bound to it, across
-    replacements."""
+    """``hwi/hwi-devices/{hwi_device_id}/measurements/``: what its hardware sent while bound to
+    it, across replacements."""
 
     http_method_names = ["get", "head", "options"]
 
-    def readings(self, pk) -> QuerySet:
-        self.enrolment = self._get(pk)
-        bindings = list(self.enrolment.bindings.all())
-        if not bindings:
-            return Measurement.objects.none()
-        window = Q()
-        for b in bindings:
-            one = Q(device_id=b.device_id, received_at__gte=b.bound_at)
-            if b.unbound_at is not None:
-                one &= Q(received_at__lt=b.unbound_at)
-            window |= one
-        return Measurement.objects.for_company(self.company).filter(window)
+    def readings(self, hwi_device_id) -> QuerySet:
+        enrolment = self._get(hwi_device_id)
+        return assignments.readings_of_enrolment(
+            Measurement.objects.for_company(self.company), enrolment
+        )
 
-    def enrolment_of(self, rows):
-        return lambda m: self.enrolment
+    @extend_schema(**schema.operation("hwi-devices_measurements_list"))
+    def get(self, request, client_domain, hwi_device_id):
+        return super().get(request, client_domain, hwi_device_id=hwi_device_id)
 
 
 class PatientMeasurementsView(MeasurementsView):
-    """``hwi/patients/{external_id}/measurements/``: every reading taken for the patient."""
+    """``hwi/patients/{patient_external_id}/measurements/``: every reading taken for the
+    patient by an HWI device."""
 
-    def readings(self, external_id) -> QuerySet:
-        patient = Patient.objects.for_company(self.company).filter(external_id=external_id).first()
+    def readings(self, patient_external_id) -> QuerySet:
+        patient = (
+            Patient.objects.for_company(self.company)
+            .filter(external_id=patient_external_id)
+            .first()
+        )
         if patient is None:
             raise exceptions.NotFound()
-        return Measurement.objects.for_company(self.company).filter(patient=patient)
+        return assignments.with_hwi_assignment(
+            Measurement.objects.for_company(self.company).filter(patient=patient)
+        )
 
-    def enrolment_of(self, rows):
-        bindings: dict[Any, list[EnrolmentBinding]] = {}
-        for b in EnrolmentBinding.objects.filter(
-            device_id__in={m.device_id for m in rows}
-        ).select_related("enrolment"):
-            bindings.setdefault(b.device_id, []).append(b)
-
-        def of(m: Measurement) -> Enrolment | None:
-            found = _bound_when(bindings.get(m.device_id, []), m)
-            return found.enrolment if found is not None else None
-
-        return of
+    @extend_schema(**schema.operation("patients_measurements_list"))
+    def get(self, request, client_domain, patient_external_id):
+        return super().get(request, client_domain, patient_external_id=patient_external_id)
 
 
 # ----------------------------------------------------------------------------- replacements
@@ -450,11 +401,25 @@ def replacements(company) -> QuerySet:
 
 
 class ReplacementsView(TenoviView):
-    @extend_schema(operation_id="hwi_replacements_list", responses=OpenApiTypes.OBJECT)
+    @extend_schema(**schema.operation("hwi-replacements_list"))
     def get(self, request, client_domain):
-        return self.listing(replacements(self.company), wire.replacement)
+        rows = replacements(self.company)
+        fulfilled = flag(request.query_params, "fulfilled")
+        if fulfilled is not None:
+            done = Q(order__status__in=[Order.Status.SHIPPED, Order.Status.DELIVERED,
+                                        Order.Status.RETURNED])  # fmt: skip
+            rows = rows.filter(done) if fulfilled else rows.exclude(done)
+        term = search_term(request.query_params)
+        if term:
+            rows = rows.filter(
+                Q(order__number__icontains=term)
+                | Q(old_hardware_uuid__icontains=term)
+                | Q(new_hardware_uuid__icontains=term)
+                | Q(order__shipping_name__icontains=term)
+            )
+        return self.listing(rows, wire.replacement)
 
-    @extend_schema(request=serializers.ReplacementRequest, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(**schema.operation("hwi-replacements_create"))
     def post(self, request, client_domain):
         body = self.validated(serializers.ReplacementRequest)
         data = body.validated_data
@@ -484,30 +449,29 @@ class ReplacementView(TenoviView):
             raise exceptions.NotFound()
         return found
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
-    def get(self, request, client_domain, pk):
-        return Response(wire.replacement(self._get(pk)))
+    @extend_schema(**schema.operation("hwi-replacements_read"))
+    def get(self, request, client_domain, id):
+        return Response(wire.replacement(self._get(id)))
 
-    @extend_schema(responses={204: None})
-    def delete(self, request, client_domain, pk):
+    @extend_schema(**schema.operation("hwi-replacements_delete"))
+    def delete(self, request, client_domain, id):
         with domain_errors():
-            enrolments.delete_replacement(self._get(pk))
+            enrolments.delete_replacement(self._get(id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # ----------------------------------------------------------------------------- webhooks
 
-WEBHOOK_FIELDS = {"url": "endpoint"}
 
-
-@contextmanager
-def webhook_errors():
-    """``WebhookError("url: ...")`` names its field first: answered as that field's error."""
-    try:
-        yield
-    except WebhookError as exc:
-        name, _, message = str(exc).partition(": ")
-        raise exceptions.ValidationError({WEBHOOK_FIELDS.get(name, name): [message]}) from None
+def webhook_field_errors(exc: WebhookError) -> exceptions.ValidationError:
+    """``WebhookError("url: ...")`` names its field first: answered as that field's error, by
+    the name the Tenovi body gives it (the header's name is ``auth_key``, its value
+    ``auth_header``)."""
+    name, _, message = str(exc).partition(": ")
+    field = {"url": "endpoint", "auth_header": "auth_key", "auth_key": "auth_header"}.get(
+        name, name
+    )
+    return exceptions.ValidationError({field: [message]})
 
 
 def tenovi_webhooks(company) -> QuerySet:
@@ -518,28 +482,47 @@ def tenovi_webhooks(company) -> QuerySet:
     )
 
 
+def auth(data: dict[str, Any], endpoint: WebhookEndpoint | None = None) -> dict[str, Any]:
+    """The header every delivery carries, as the domain keeps it (name, value), from the Tenovi
+    body: ``auth_key`` is the name (``Authorization`` unless given), ``auth_header`` the value.
+    What the body leaves out stays as it was."""
+    if "auth_header" not in data and "auth_key" not in data:
+        return {}
+    value = data["auth_header"] if "auth_header" in data else getattr(endpoint, "auth_key", "")
+    name = data["auth_key"] if "auth_key" in data else getattr(endpoint, "auth_header", "")
+    value, name = (value or "").strip(), (name or "").strip()
+    if value and not name:
+        name = wire.DEFAULT_AUTH_HEADER
+    return {"auth_header": name, "auth_key": value}
+
+
 class WebhooksView(TenoviView):
     """``hwi/webhooks/``: the company's Tenovi webhooks (its Pylo ones are not listed)."""
 
-    @extend_schema(operation_id="hwi_webhooks_list", responses=OpenApiTypes.OBJECT)
+    @extend_schema(**schema.operation("webhooks_list"))
     def get(self, request, client_domain):
-        return self.listing(tenovi_webhooks(self.company), wire.webhook)
+        rows = tenovi_webhooks(self.company)
+        term = search_term(request.query_params)
+        if term:
+            rows = rows.filter(url__icontains=term)
+        return self.listing(rows, wire.webhook)
 
-    @extend_schema(request=serializers.Webhook, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(**schema.operation("webhooks_create"))
     def post(self, request, client_domain):
         data = self.validated(serializers.Webhook).validated_data
-        with webhook_errors():
+        try:
             endpoint = webhook_services.create_endpoint(
                 self.company,
                 data["endpoint"],
-                webhook_services.new_secret(),
+                data.get("secret") or webhook_services.new_secret(),
                 WebhookEndpoint.Format.TENOVI,
-                [tenovi_webhooks_module.EVENTS[data.get("event", "MEASUREMENT")]],
-                auth_header=data.get("auth_header", ""),
-                auth_key=data.get("auth_key", ""),
+                [wire.EVENTS[data.get("event", "MEASUREMENT")]],
                 post_as_array=data.get("post_as_array", False),
                 enabled_by_default=data.get("enabled_by_default", True),
+                **auth(data),
             )
+        except WebhookError as exc:
+            raise webhook_field_errors(exc) from None
         return Response(wire.webhook(endpoint), status=status.HTTP_201_CREATED)
 
 
@@ -550,37 +533,39 @@ class WebhookView(TenoviView):
             raise exceptions.NotFound()
         return found
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
-    def get(self, request, client_domain, pk):
-        return Response(wire.webhook(self._get(pk)))
+    @extend_schema(**schema.operation("webhooks_read"))
+    def get(self, request, client_domain, id):
+        return Response(wire.webhook(self._get(id)))
 
     def _change(self, pk, *, partial: bool) -> Response:
         endpoint = self._get(pk)
         data = self.validated(serializers.Webhook, partial=partial).validated_data
         event = data.get("event")
-        with webhook_errors():
+        try:
             webhook_services.change_endpoint(
                 endpoint,
                 url=data.get("endpoint"),
-                event_types=[tenovi_webhooks_module.EVENTS[event]] if event else None,
-                auth_header=data.get("auth_header"),
-                auth_key=data.get("auth_key"),
+                event_types=[wire.EVENTS[event]] if event else None,
                 post_as_array=data.get("post_as_array"),
                 enabled_by_default=data.get("enabled_by_default"),
+                secret=data.get("secret"),
+                **auth(data, endpoint),
             )
+        except WebhookError as exc:
+            raise webhook_field_errors(exc) from None
         return Response(wire.webhook(endpoint))
 
-    @extend_schema(request=serializers.Webhook, responses=OpenApiTypes.OBJECT)
-    def put(self, request, client_domain, pk):
-        return self._change(pk, partial=False)
+    @extend_schema(**schema.operation("webhooks_update"))
+    def put(self, request, client_domain, id):
+        return self._change(id, partial=False)
 
-    @extend_schema(request=serializers.Webhook, responses=OpenApiTypes.OBJECT)
-    def patch(self, request, client_domain, pk):
-        return self._change(pk, partial=True)
+    @extend_schema(**schema.operation("webhooks_partial_update"))
+    def patch(self, request, client_domain, id):
+        return self._change(id, partial=True)
 
-    @extend_schema(responses={204: None})
-    def delete(self, request, client_domain, pk):
-        self._get(pk).delete()
+    @extend_schema(**schema.operation("webhooks_delete"))
+    def delete(self, request, client_domain, id):
+        webhook_services.delete_endpoint(self._get(id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -2,13 +2,17 @@
 
 An endpoint of format ``tenovi`` has one Tenovi ``event``, kept as its ``event_types``:
 MEASUREMENT = DEVICE_MEASUREMENT, FULFILLMENT = ENROLMENT_STATUS_CHANGED, SPECIAL_ORDER =
-ORDER_STATUS_CHANGED. Every delivery carries the header named ``auth_header`` with the value
-``auth_key`` (when the endpoint has one).
+ORDER_STATUS_CHANGED. Every delivery carries the endpoint's auth header (Tenovi: the value in
+``auth_header``, under the name in ``auth_key``).
 
-Measurements: one POST per metric item of a reading (a blood pressure reading with a pulse is two
-POSTs), or, with ``post_as_array``, one POST with the array of the reading's items. A device whose
-HWI device has the property ``measurement_webhook_id`` sends its readings to that one endpoint
-only; other devices send to every MEASUREMENT endpoint with ``enabled_by_default``."""
+Measurements: only readings of HWI devices (those with an HWI assignment, see
+``devices.assignments``), one POST per metric item of a reading (a blood pressure reading with a
+pulse is two POSTs), or, with ``post_as_array``, one POST with the array of the reading's items.
+A device whose HWI device has the property ``measurement_webhook_id`` sends its readings to that
+one endpoint only; other devices send to every MEASUREMENT endpoint with ``enabled_by_default``.
+
+Special orders: bulk orders (BU) and replacements (RE); a fulfilment request is told by the
+FULFILLMENT webhooks of its HWI device instead."""
 
 from __future__ import annotations
 
@@ -16,48 +20,56 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from pulsebridge.devices import assignments
 from pulsebridge.devices.hardware import ENROLMENT_STATUS_CHANGED, StatusChange
-from pulsebridge.devices.models import Enrolment, EnrolmentProperty
-from pulsebridge.fulfillment.enrolments import MEASUREMENT_WEBHOOK_KEY
+from pulsebridge.devices.models import EnrolmentProperty
+from pulsebridge.fulfillment.models import Order
 from pulsebridge.readings.models import Measurement
 from pulsebridge.webhooks.models import EventType
 from pulsebridge.webhooks.services import Rendered
 
 from . import wire
 
-EVENTS = {name: event_type for event_type, name in wire.EVENT_NAMES.items()}
+EVENTS = wire.EVENTS
 
-_ENROLMENT = "_tenovi_enrolment"
+# What select() found for each reading, for render() (called once per reading and endpoint).
+_ASSIGNMENT = "_tenovi_assignment"
 _ROUTE = "_tenovi_webhook_id"
 
 
-def _dumps(payload: Any) -> str:
+def dumps(payload: Any) -> str:
     return json.dumps(payload, ensure_ascii=False)
 
 
-def _headers(endpoint) -> dict[str, str]:
-    header = (getattr(endpoint, "auth_header", "") or "").strip()
-    return {header: endpoint.auth_key} if header else {}
+def headers(endpoint) -> dict[str, str]:
+    name = (getattr(endpoint, "auth_header", "") or "").strip()
+    value = getattr(endpoint, "auth_key", "") or ""
+    return {name: value} if name and value else {}
 
 
-def _prepare(measurements: list[Measurement]) -> None:
-    """Find, in two queries, the HWI device bound to each reading's device and its
-    ``measurement_webhook_id``; kept on the reading for the renderer."""
-    todo = [m for m in measurements if _ENROLMENT not in m.__dict__]
+def prepare(measurements: list[Measurement]) -> None:
+    """Find, in two queries, the HWI assignment of each reading (which HWI device it belongs to)
+    and its HWI device's ``measurement_webhook_id``; kept on the reading for the renderer."""
+    todo = [m for m in measurements if _ASSIGNMENT not in m.__dict__]
     if not todo:
         return
-    by_device = {
-        e.device_id: e for e in Enrolment.objects.filter(device_id__in={m.device_id for m in todo})
-    }
+    company_id = todo[0].company_id
+    found = dict(
+        assignments.with_hwi_assignment(
+            Measurement.objects.filter(company_id=company_id, pk__in=[m.pk for m in todo])
+        ).values_list("pk", "hwi_assignment")
+    )
+    rows = assignments.by_id(found.values())
     routes = dict(
         EnrolmentProperty.objects.filter(
-            enrolment__in=by_device.values(), key=MEASUREMENT_WEBHOOK_KEY
+            enrolment__in={a.enrolment_id for a in rows.values()},
+            key=wire.MEASUREMENT_WEBHOOK_KEY,
         ).values_list("enrolment_id", "value")
     )
     for m in todo:
-        enrolment = by_device.get(m.device_id)
-        m.__dict__[_ENROLMENT] = enrolment
-        route = routes.get(enrolment.pk) if enrolment is not None else None
+        row = rows.get(found.get(m.pk))
+        m.__dict__[_ASSIGNMENT] = row
+        route = routes.get(row.enrolment_id) if row is not None else None
         m.__dict__[_ROUTE] = route.strip().lower() if route else None
 
 
@@ -65,10 +77,12 @@ def select(event_type: str, endpoints: list, subjects: list) -> Callable[[Any, A
     """Which of the company's Tenovi endpoints receive which subject (the publish hook)."""
     if event_type != EventType.DEVICE_MEASUREMENT:
         return lambda endpoint, subject: True
-    _prepare(subjects)
+    prepare(subjects)
     ids = {str(e.pk) for e in endpoints}
 
     def accepts(endpoint, measurement) -> bool:
+        if measurement.__dict__.get(_ASSIGNMENT) is None:
+            return False  # no HWI device's reading: nothing for a Tenovi webhook
         route = measurement.__dict__.get(_ROUTE)
         if route and route in ids:
             return str(endpoint.pk) == route
@@ -77,24 +91,26 @@ def select(event_type: str, endpoints: list, subjects: list) -> Callable[[Any, A
     return accepts
 
 
+def measurement_bodies(items: list[dict[str, Any]], endpoint) -> list[Rendered]:
+    if getattr(endpoint, "post_as_array", False):
+        return [Rendered(body=dumps(items), headers=headers(endpoint))]
+    return [Rendered(body=dumps(item), headers=headers(endpoint)) for item in items]
+
+
 def render(event, subject, endpoint) -> Rendered | list[Rendered] | None:
-    headers = _headers(endpoint)
     if event.type == EventType.DEVICE_MEASUREMENT:
-        _prepare([subject])
-        items = wire.measurement_items(subject, subject.__dict__[_ENROLMENT])
-        if not items:
+        prepare([subject])
+        assignment = subject.__dict__[_ASSIGNMENT]
+        if assignment is None:
             return None
-        if getattr(endpoint, "post_as_array", False):
-            return Rendered(body=_dumps(items), headers=headers)
-        return [Rendered(body=_dumps(item), headers=dict(headers)) for item in items]
+        items = wire.measurement_items(subject, assignment, webhook=True)
+        return measurement_bodies(items, endpoint) if items else None
     if event.type == ENROLMENT_STATUS_CHANGED and isinstance(subject, StatusChange):
-        return Rendered(body=_dumps(wire.fulfillment_webhook(subject)), headers=headers)
+        return Rendered(body=dumps(wire.fulfillment_webhook(subject)), headers=headers(endpoint))
     if event.type == EventType.ORDER_STATUS_CHANGED:
-        # An order that ships HWI devices is told through their FULFILLMENT webhooks.
-        if subject.enrolments.exists():
-            return None
+        if subject.kind == Order.Kind.FULFILLMENT:
+            return None  # told by the FULFILLMENT webhooks of its HWI device
         replaced = getattr(getattr(subject, "replacement", None), "enrolment", None)
-        return Rendered(
-            body=_dumps(wire.special_order(subject, replacement_of=replaced)), headers=headers
-        )
+        body = wire.special_order(subject, replacement_of=replaced)
+        return Rendered(body=dumps(body), headers=headers(endpoint))
     return None

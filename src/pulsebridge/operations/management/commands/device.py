@@ -1,4 +1,4 @@
-"""``pulsebridge device add|list``: a company's inventory."""
+"""``pulsebridge device add|list|suspend|resume``: a company's inventory, and its billing."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 
 from pulsebridge.core.services import company_by_code as get_company
 from pulsebridge.devices.models import Device
-from pulsebridge.devices.services import add_device
+from pulsebridge.devices.services import add_device, resume_device, suspend_device
 from pulsebridge.lib.commands import SubcommandCommand, add_json_flag
 from pulsebridge.operations.output import device_json
 
@@ -16,6 +16,21 @@ from pulsebridge.operations.output import device_json
 # refuse a longer value with a database error instead of a message.
 ICCID_RE = re.compile(r"^\d{18,21}[0-9Ff]?$")
 MAC_RE = re.compile(r"^[0-9A-Fa-f]{2}([:-]?)[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$")
+
+
+def find_device(text: str) -> Device:
+    """A device by IMEI, else by serial (IMEIs and serials are unique across companies)."""
+    text = text.strip()
+    device = (
+        Device.objects.select_related("company", "model", "patient", "gateway")
+        .filter(imei=text)
+        .first()
+    ) or Device.objects.select_related("company", "model", "patient", "gateway").filter(
+        serial=text
+    ).first()
+    if device is None:
+        raise CommandError(f"no device with IMEI or serial {text!r}")
+    return device
 
 
 class Command(SubcommandCommand):
@@ -35,6 +50,14 @@ class Command(SubcommandCommand):
         listing.add_argument("--company", required=True, metavar="CODE")
         add_json_flag(listing)
 
+        for name, text in (
+            ("suspend", "stop billing a device (Pylo billing_status: suspended)"),
+            ("resume", "bill a suspended device again"),
+        ):
+            sub = subparsers.add_parser(name, help=text)
+            sub.add_argument("device", metavar="IMEI", help="the device's IMEI (or its serial)")
+            add_json_flag(sub)
+
     def handle_add(self, *, company, sku, imei, serial, sim, mac, json, **_):
         company = get_company(company)
         sim = (sim or "").strip()
@@ -53,6 +76,18 @@ class Command(SubcommandCommand):
                 + (f" IMEI {device.imei}" if device.imei else "")
                 + f" to {company.code}, id {device.pk}"
             )
+
+    def handle_suspend(self, *, device, json, **_):
+        self._billing(suspend_device(find_device(device)), json)
+
+    def handle_resume(self, *, device, json, **_):
+        self._billing(resume_device(find_device(device)), json)
+
+    def _billing(self, device: Device, json: bool) -> None:
+        if json:
+            self.emit_json(device_json(device))
+        else:
+            self.stdout.write(f"device {device.serial} is {device.billing_status}")
 
     def handle_list(self, *, company, json, **_):
         company = get_company(company)

@@ -1,4 +1,5 @@
-"""``pulsebridge order ship|deliver|return|cancel|list``: the operator's side of fulfilment."""
+"""``pulsebridge order ship|deliver|return|cancel|status|list``: the operator's side of
+fulfilment."""
 
 from __future__ import annotations
 
@@ -6,9 +7,23 @@ from django.core.management.base import CommandError
 
 from pulsebridge.core.services import company_by_code as get_company
 from pulsebridge.fulfillment.models import Order
-from pulsebridge.fulfillment.services import cancel_order, deliver_order, return_order, ship_order
+from pulsebridge.fulfillment.services import (
+    cancel_order,
+    deliver_order,
+    return_order,
+    set_stage,
+    ship_order,
+)
 from pulsebridge.lib.commands import SubcommandCommand, add_json_flag, iso
 from pulsebridge.operations.output import order_json
+
+# The operator's words for an order's stage while it awaits shipment.
+STAGES = {
+    "requested": Order.Stage.REQUESTED,
+    "ready": Order.Stage.READY_TO_SHIP,
+    "on-hold": Order.Stage.ON_HOLD,
+    "needs-action": Order.Stage.CLIENT_ACTION_REQUIRED,
+}
 
 
 def get_order(number: str) -> Order:
@@ -55,6 +70,15 @@ class Command(SubcommandCommand):
             sub.add_argument("number", metavar="ORDER_NUMBER")
             add_json_flag(sub)
 
+        stage = subparsers.add_parser(
+            "status",
+            help="say where an order awaiting shipment stands (Tenovi: Ready to Ship, On Hold, "
+            "Client Action Required)",
+        )
+        stage.add_argument("number", metavar="ORDER_NUMBER")
+        stage.add_argument("stage", choices=list(STAGES), metavar="STATUS", help=", ".join(STAGES))
+        add_json_flag(stage)
+
         listing = subparsers.add_parser("list", help="list a company's orders")
         listing.add_argument("--company", required=True, metavar="CODE")
         listing.add_argument("--status", choices=Order.Status.values)
@@ -99,6 +123,9 @@ class Command(SubcommandCommand):
 
     def handle_cancel(self, *, number, json, **_):
         self._done(cancel_order(get_order(number)), json, "cancelled")
+
+    def handle_status(self, *, number, stage, json, **_):
+        self._done(set_stage(get_order(number), STAGES[stage]), json, f"now {stage}")
 
     def handle_list(self, *, company, status, json, **_):
         company = get_company(company)
