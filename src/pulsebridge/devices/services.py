@@ -8,6 +8,8 @@ from django.db import transaction
 
 from pulsebridge.core.models import Company
 from pulsebridge.lib.ids import random_token
+from pulsebridge.webhooks.models import EventType
+from pulsebridge.webhooks.services import publish
 
 from . import hardware
 from .errors import DeviceError
@@ -99,3 +101,35 @@ def assign_device(
     if fields:
         device.save(update_fields=fields)
     return device
+
+
+def _set_billing_status(device: Device, status: str) -> Device:
+    device.billing_status = status
+    device.save(update_fields=["billing_status"])
+    device = Device.objects.select_related("model", "patient", "company").get(pk=device.pk)
+    publish(device.company, EventType.DEVICE_BILLING_STATUS_CHANGED, [(device.pk, device)])
+    return device
+
+
+@transaction.atomic
+def suspend_billing(device: Device) -> Device:
+    """Stop billing a device (Pylo ``billing_status: suspended``); its readings still count."""
+    device = Device.objects.select_for_update(of=("self",)).get(pk=device.pk)
+    if device.billing_status == Device.BillingStatus.SUSPENDED:
+        raise DeviceError(f"device {device.serial} is already suspended")
+    return _set_billing_status(device, Device.BillingStatus.SUSPENDED)
+
+
+@transaction.atomic
+def resume_billing(device: Device) -> Device:
+    """Bill a suspended device again: active if it has ever sent a reading, else preactive
+    (its first reading activates it, as any new device's)."""
+    device = Device.objects.select_for_update(of=("self",)).get(pk=device.pk)
+    if device.billing_status != Device.BillingStatus.SUSPENDED:
+        raise DeviceError(f"device {device.serial} is {device.billing_status}, not suspended")
+    status = (
+        Device.BillingStatus.ACTIVE
+        if device.first_measurement_at is not None
+        else Device.BillingStatus.PREACTIVE
+    )
+    return _set_billing_status(device, status)
