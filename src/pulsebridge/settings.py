@@ -180,6 +180,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise looks there too (for `collectstatic` output)
 # whitenoise serves the apps' static files where they are (the console's, with the libraries
 # `make install` copied beside them): no collectstatic step, so `make run` stays one command.
 WHITENOISE_USE_FINDERS = True
