@@ -83,7 +83,8 @@ def test_charlie_gets_404_on_every_object_of_alice(
         assert response.status_code == 404, (path, response.status_code)
     order.refresh_from_db()
     key.refresh_from_db()
-    assert order.status == "awaiting_shipment" and key.revoked_at is None
+    assert order.status == "awaiting_shipment"
+    assert key.revoked_at is None
 
 
 def test_staff_may_switch_company_and_both_trails_say_so(alice, charlie, as_user):
