@@ -23,7 +23,7 @@ def column_of(board: str, number: str) -> str:
 def test_the_board_shows_the_order_awaiting_shipment(operator, as_user, order):
     board = as_user(operator).get("/orders/").content.decode()
     assert column_of(board, order.number) == "awaiting_shipment"
-    assert "1 × PY-802-LTE" in board
+    assert "1 \u00d7 PY-802-LTE" in board
 
 
 def test_shipping_moves_the_order_and_is_audited(operator, as_user, alice, order):
