@@ -3,7 +3,9 @@ an operator (Otto) and a viewer (Vera); Charlie owns Charlie Health, which must 
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -94,3 +96,66 @@ def _console_settings(settings):
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     # argon2 is what production hashes with; here it would only make every persona slow
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- the browser tests ----------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PROJECT = Path(__file__).resolve().parents[2]
+AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = PROJECT / "var" / "test-artifacts" / "console"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    """Debian's chromium, never a browser Playwright downloads (none can be downloaded here)."""
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture
+def chromium():
+    from tests.conftest import missing_service
+
+    if not Path(CHROMIUM).exists():
+        missing_service(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+    if not AXE.exists():
+        missing_service(f"{AXE} is missing (make install runs npm ci)")
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    from .live import live_server
+
+    with live_server(tmp_path_factory.mktemp("console-live")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def artifacts(pytestconfig):
+    backend = (
+        "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    )
+    folder = ARTIFACTS / backend
+    folder.mkdir(parents=True, exist_ok=True)
+    pytestconfig.stash[ARTIFACTS_KEY] = folder
+    return folder
+
+
+ARTIFACTS_KEY = pytest.StashKey[Path]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    folder = config.stash.get(ARTIFACTS_KEY, None)
+    if folder is not None:
+        shots = sorted(folder.glob("*.png"))
+        terminalreporter.write_line(f"console screenshots ({len(shots)}): {folder}")

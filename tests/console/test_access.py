@@ -33,6 +33,9 @@ def test_each_role_opens_its_screens_and_is_refused_the_others(role, alice, as_u
         response = client.get(path)
         expected = 200 if area in ALLOWED[role] else 403
         assert response.status_code == expected, (role, path, response.status_code)
+        page = response.content.decode()
+        assert "{#" not in page, path  # a template comment Django did not take as one
+        assert "{%" not in page, path
 
 
 def test_a_clinician_cannot_open_the_keys_page(clinician, as_user):

@@ -1,3 +1,4 @@
+import html
 import json
 import re
 
@@ -9,9 +10,9 @@ from pulsebridge.readings.models import Measurement
 
 
 def chart_data(page: str) -> list[dict]:
-    found = re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', page, re.S)
+    found = re.search(r'<div class="charts" data-days="\d+" data-charts="([^"]*)">', page)
     assert found, "the page carries no chart data"
-    return json.loads(found.group(1))
+    return json.loads(html.unescape(found.group(1)))
 
 
 def test_the_list_shows_each_patient_s_latest_values_and_days_with_readings(

@@ -3,6 +3,7 @@ care record and its documents)."""
 
 from __future__ import annotations
 
+import json
 import mimetypes
 from datetime import timedelta
 
@@ -107,8 +108,10 @@ def _charts(request, patient: Patient, days: int) -> dict:
     company = request.seat.company
     since = timezone.now() - timedelta(days=days)
     rows = queries.series(company, patient, since=since, kinds=display.CHARTED)
+    charts = display.charts(rows, company.weight_unit)
     return {
-        "charts": display.charts(rows, company.weight_unit),
+        "charts": charts,
+        "charts_json": json.dumps(charts, separators=(",", ":"), ensure_ascii=False),
         "days": days,
         "ranges": RANGES,
     }

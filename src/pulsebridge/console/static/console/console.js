@@ -18,10 +18,10 @@
 
   function drawChart(canvas) {
     if (!window.Chart || window.Chart.getChart(canvas)) return;
-    var charts = data(canvas.dataset.chart);
-    var spec = charts && charts[Number(canvas.dataset.index)];
+    var box = canvas.closest(".charts");
+    var spec = JSON.parse(box.dataset.charts)[Number(canvas.dataset.index)];
     if (!spec) return;
-    var days = Number(canvas.closest(".charts").dataset.days || 30);
+    var days = Number(box.dataset.days || 30);
     var now = Date.now();
     var hasRight = spec.datasets.some(function (d) { return d.axis === "y2"; });
     var datasets = spec.datasets.map(function (d, i) {
@@ -93,7 +93,7 @@
 
   function init(root) {
     root = root || document;
-    root.querySelectorAll("canvas[data-chart]").forEach(drawChart);
+    root.querySelectorAll(".charts canvas[data-index]").forEach(drawChart);
     root.querySelectorAll("[data-map]").forEach(drawMap);
   }
 
