@@ -1,4 +1,4 @@
-"""What the console's views share: paging, sorting, partial (htmx) or whole pages."""
+"""What the console's views share: paging, partial (htmx) or whole pages, going back."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 PER_PAGE = 25
 
@@ -19,19 +20,6 @@ def is_htmx(request) -> bool:
 def page_of(request, items, per_page: int = PER_PAGE, param: str = "page"):
     """One page of ``items``; a page number past the end is the last page, a bad one the first."""
     return Paginator(items, per_page).get_page(request.GET.get(param))
-
-
-def sort_of(request, allowed: dict[str, Any], default: str) -> tuple[str, Any]:
-    """The ``?sort=`` key asked for (``-key`` for descending), if allowed; its order_by value."""
-    key = request.GET.get("sort", default)
-    name = key.removeprefix("-")
-    if name not in allowed:
-        key, name = default, default.removeprefix("-")
-    order = allowed[name]
-    order = order if isinstance(order, list | tuple) else [order]
-    if key.startswith("-"):
-        order = [o[1:] if o.startswith("-") else f"-{o}" for o in order]
-    return key, order
 
 
 def uuid_or_404(text: str) -> uuid.UUID:
@@ -52,8 +40,6 @@ def page(
 
 def back(request, fallback: str):
     """After a form's POST without htmx: back to the page it came from (on this site)."""
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     target = request.POST.get("next") or fallback
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
