@@ -175,6 +175,7 @@ def test_replaying_a_delivery_sends_a_new_attempt_to_the_receiver(owner_page, li
         secret = page.locator("#new-secret").inner_text()
         assert secret.startswith("whsec_")
         page.goto(f"{live.url}/devices/?kind=glucose")
+        page.locator("details.row-actions summary").first.click()
         page.get_by_role("button", name="Suspend billing").first.click()
         page.get_by_role("button", name="Resume billing").first.wait_for()
         first = receiver.wait_for(1, timeout=30)  # the worker sends it

@@ -81,7 +81,12 @@ def _answer(request, device: Device):
         row = queries.with_device_status(
             Device.objects.filter(pk=device.pk).select_related("model", "patient", "gateway")
         ).get()
-        context = {"device": row, "low_battery": queries.LOW_BATTERY_PERCENT, "may_change": True}
+        context = {
+            "device": row,
+            "low_battery": queries.LOW_BATTERY_PERCENT,
+            "may_change": True,
+            "open_actions": True,
+        }
         return render(request, "console/_device_action.html", context)
     return back(request, reverse("console:devices"))
 
