@@ -80,6 +80,8 @@ def fill() -> Filled:
         nonlocal items, stored
         if len(items) >= 5000 or (force and items):
             outcomes = record_measurements(company, items)
+            refused = [o for o in outcomes if o.status == "error"]
+            assert not refused, f"the bench's readings were refused: {refused[0].as_dict()}"
             stored += sum(1 for o in outcomes if o.status == "created")
             items = []
 
@@ -129,7 +131,7 @@ def fill() -> Filled:
         "PY-300-LTE": ("weight", lambda: {"weight": round(rng.uniform(70, 72), 1), "unit": "kg"}),
         "PY-GL1-LTE": (
             "glucose",
-            lambda: {"glucose": rng.randint(80, 220), "before_meal": rng.randint(0, 1)},
+            lambda: {"glucose": rng.randint(80, 220), "unit": "mg/dL", "before_meal": rng.randint(0, 1)},
         ),
         "PY-OX1-LTE": (
             "pulse_oximetry",

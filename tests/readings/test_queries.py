@@ -41,8 +41,7 @@ def test_latest_values_and_days_with_readings_per_patient(alice, charlie, add_de
     assert latest.values["systolic"] == 125
     assert latest.measured_at == NOW - timedelta(days=1)
     assert queries.days_with_readings(alice, now=NOW) == {patient.pk: 2}
-    annotated = queries.with_days_in_window(Patient.objects.filter(pk=patient.pk), now=NOW).get()
-    assert annotated.days_in_window == 2
+    assert queries.days_with_readings(alice, [patient.pk], now=NOW) == {patient.pk: 2}
     assert queries.with_last_reading(
         Patient.objects.filter(pk=patient.pk)
     ).get().last_reading_at == (NOW - timedelta(days=1))

@@ -26,8 +26,9 @@ SORTS = {
     "name": ("name", "external_id"),
     "id": ("external_id",),
     "last": ("last_reading_at",),
-    "days": ("days_in_window",),
+    "days": (),  # sorted in Python: see patients()
 }
+_KIND_ORDER = {kind: n for n, kind in enumerate(display.CHARTED)}
 RANGES = (7, 30, 90)
 READINGS_PER_PAGE = 25
 
@@ -51,19 +52,31 @@ def patients(request):
     if key.removeprefix("-") not in SORTS:
         key = "name"
     name = key.removeprefix("-")
-    if name == "last":
-        found = queries.with_last_reading(found)
-    elif name == "days":
-        found = queries.with_days_in_window(found)
-    listing = page_of(request, found.order_by(*_order(key), "pk"))
+    if name == "days":
+        # Every patient's days counted in one query, sorted here; the page's rows fetched after.
+        counted = queries.days_with_readings(company)
+        everyone = sorted(
+            found.values_list("pk", "name", "external_id"),
+            key=lambda p: (
+                -counted.get(p[0], 0) if key.startswith("-") else counted.get(p[0], 0),
+                p[1],
+                p[2],
+            ),
+        )
+        listing = page_of(request, [p[0] for p in everyone])
+        by_pk = Patient.objects.in_bulk(list(listing))
+        listing.object_list = [by_pk[pk] for pk in listing]
+    else:
+        if name == "last":
+            found = queries.with_last_reading(found)
+        listing = page_of(request, found.order_by(*_order(key), "pk"))
     ids = [p.pk for p in listing]
     latest = queries.latest_by_kind(company, ids)
     days = queries.days_with_readings(company, ids)
     rows = []
     for patient in listing:
         readings = sorted(
-            latest.get(patient.pk, {}).values(),
-            key=lambda r: display.CHARTED.index(r.kind) if r.kind in display.CHARTED else 99,
+            latest.get(patient.pk, {}).values(), key=lambda r: _KIND_ORDER.get(r.kind, 99)
         )
         rows.append(
             {
