@@ -131,7 +131,11 @@ def fill() -> Filled:
         "PY-300-LTE": ("weight", lambda: {"weight": round(rng.uniform(70, 72), 1), "unit": "kg"}),
         "PY-GL1-LTE": (
             "glucose",
-            lambda: {"glucose": rng.randint(80, 220), "unit": "mg/dL", "before_meal": rng.randint(0, 1)},
+            lambda: {
+                "glucose": rng.randint(80, 220),
+                "unit": "mg/dL",
+                "before_meal": rng.randint(0, 1),
+            },
         ),
         "PY-OX1-LTE": (
             "pulse_oximetry",
