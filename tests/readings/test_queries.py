@@ -42,6 +42,8 @@ def test_latest_values_and_days_with_readings_per_patient(alice, charlie, add_de
     assert latest.measured_at == NOW - timedelta(days=1)
     assert queries.days_with_readings(alice, now=NOW) == {patient.pk: 2}
     assert queries.days_with_readings(alice, [patient.pk], now=NOW) == {patient.pk: 2}
+    assert queries.days_with_readings(alice, [], now=NOW) == {}
+    assert queries.days_with_readings(charlie, now=NOW) == {other.patient.pk: 1}
     assert queries.with_last_reading(
         Patient.objects.filter(pk=patient.pk)
     ).get().last_reading_at == (NOW - timedelta(days=1))

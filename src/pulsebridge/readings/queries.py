@@ -90,7 +90,10 @@ def days_with_readings(
         patient__isnull=False, measured_at__gte=start, measured_at__lte=end
     )
     if patient_ids is not None:
-        readings = readings.filter(patient_id__in=list(patient_ids))
+        patient_ids = list(patient_ids)
+        if not patient_ids:
+            return {}
+        readings = readings.filter(patient_id__in=patient_ids)
     days = (
         readings.annotate(day=TruncDate("measured_at"))
         .values("patient_id", "day")
