@@ -4,8 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The console's browser libraries (package.json + lock), copied where the app serves them from.
+VENDOR := src/pulsebridge/console/static/console/vendor
+NODE_STAMP := node_modules/.installed
 
-.PHONY: run test test-multihost bench lint install clean
+.PHONY: run test test-browser test-multihost bench lint install clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,13 +16,28 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the console's libraries: apt-get install -y npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/htmx $(VENDOR)/chartjs $(VENDOR)/leaflet
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/LICENSE $(VENDOR)/htmx/
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md $(VENDOR)/chartjs/
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
+		node_modules/leaflet/dist/images node_modules/leaflet/LICENSE $(VENDOR)/leaflet/
+	touch $(NODE_STAMP)
 
-run: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
+
+run: $(STAMP) $(NODE_STAMP)
 	WEBHOOK_ALLOW_PRIVATE_NETWORKS=$${WEBHOOK_ALLOW_PRIVATE_NETWORKS:-true} $(BIN)/pulsebridge demo
 
-test: $(STAMP)
-	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} -m "not multihost" $(PYTEST_ARGS)
+# The browser tests (a real server and Debian's chromium, minutes) run apart: `make test-browser`.
+test: $(STAMP) $(NODE_STAMP)
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} -m "not browser and not multihost" $(PYTEST_ARGS)
+
+test-browser: $(STAMP) $(NODE_STAMP)
+	$(BIN)/pytest -n 0 -m browser $(PYTEST_ARGS)
 
 # Two web hosts, two worker hosts, a database host, in network namespaces (needs root).
 test-multihost: $(STAMP)
@@ -31,8 +49,8 @@ lint: $(STAMP)
 	$(BIN)/pulsebridge makemigrations --check --dry-run
 	$(BIN)/lint-imports --no-cache
 
-bench: $(STAMP)
+bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache node_modules $(VENDOR)

@@ -41,8 +41,9 @@ OPTIONAL = (
     ("P7", "ping", {"P7"}),
     ("TENOVI", "tenovi", {"TENOVI"}),
     ("FHIR", "fhir", {"FHIR"}),
+    ("CONSOLE", "console", {"CONSOLE"}),
 )
-SCENARIOS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "TENOVI", "FHIR")
+SCENARIOS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "TENOVI", "FHIR", "CONSOLE")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -51,7 +52,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--only",
         default="",
         help="comma-separated scenarios (P1,P2,P3 here; P4,P5 bench/webhooks.py, P6 "
-        "bench/hayylo.py, P7 bench/ping.py, TENOVI bench/tenovi.py, FHIR bench/fhir.py); "
+        "bench/hayylo.py, P7 bench/ping.py, TENOVI bench/tenovi.py, FHIR bench/fhir.py, "
+        "CONSOLE bench/console.py); "
         "default: all",
     )
     p.add_argument("--quick", action="store_true", help="a short run: 1M rows, shorter loads")
@@ -70,6 +72,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="serve the pulsebridge package from this src/ directory instead of the working "
         "tree (e.g. a `git archive HEAD src` copy, to bench committed code while others edit)",
+    )
+    p.add_argument(
+        "--console-samples", type=int, default=60, help="CONSOLE requests per page (p50/p95)"
     )
     p.add_argument("--workers", type=int, default=2 * CORES, help="gunicorn worker processes")
     p.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")

@@ -66,18 +66,24 @@ INSTALLED_APPS = [
     "pulsebridge.tracking",
     "pulsebridge.operations",
     "pulsebridge.dialects.fhir.apps.FhirConfig",  # the Bulk Data export jobs
+    "pulsebridge.console",
 ]
 
 MIDDLEWARE = [
     # anywhere in the list: every response is rendered inside the innermost middleware
     "pulsebridge.lib.middleware.release_rendered_responses",
+    # outside the session and CSRF middleware, so that it sees the cookies they set
+    "pulsebridge.lib.middleware.secure_cookies_over_https",
     "django.middleware.security.SecurityMiddleware",
+    # the console's static files, before anything that would look at a session
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "pulsebridge.lib.middleware.DocumentCSPMiddleware",
 ]
 
 ROOT_URLCONF = "pulsebridge.urls"
@@ -96,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "pulsebridge.console.context.console",
             ],
         },
     },
@@ -171,8 +178,52 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
+STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise looks there too (for `collectstatic` output)
+# whitenoise serves the apps' static files where they are (the console's, with the libraries
+# `make install` copied beside them): no collectstatic step, so `make run` stays one command.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# The console's sign-in: sessions in the database, cookies the page's scripts cannot read, and
+# marked Secure whenever the request came over HTTPS (lib.middleware.secure_cookies_over_https;
+# behind a TLS proxy, set SECURE_PROXY_SSL_HEADER). SECURE_COOKIES=true marks them always.
+LOGIN_URL = "/"
+SESSION_COOKIE_AGE = env.int("CONSOLE_SESSION_SECONDS", default=12 * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+if env.str("SECURE_PROXY_SSL_HEADER", default=""):
+    # e.g. "X-Forwarded-Proto: https", set by the proxy that ends TLS (and only by it)
+    _name, _, _value = env.str("SECURE_PROXY_SSL_HEADER").partition(":")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _name.strip().upper().replace("-", "_"), _value.strip())
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Failed console sign-ins allowed per account and per address within the window, then refused
+# with 429 and Retry-After until the window has passed (console/signin.py).
+CONSOLE_SIGNIN_FAILURES_PER_ACCOUNT = env.int("CONSOLE_SIGNIN_FAILURES_PER_ACCOUNT", default=5)
+CONSOLE_SIGNIN_FAILURES_PER_ADDRESS = env.int("CONSOLE_SIGNIN_FAILURES_PER_ADDRESS", default=20)
+CONSOLE_SIGNIN_WINDOW_SECONDS = env.int("CONSOLE_SIGNIN_WINDOW_SECONDS", default=15 * 60)
+
+# Content-Security-Policy of every HTML page (lib.middleware.DocumentCSPMiddleware, django-csp):
+# scripts, styles, images and requests from this origin only; no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+CONTENT_SECURITY_POLICY_EXEMPT_PATHS = ("/api/docs/", "/ping/auth/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # FHIR Bulk Data export files. Web and worker processes on several hosts must share this place
 # (a shared volume, or object storage through a Django storage backend set here).

@@ -30,7 +30,10 @@ urlpatterns = [
     *dialect_docs("tenovi", "Pulsebridge: the Tenovi HWI API"),
     *dialect_docs("hayylo", "Pulsebridge: the Hayylo Inbound API"),
     *dialect_docs("ping", "Pulsebridge: the PING customer API"),
+    # last: the dialects' prefixes above are matched first
+    path("", include("pulsebridge.console.urls")),
 ]
 
-handler404 = "pulsebridge.errors.not_found"
+# an unknown path under an API prefix answers in that API's JSON shape, any other the console's page
+handler404 = "pulsebridge.console.views.errors.not_found"
 handler500 = "pulsebridge.errors.server_error"

@@ -36,8 +36,9 @@ def test_it_creates_the_demo_company_in_an_empty_database(run):
     )
     assert sorted(ApiKey.objects.values_list("dialect", flat=True)) == sorted(DIALECTS)
     assert Patient.objects.count() == 3
-    assert Device.objects.count() == 6
+    assert Device.objects.count() == 8
     assert Device.objects.filter(model__kind="gateway").count() == 1
+    assert Device.objects.filter(model__kind="asset_tracker").count() == 2
     assert Order.objects.get().status == "awaiting_shipment"
     assert "Created the demo company 'demo-clinic'" in output
 
@@ -45,7 +46,7 @@ def test_it_creates_the_demo_company_in_an_empty_database(run):
 def test_it_stores_two_weeks_of_readings_for_every_measuring_device(run):
     run("demo", "--no-serve")
     now = datetime.now(UTC)
-    for device in Device.objects.exclude(model__kind="gateway"):
+    for device in Device.objects.exclude(model__kind__in=["gateway", "asset_tracker"]):
         readings = Measurement.objects.filter(device=device)
         assert device.model.kind == readings.values_list("kind", flat=True).distinct().get()
         assert 14 * 2 <= readings.count() <= 14 * 3
@@ -62,7 +63,11 @@ def test_it_prints_every_key_and_three_curl_calls(run):
     for dialect, key in keys.items():
         assert key in output
         assert find_api_key(key, dialect) is not None
-    curls = [line.strip() for line in output.splitlines() if line.strip().startswith("curl ")]
+    curls = [
+        line.strip()
+        for line in output.splitlines()
+        if line.strip().startswith("curl ") and "/ping/" not in line
+    ]
     assert len(curls) == 3
     assert "http://127.0.0.1:8000/pylo/devices" in curls[0]
     assert '{"patient_id": "P-1001"}' in curls[1]
@@ -132,3 +137,49 @@ def test_it_serves_after_preparing_unless_told_not_to(run, monkeypatch):
 def test_it_refuses_a_port_that_is_not_a_number(run):
     with pytest.raises(CommandError, match="--port"):
         run("demo", "--no-serve", "--port", "http")
+
+
+def test_it_prints_the_console_owner_who_can_sign_in(run, client):
+    output = run("demo", "--no-serve")
+    saved = json.loads(keys_path().read_text())["console"]
+    assert f"sign in as {saved['username']} / {saved['password']} (owner)" in output
+    response = client.post("/", {"username": saved["username"], "password": saved["password"]})
+    assert response.status_code == 302
+    assert response["Location"] == "/patients/"
+
+
+def test_it_prints_ping_client_credentials_that_get_a_token(run, client):
+    output = run("demo", "--no-serve")
+    ping = json.loads(keys_path().read_text())["ping"]
+    assert f"client_id     {ping['client_id']}" in output
+    assert f"client_secret {ping['client_secret']}" in output
+    curl = next(line for line in output.splitlines() if "/ping/auth/token/" in line)
+    body = json.loads(curl.split(" -d '", 1)[1].rstrip("'"))
+    token = client.post("/ping/auth/token/", body, content_type="application/json")
+    assert token.status_code == 200
+    trackers = client.get(
+        "/ping/1.0/devices/devices/", HTTP_AUTHORIZATION=f"Bearer {token.json()['access_token']}"
+    )
+    assert trackers.status_code == 200
+    assert trackers.json()["count"] == 2
+
+
+def test_a_second_run_shows_the_same_sign_in_and_credentials(run):
+    first = run("demo", "--no-serve")
+    second = run("demo", "--no-serve")
+    saved = json.loads(keys_path().read_text())
+    assert saved["console"]["password"] in second
+    assert saved["ping"]["client_secret"] in second
+    assert "sign in as" in first
+
+
+def test_the_demo_has_a_care_record_and_trackers_in_a_geo_group(run):
+    from pulsebridge.care.models import CareClient, ClientDocument
+    from pulsebridge.tracking.models import GeoMembership
+
+    run("demo", "--no-serve")
+    client = CareClient.objects.get(external_id="P-1001")
+    assert client.patient.external_id == "P-1001"
+    assert ClientDocument.objects.filter(client=client).count() == 1
+    assert client.visits.count() == 1
+    assert GeoMembership.objects.count() >= 1

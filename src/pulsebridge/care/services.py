@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
@@ -86,3 +88,37 @@ def batch_report(batch: ImportBatch) -> BatchReport:
         failed=batch.failed,
         errors=[RecordError(e.get("index"), e.get("id"), e.get("message")) for e in batch.errors],
     )
+
+
+def batches(company: Company):
+    """The company's batches, newest first, without their bodies."""
+    return ImportBatch.objects.for_company(company).defer("payload").order_by("-received_at", "-pk")
+
+
+def failed_records(batch: ImportBatch) -> list[dict[str, Any]]:
+    """Every record of the batch that was not imported: its index, id and the reason, with the
+    record as it was sent (None for a failure of the whole batch, which names no record)."""
+    if not batch.errors:
+        return []
+    payload = ImportBatch.objects.values_list("payload", flat=True).get(pk=batch.pk)
+    try:
+        records = json.loads(payload)["dataSet"]
+    except (ValueError, KeyError, TypeError):
+        records = []
+    failures = []
+    for error in batch.errors:
+        index = error.get("index")
+        record = (
+            records[index]
+            if isinstance(index, int) and isinstance(records, list) and 0 <= index < len(records)
+            else None
+        )
+        failures.append(
+            {
+                "index": index,
+                "id": error.get("id"),
+                "message": error.get("message"),
+                "record": record,
+            }
+        )
+    return failures

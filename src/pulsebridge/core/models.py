@@ -10,6 +10,10 @@ from django.db import models
 class Company(models.Model):
     """The tenant. Every other row belongs to exactly one company."""
 
+    class WeightUnit(models.TextChoices):
+        KG = "kg"
+        LB = "lb"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     code = models.SlugField(
         max_length=64,
@@ -19,6 +23,8 @@ class Company(models.Model):
     name = models.CharField(max_length=200)
     instance_id = models.CharField(max_length=100, blank=True, default="")
     alert_email = models.EmailField(blank=True, default="")
+    # how the console shows weights (stored in kg, as every reading's canonical value)
+    weight_unit = models.CharField(max_length=2, choices=WeightUnit.choices, default=WeightUnit.KG)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -102,9 +102,17 @@ def update_company(
     name: str | None = None,
     instance_id: str | None = None,
     alert_email: str | None = None,
+    weight_unit: str | None = None,
 ) -> list[str]:
     """Change what is given (None: unchanged); the names of the fields that changed."""
     changed = []
+    if weight_unit is not None:
+        if weight_unit not in Company.WeightUnit.values:
+            raise CoreError(
+                f"{weight_unit!r} is not a weight unit; one of {', '.join(Company.WeightUnit.values)}"
+            )
+        company.weight_unit = weight_unit
+        changed.append("weight_unit")
     if name is not None:
         if not name.strip():
             raise CoreError("the name must not be blank")

@@ -17,6 +17,7 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -142,3 +143,23 @@ def count_in_second(bucket: str) -> int:
     if random.random() < 0.01:  # sweep expired buckets now and then, not on every request
         RateCounter.objects.filter(expires_at__lt=timezone.now()).delete()
     return used
+
+
+def usage_this_month(api_keys: list[ApiKey], *, now: datetime | None = None) -> dict[Any, int]:
+    """Requests counted this calendar month (UTC) per key id, for keys whose plan has a monthly
+    quota (only those are counted). With Redis, the count there when it is ahead of the record
+    (the record is written every ``RECORD_EVERY`` requests)."""
+    period = (now or datetime.now(UTC)).strftime("%Y-%m")
+    counted = [k for k in api_keys if k.plan is not None and k.plan.monthly_quota is not None]
+    used = dict(
+        UsageCounter.objects.filter(api_key__in=counted, period=period).values_list(
+            "api_key_id", "count"
+        )
+    )
+    if settings.REDIS_URL and counted:
+        cached = cache.get_many([f"usage:{k.lookup}:{period}" for k in counted])
+        for k in counted:
+            value = cached.get(f"usage:{k.lookup}:{period}")
+            if value is not None and int(value) > used.get(k.pk, 0):
+                used[k.pk] = int(value)
+    return {k.pk: used.get(k.pk, 0) for k in counted}

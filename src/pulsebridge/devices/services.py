@@ -119,20 +119,22 @@ def suspend_device(device: Device) -> Device:
 @transaction.atomic
 def resume_device(device: Device) -> Device:
     """Undo :func:`suspend_device`: active again if it ever sent a reading, else preactive."""
-    if device.billing_status != Device.BillingStatus.SUSPENDED:
-        raise DeviceError(f"device {device.serial} is {device.billing_status}, not suspended")
-    measured = Device.objects.filter(pk=device.pk, first_measurement_at__isnull=False).exists()
-    status = Device.BillingStatus.ACTIVE if measured else Device.BillingStatus.PREACTIVE
-    return _set_billing(device, status)
+    return _set_billing(device, None)
 
 
-def _set_billing(device: Device, status: str) -> Device:
+def _set_billing(device: Device, status: str | None) -> Device:
+    """``status`` None: resume (the row's own state, read under its lock, decides to what)."""
     device = (
         Device.objects.select_for_update(of=("self",))
         .select_related("company", "model", "patient", "order")
         .get(pk=device.pk)
     )
-    if device.billing_status == status:
+    if status is None:
+        if device.billing_status != Device.BillingStatus.SUSPENDED:
+            raise DeviceError(f"device {device.serial} is {device.billing_status}, not suspended")
+        measured = device.first_measurement_at is not None
+        status = Device.BillingStatus.ACTIVE if measured else Device.BillingStatus.PREACTIVE
+    elif device.billing_status == status:
         raise DeviceError(f"device {device.serial} is {status} already")
     device.billing_status = status
     device.save(update_fields=["billing_status"])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from csp.middleware import CSPMiddleware
+from django.conf import settings
+
 
 def release_rendered_responses(get_response):
     """Let a rendered DRF response be freed as soon as the server is done with it.
@@ -24,6 +27,38 @@ def release_rendered_responses(get_response):
             if getattr(view, "response", None) is response:
                 view.response = None
             response.renderer_context = {}
+        return response
+
+    return middleware
+
+
+class DocumentCSPMiddleware(CSPMiddleware):
+    """django-csp's Content-Security-Policy, on HTML documents only.
+
+    A policy governs what a page may load and run; a JSON answer runs nothing, and the API hot
+    paths (ingest, Pylo readings) need not build the header on every request. Paths under
+    ``CONTENT_SECURITY_POLICY_EXEMPT_PATHS`` are pages whose owner has not moved their inline
+    script or style out yet (Swagger UI, the PING login)."""
+
+    def process_response(self, request, response):
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        if request.path.startswith(tuple(settings.CONTENT_SECURITY_POLICY_EXEMPT_PATHS)):
+            return response
+        return super().process_response(request, response)
+
+
+def secure_cookies_over_https(get_response):
+    """Every cookie set in an answer to an HTTPS request is marked ``Secure`` (the session and
+    CSRF cookies of the console), so one install serves plain HTTP on 127.0.0.1 and HTTPS behind
+    its proxy without a setting to keep in step (``SECURE_PROXY_SSL_HEADER`` names the proxy's
+    header)."""
+
+    def middleware(request):
+        response = get_response(request)
+        if response.cookies and request.is_secure():
+            for morsel in response.cookies.values():
+                morsel["secure"] = True
         return response
 
     return middleware

@@ -73,6 +73,19 @@ class Command(BaseCommand):
                 f"one with: pulsebridge apikey create --company {company.code} --dialect <dialect>"
             )
         write("")
+        if demo.username:
+            write(f"Console: {base_url}/  sign in as {demo.username} / {demo.password} (owner)")
+        else:
+            write(
+                f"Console: {base_url}/  (no saved demo sign-in; make a user with: pulsebridge "
+                f"user create --company {company.code} --username <name> --role owner)"
+            )
+        if demo.client_id:
+            write("PING client credentials (an OAuth2 application of that user):")
+            write(f"  client_id     {demo.client_id}")
+            write(f"  client_secret {demo.client_secret}")
+            write(f"  {demo_data.ping_token_example(demo, base_url)}")
+        write("")
         write("Try it (Pylo devices, Pylo readings of a patient, one reading from a device):")
         for line in demo_data.curl_examples(demo, base_url):
             write(f"  {line}")
