@@ -40,8 +40,34 @@ def _dev_secret_key() -> str:
     return path.read_text().strip()
 
 
+def _dev_field_encryption_key() -> str:
+    # Like the SECRET_KEY above: an embedded install (no SECRET_KEY given) encrypts its stored
+    # secrets with a key of its own, made on first run and kept beside its database.
+    path = VAR_DIR / "field_encryption_key"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        path.write_bytes(Fernet.generate_key())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = secret("SECRET_KEY", default="") or _dev_secret_key()
+# Keys that encrypt the stored secrets that must be read back (webhook signing secrets, Tenovi
+# auth_key values): comma-separated Fernet keys, the first encrypts, all decrypt (lib/encryption.py,
+# `pulsebridge secrets rotate`). Required once SECRET_KEY is given (production: every host needs
+# the same keys); an embedded install without SECRET_KEY makes its own in VAR_DIR.
+FIELD_ENCRYPTION_KEYS = [
+    key.strip() for key in secret("FIELD_ENCRYPTION_KEYS", default="").split(",") if key.strip()
+]
+if not FIELD_ENCRYPTION_KEYS:
+    if secret("SECRET_KEY", default=""):
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS (or FIELD_ENCRYPTION_KEYS_FILE) must be set when SECRET_KEY is: "
+            "one or more Fernet keys, comma-separated, the same on every host"
+        )
+    FIELD_ENCRYPTION_KEYS = [_dev_field_encryption_key()]
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver", "[::1]"])
 
 INSTALLED_APPS = [
