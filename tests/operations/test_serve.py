@@ -3,6 +3,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from io import StringIO
 
@@ -45,8 +46,11 @@ def test_it_warns_and_serves_without_the_worker_while_no_worker_command_exists(m
     assert serve.worker_command() is None
     monkeypatch.setattr(serve, "gunicorn_command", lambda *a: [sys.executable, "-c", "pass"])
     err = StringIO()
-    with pytest.raises(CommandError, match="web process ended"):
-        serve.run(StringIO(), err, host="h", port=1, workers=1, with_worker=True, access_log=False)
+    with pytest.raises(CommandError, match="web process kept ending"):
+        serve.run(
+            StringIO(), err, host="h", port=1, workers=1, with_worker=True, access_log=False,
+            max_restarts=1, backoff=0.01,
+        )  # fmt: skip
     assert "no `pulsebridge worker` command" in err.getvalue()
 
 
@@ -55,24 +59,78 @@ def test_it_runs_the_worker_as_pulsebridge_worker(monkeypatch):
     assert serve.worker_command() == [sys.executable, "-m", "pulsebridge", "worker"]
 
 
-def test_when_the_web_server_dies_it_stops_the_worker_and_fails(monkeypatch, tmp_path):
+def test_a_web_server_that_keeps_dying_is_restarted_then_stops_serve_and_the_worker(
+    monkeypatch, tmp_path, caplog
+):
     marker = tmp_path / "worker-stopped"
+    starts = tmp_path / "web-starts"
     worker = (
         "import signal, sys, time, pathlib\n"
         f"signal.signal(signal.SIGTERM, lambda *a: (pathlib.Path({str(marker)!r}).touch(), sys.exit(0)))\n"
-        "time.sleep(30)\n"
+        "time.sleep(60)\n"
+    )
+    web = f"open({str(starts)!r}, 'a').write('x'); exit(3)"
+    monkeypatch.setattr(serve, "worker_command", lambda: [sys.executable, "-c", worker])
+    monkeypatch.setattr(serve, "gunicorn_command", lambda *a: [sys.executable, "-c", web])
+    caplog.set_level("WARNING", logger="pulsebridge.serve")
+    with pytest.raises(CommandError, match=r"the web process kept ending \(3 times within 60 s\)"):
+        serve.run(
+            StringIO(), StringIO(), host="h", port=1, workers=1, with_worker=True,
+            access_log=False, max_restarts=2, window=60.0, backoff=0.05,
+        )  # fmt: skip
+    assert starts.read_text() == "xxx"  # started, restarted twice, then given up
+    assert marker.exists()
+    restarts = [r.getMessage() for r in caplog.records if "restarting it" in r.getMessage()]
+    assert len(restarts) == 2
+    assert "the web process ended (exit status 3)" in restarts[0]
+
+
+def test_a_worker_killed_with_sigkill_is_started_again(monkeypatch, tmp_path, caplog):
+    pids = tmp_path / "worker-pids"
+    worker = (
+        f"import os, time; open({str(pids)!r}, 'a').write(f'{{os.getpid()}}\\n'); time.sleep(60)"
     )
     monkeypatch.setattr(serve, "worker_command", lambda: [sys.executable, "-c", worker])
     monkeypatch.setattr(
-        serve,
-        "gunicorn_command",
-        lambda *a: [sys.executable, "-c", "import time; time.sleep(1); exit(3)"],
+        serve, "gunicorn_command", lambda *a: [sys.executable, "-c", "import time; time.sleep(60)"]
     )
-    with pytest.raises(CommandError, match=r"the web process ended \(exit status 3\)"):
-        serve.run(
-            StringIO(), StringIO(), host="h", port=1, workers=1, with_worker=True, access_log=False
-        )
-    assert marker.exists()
+    caplog.set_level("INFO", logger="pulsebridge.serve")
+
+    def started() -> list[int]:
+        return [int(line) for line in pids.read_text().split()] if pids.exists() else []
+
+    def kill_then_stop():
+        wait_for(lambda: len(started()) == 1)
+        os.kill(started()[0], signal.SIGKILL)
+        wait_for(lambda: len(started()) == 2)
+        os.kill(os.getpid(), signal.SIGTERM)  # serve's own handler: stop everything
+
+    stopper = threading.Thread(target=kill_then_stop)
+    stopper.start()
+    out = StringIO()
+    serve.run(
+        out, StringIO(), host="h", port=1, workers=1, with_worker=True, access_log=False,
+        backoff=0.05,
+    )  # fmt: skip
+    stopper.join()
+    assert "Pulsebridge stopped." in out.getvalue()
+    first, second = started()
+    assert first != second
+    messages = [r.getMessage() for r in caplog.records]
+    assert (
+        "serve: the worker process ended (killed by SIGKILL); restarting it in 0.1 s (1 in the last 60 s)"
+        in messages
+    )
+    assert f"serve: worker restarted (pid {second})" in messages
+    with pytest.raises(ProcessLookupError):
+        os.kill(second, 0)  # stopped with the rest
+
+
+def wait_for(condition, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
 
 
 @pytest.mark.live
