@@ -191,3 +191,111 @@ def test_a_failing_command_exits_non_zero_with_a_message_and_no_traceback(tmp_pa
     assert "CommandError: the code 'a b' is not a valid slug" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+class Served:
+    """`pulsebridge serve` in a child process, its merged output collected line by line."""
+
+    def __init__(self, tmp_path, *args: str):
+        self.port = free_port()
+        self.env = {**os.environ, "PULSEBRIDGE_VAR_DIR": str(tmp_path)}
+        self.env.pop("DATABASE_URL", None)  # a SQLite file of its own, in tmp_path
+        subprocess.run(
+            [sys.executable, "-m", "pulsebridge", "migrate", "--no-input", "-v", "0"],
+            env=self.env,
+            check=True,
+            timeout=300,
+        )
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pulsebridge", "serve", "--port", str(self.port), *args],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(target=self._collect, daemon=True).start()
+
+    def _collect(self):
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def pid_of(self, name: str, verb: str = "started") -> int:
+        found = []
+
+        def seen():
+            found[:] = [
+                int(line.rsplit("pid ", 1)[1].rstrip(")"))
+                for line in self.lines
+                if f"serve: {name} {verb} (pid " in line
+            ]
+            return bool(found)
+
+        wait_for(seen, 120)
+        return found[-1]
+
+    def answers(self, path: str = "/healthz") -> int | None:
+        try:
+            return httpx.get(self.url(path), timeout=10).status_code
+        except httpx.TransportError:
+            return None
+
+    def stop(self) -> str:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return "\n".join(self.lines)
+
+
+@pytest.mark.live
+def test_a_worker_and_a_web_server_killed_with_sigkill_come_back_and_the_api_keeps_answering(
+    tmp_path,
+):
+    served = Served(tmp_path, "--workers", "2")
+    try:
+        wait_for(lambda: served.answers() == 200, 120)
+        worker = served.pid_of("worker")
+        web = served.pid_of("web")
+        wait_for(lambda: served.answers("/readyz") == 200, 120)  # the worker's heartbeat
+
+        # the worker dies: the API never stops answering, and the worker comes back
+        statuses = []
+        os.kill(worker, signal.SIGKILL)
+        deadline = time.monotonic() + 120
+        while not any("serve: worker restarted" in line for line in served.lines):
+            statuses.append(served.answers())
+            assert time.monotonic() < deadline, "\n".join(served.lines)
+        restarted = served.pid_of("worker", "restarted")
+        assert restarted != worker
+        statuses.append(served.answers())
+        assert set(statuses) == {200}, statuses
+        assert any(
+            "serve: the worker process ended (killed by SIGKILL); restarting it" in line
+            for line in served.lines
+        )
+
+        # the gunicorn master dies: it is started again, and answers again
+        os.kill(web, signal.SIGKILL)
+        new_web = served.pid_of("web", "restarted")
+        assert new_web != web
+        wait_for(lambda: served.answers() == 200, 120)
+        assert served.process.poll() is None
+
+        # every process counts into the same place: /metrics sums them
+        metrics = httpx.get(served.url("/metrics"), timeout=10).text
+        assert (
+            'pulsebridge_http_requests_total{dialect="operations",route="healthz",status="200"}'
+            in metrics
+        )
+        assert "pulsebridge_outbox_pending 0.0" in metrics
+    finally:
+        output = served.stop()
+    assert served.process.returncode == 0, output
+    assert "Pulsebridge stopped." in output
