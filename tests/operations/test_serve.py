@@ -196,10 +196,11 @@ def test_a_failing_command_exits_non_zero_with_a_message_and_no_traceback(tmp_pa
 class Served:
     """`pulsebridge serve` in a child process, its merged output collected line by line."""
 
-    def __init__(self, tmp_path, *args: str):
+    def __init__(self, tmp_path, *args: str, env: dict | None = None):
         self.port = free_port()
         self.env = {**os.environ, "PULSEBRIDGE_VAR_DIR": str(tmp_path)}
-        self.env.pop("DATABASE_URL", None)  # a SQLite file of its own, in tmp_path
+        self.env.pop("DATABASE_URL", None)  # a SQLite file of its own, in tmp_path, unless given
+        self.env.update(env or {})
         subprocess.run(
             [sys.executable, "-m", "pulsebridge", "migrate", "--no-input", "-v", "0"],
             env=self.env,
