@@ -41,6 +41,12 @@ def test_it_takes_the_worker_count_from_web_concurrency(monkeypatch):
     assert serve.default_workers() == 2 * (os.cpu_count() or 1) + 1
 
 
+@pytest.fixture(autouse=True)
+def _metrics_directory(monkeypatch, tmp_path):
+    """serve empties its metrics directory: a test's own, not the developer's var/."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "prometheus"))
+
+
 def test_it_warns_and_serves_without_the_worker_while_no_worker_command_exists(monkeypatch):
     monkeypatch.setattr(serve, "get_commands", lambda: {"serve": "pulsebridge.core"})
     assert serve.worker_command() is None

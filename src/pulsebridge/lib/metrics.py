@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+import secrets
 import time
-import uuid
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import multiprocess as prometheus_multiprocess
@@ -83,13 +83,32 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 def request_id_of(request) -> str:
     """The caller's (or its proxy's) X-Request-ID when it is a plain token, else a new one."""
     given = request.META.get("HTTP_X_REQUEST_ID", "")
-    return given if REQUEST_ID.match(given) else uuid.uuid4().hex
+    return given if REQUEST_ID.match(given) else secrets.token_hex(16)
 
 
 def company_of(request) -> str:
     """The code of the company the request authenticated as, where a dialect recorded it."""
     company = getattr(request, "company", None)
     return getattr(company, "code", "") or ""
+
+
+# The labelled children, looked up once per label set: prometheus-client's labels() takes a
+# lock and checks the labels on every call. The sets are bounded (routes are the URL patterns).
+_request_counters: dict[tuple[str, str, int], object] = {}
+_request_timers: dict[tuple[str, str], object] = {}
+
+
+def _count(dialect: str, route: str, status: int, elapsed: float) -> None:
+    counter = _request_counters.get((dialect, route, status))
+    if counter is None:
+        counter = _request_counters[(dialect, route, status)] = REQUESTS.labels(
+            dialect, route, str(status)
+        )
+    timer = _request_timers.get((dialect, route))
+    if timer is None:
+        timer = _request_timers[(dialect, route)] = REQUEST_SECONDS.labels(dialect, route)
+    counter.inc()
+    timer.observe(elapsed)
 
 
 def observe_requests(get_response):
@@ -106,8 +125,7 @@ def observe_requests(get_response):
         response = get_response(request)
         elapsed = time.perf_counter() - started
         dialect, route = dialect_of(request.path_info), route_of(request)
-        REQUESTS.labels(dialect, route, str(response.status_code)).inc()
-        REQUEST_SECONDS.labels(dialect, route).observe(elapsed)
+        _count(dialect, route, response.status_code, elapsed)
         response.headers.setdefault("X-Request-ID", request.request_id)
         if log_requests:
             logger.info(

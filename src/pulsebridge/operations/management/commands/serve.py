@@ -100,6 +100,7 @@ class Child:
 
     name: str
     command: list[str]
+    env: dict[str, str] | None = None  # None: this process's
     process: subprocess.Popen | None = None
     failures: list[float] = field(default_factory=list)  # monotonic times, within the window
     restart_at: float | None = None  # dead, to be started again then
@@ -108,7 +109,7 @@ class Child:
         # Own process group: a Ctrl-C at the terminal reaches serve only, which passes it on
         # once; and a dead gunicorn master's orphaned workers can be killed with their group.
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
-            self.command, process_group=0, preexec_fn=_die_with_parent
+            self.command, env=self.env, process_group=0, preexec_fn=_die_with_parent
         )
         self.restart_at = None
 
@@ -234,10 +235,11 @@ def child_commands(
     return commands
 
 
-def prepare_metrics_directory() -> None:
+def prepare_metrics_directory() -> dict[str, str]:
     """gunicorn's workers and the background worker each count in files of their own, read
     together by /metrics: PROMETHEUS_MULTIPROC_DIR, emptied at start (the counts of a previous
-    run are not this one's). Inherited by every child, restarted ones included."""
+    run are not this one's). The environment of every child, restarted ones included (this
+    process's own stays as it is: its metrics, if any, are its own)."""
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(
         Path(settings.VAR_DIR) / "prometheus"
     )
@@ -245,7 +247,7 @@ def prepare_metrics_directory() -> None:
     path.mkdir(parents=True, exist_ok=True)
     for stale in path.glob("*.db"):
         stale.unlink()
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    return {**os.environ, "PROMETHEUS_MULTIPROC_DIR": directory}
 
 
 def run(stdout, stderr, *, host: str, port: int, workers: int, **options) -> None:
@@ -258,8 +260,8 @@ def run(stdout, stderr, *, host: str, port: int, workers: int, **options) -> Non
         with_worker=with_worker,
         access_log=access_log,
     )
-    prepare_metrics_directory()
-    supervisor = Supervisor({name: Child(name, command) for name, command in commands.items()})
+    env = prepare_metrics_directory()
+    supervisor = Supervisor({name: Child(name, command, env) for name, command in commands.items()})
     for name, value in options.items():
         setattr(supervisor, name, value)
     previous = {
