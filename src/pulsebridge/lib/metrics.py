@@ -18,6 +18,11 @@ from prometheus_client import multiprocess as prometheus_multiprocess
 
 logger = logging.getLogger("pulsebridge.request")
 
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # prometheus-client opens its files there as soon as a metric is made: a directory that
+    # does not exist yet would make every process fail at start.
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 # seconds; from a cached key check (~1 ms) to a slow page
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
