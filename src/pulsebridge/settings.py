@@ -40,8 +40,34 @@ def _dev_secret_key() -> str:
     return path.read_text().strip()
 
 
+def _dev_field_encryption_key() -> str:
+    # Like the SECRET_KEY above: an embedded install (no SECRET_KEY given) encrypts its stored
+    # secrets with a key of its own, made on first run and kept beside its database.
+    path = VAR_DIR / "field_encryption_key"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        path.write_bytes(Fernet.generate_key())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = secret("SECRET_KEY", default="") or _dev_secret_key()
+# Keys that encrypt the stored secrets that must be read back (webhook signing secrets, Tenovi
+# auth_key values): comma-separated Fernet keys, the first encrypts, all decrypt (lib/encryption.py,
+# `pulsebridge secrets rotate`). Required once SECRET_KEY is given (production: every host needs
+# the same keys); an embedded install without SECRET_KEY makes its own in VAR_DIR.
+FIELD_ENCRYPTION_KEYS = [
+    key.strip() for key in secret("FIELD_ENCRYPTION_KEYS", default="").split(",") if key.strip()
+]
+if not FIELD_ENCRYPTION_KEYS:
+    if secret("SECRET_KEY", default=""):
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS (or FIELD_ENCRYPTION_KEYS_FILE) must be set when SECRET_KEY is: "
+            "one or more Fernet keys, comma-separated, the same on every host"
+        )
+    FIELD_ENCRYPTION_KEYS = [_dev_field_encryption_key()]
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver", "[::1]"])
 
 INSTALLED_APPS = [
@@ -70,6 +96,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # outermost: counts and times every answer, the error pages included (/metrics, logs)
+    "pulsebridge.lib.metrics.observe_requests",
     # anywhere in the list: every response is rendered inside the innermost middleware
     "pulsebridge.lib.middleware.release_rendered_responses",
     # outside the session and CSRF middleware, so that it sees the cookies they set
@@ -279,11 +307,26 @@ DEFAULT_RATE_PER_SECOND = {"pylo": 50, "tenovi": 1, "hayylo": 10, "ingest": 500,
 # How long a server process trusts an API key it has verified (core/apikeys.py); 0: not at all.
 API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5.0)
 
+# LOG_FORMAT=json: one JSON object per line (python-json-logger), with the extra fields a line
+# carries (a request's id, company, route, status, duration_ms). LOG_REQUESTS: one line per
+# request (on by default with json). Neither ever holds a secret, a body or a patient's values.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain").strip().lower()
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: plain or json")
+LOG_REQUESTS = env.bool("LOG_REQUESTS", default=LOG_FORMAT == "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "timestamp": False,
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     "loggers": {
         "pulsebridge": {"level": env.str("PULSEBRIDGE_LOG_LEVEL", default="INFO")},
@@ -334,6 +377,25 @@ OAUTH2_PROVIDER = {
 READINGS_RETENTION_DAYS = env.int("READINGS_RETENTION_DAYS", default=None)
 TRACKER_EVENTS_RETENTION_DAYS = env.int("TRACKER_EVENTS_RETENTION_DAYS", default=None)
 DELIVERY_ATTEMPTS_RETENTION_DAYS = env.int("DELIVERY_ATTEMPTS_RETENTION_DAYS", default=90)
+
+# Retention, by the background worker (hourly; operations/retention.py): webhook deliveries that
+# succeeded (with their attempts) and the bodies of finished Hayylo import batches (the batch
+# and its outcome stay) are removed after these many days; unset or 0: kept for ever.
+SUCCEEDED_DELIVERIES_RETENTION_DAYS = env.int("SUCCEEDED_DELIVERIES_RETENTION_DAYS", default=30)
+IMPORT_BODIES_RETENTION_DAYS = env.int("IMPORT_BODIES_RETENTION_DAYS", default=7)
+# Retention steps owned by a wire format, run with the above (FHIR_EXPORT_RETENTION_SECONDS).
+RETENTION_STEPS = {"fhir_exports": "pulsebridge.dialects.fhir.exports.prune_exports"}
+
+# /readyz: ready while a background worker beat within this many seconds (each writes its
+# heartbeat every WORKER_HEARTBEAT_SECONDS) and the oldest due webhook delivery is later than
+# its time by at most READYZ_OUTBOX_LAG_SECONDS. READYZ_REQUIRE_WORKER=false: web hosts whose
+# workers are watched apart.
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=10.0)
+READYZ_WORKER_HEARTBEAT_SECONDS = env.float("READYZ_WORKER_HEARTBEAT_SECONDS", default=60.0)
+READYZ_OUTBOX_LAG_SECONDS = env.float("READYZ_OUTBOX_LAG_SECONDS", default=300.0)
+READYZ_REQUIRE_WORKER = env.bool("READYZ_REQUIRE_WORKER", default=True)
+# /metrics asks for "Authorization: Bearer <METRICS_TOKEN>" when it is set (or METRICS_TOKEN_FILE).
+METRICS_TOKEN = secret("METRICS_TOKEN", default="")
 
 # Hayylo Inbound API: the document's 6 MB request limit, read as 6 MiB (AWS Lambda's limit).
 HAYYLO_MAX_BODY_BYTES = env.int("HAYYLO_MAX_BODY_BYTES", default=6 * 1024 * 1024)

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
+from pulsebridge.operations import health
+
 
 def dialect_docs(name: str, title: str) -> list:
     """One OpenAPI schema and Swagger UI per dialect, each with the dialect's base path."""
@@ -19,6 +21,9 @@ def dialect_docs(name: str, title: str) -> list:
 
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("ingest/v1/", include("pulsebridge.ingest.urls")),
     path("pylo/", include("pulsebridge.dialects.pylo.urls")),

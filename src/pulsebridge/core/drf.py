@@ -13,6 +13,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from pulsebridge.lib import metrics
+
 from .apikeys import find_api_key
 from .throttle import Refusal, check_and_count
 
@@ -66,6 +68,7 @@ class HeaderApiKeyAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "Unauthorized: the API key is invalid or revoked."
             )
+        request._request.company = api_key.company  # for the request's log line
         return (None, api_key)
 
     def authenticate_header(self, request) -> str:
@@ -88,6 +91,7 @@ class UsagePlanThrottle(BaseThrottle):
             return True
         refusal = check_and_count(request.auth)
         if refusal is not None:
+            metrics.THROTTLED.labels(refusal.limit).inc()
             raise PlanThrottled(refusal)
         return True
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +16,7 @@ from django.utils import timezone
 from pulsebridge.core.models import Company
 from pulsebridge.devices.hardware import note_measurements
 from pulsebridge.devices.models import Device, DeviceModel, Enrolment
+from pulsebridge.lib import metrics
 from pulsebridge.lib.bulk import Loader, Table, among, among_sql
 from pulsebridge.lib.ids import uuid7
 from pulsebridge.lib.outcomes import Outcome
@@ -187,6 +188,9 @@ def record_measurements(
 
     if rows:
         _store(company, rows, devices, outcomes)
+        stored = Counter(rows[i]["kind"] for i in rows if outcomes[i].status == "created")
+        for kind, count in stored.items():
+            metrics.READINGS_STORED.labels(kind).inc(count)
     for index, first in copies:  # a second copy in the same batch is a duplicate of the first
         outcomes[index] = Outcome(index, "duplicate", id=outcomes[first].id)
     return [outcomes[i] for i in sorted(outcomes)]
