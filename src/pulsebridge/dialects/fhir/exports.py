@@ -163,12 +163,16 @@ def _source(job: ExportJob, resource_type: str) -> tuple[QuerySet, str]:
     """The rows of ``resource_type`` in the job, and the time field they are ordered by."""
     company = job.company
     if resource_type == "Patient":
-        # patients and devices keep no modification time: _since cannot leave any out
-        return queries.patients(company).filter(created_at__lte=job.transaction_time), "created_at"
+        patients = queries.patients(company).filter(created_at__lte=job.transaction_time)
+        if job.since is not None:
+            patients = patients.filter(last_updated__gte=job.since)
+        return patients, "created_at"
     if resource_type == "Device":
         devices = queries.devices(company).filter(created_at__lte=job.transaction_time)
         if job.level == ExportJob.Level.PATIENT:
             devices = devices.filter(patient__isnull=False)
+        if job.since is not None:
+            devices = devices.filter(updated_at__gte=job.since)
         return devices, "created_at"
     readings = queries.readings(company).filter(received_at__lte=job.transaction_time)
     if job.level == ExportJob.Level.PATIENT:

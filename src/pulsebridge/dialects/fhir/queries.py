@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce, Greatest
 
 from pulsebridge.core.models import Company
 from pulsebridge.devices.models import Device, Patient
@@ -29,7 +29,11 @@ def observation_rows(measurements: QuerySet) -> QuerySet:
 
 
 def patients(company: Company) -> QuerySet:
-    return Patient.objects.for_company(company)
+    # what the Patient resource shows comes from the patient and its care client: it changed
+    # when either did
+    return Patient.objects.for_company(company).annotate(
+        last_updated=Greatest("updated_at", Coalesce("care_client__updated_at", "updated_at"))
+    )
 
 
 def patient_rows(queryset: QuerySet) -> QuerySet:

@@ -222,9 +222,10 @@ HAYYLO_CLIENT_ID = "hayylo-client-id"
 DEVICE_SERIAL = "urn:pulsebridge:device-serial"
 DEVICE_IMEI = "urn:pulsebridge:imei"
 
-# What ``patient`` takes: ``values_list(*PATIENT_COLUMNS)`` of a patient queryset
+# What ``patient`` takes: ``values_list(*PATIENT_COLUMNS)`` of ``queries.patients`` (which
+# annotates ``last_updated``: the later of the patient's and its care client's change)
 PATIENT_COLUMNS = (
-    "pk", "external_id", "name", "phone_number", "email",
+    "pk", "last_updated", "removed_at", "external_id", "name", "phone_number", "email",
     "care_client__external_id", "care_client__first_name", "care_client__last_name",
     "care_client__phone", "care_client__phone2", "care_client__email",
     "care_client__address", "care_client__suburb", "care_client__state",
@@ -233,9 +234,12 @@ PATIENT_COLUMNS = (
 
 
 def patient(row: tuple, company_code: str) -> dict:
-    (pk, external_id, name, phone, email, client_id, first, last, client_phone, mobile,
-     client_email, address, suburb, state, post_code, gender, dob) = row  # fmt: skip
-    out: dict[str, Any] = {"resourceType": "Patient", "id": str(pk)}
+    (pk, last_updated, removed_at, external_id, name, phone, email, client_id, first, last,
+     client_phone, mobile, client_email, address, suburb, state, post_code, gender,
+     dob) = row  # fmt: skip
+    out: dict[str, Any] = {
+        "resourceType": "Patient", "id": str(pk), "meta": {"lastUpdated": instant(last_updated)}
+    }  # fmt: skip
     identifiers = [{"use": "usual", "system": identifier_system(company_code, PATIENT_ID),
                     "value": external_id}]  # fmt: skip
     if client_id:
@@ -243,7 +247,8 @@ def patient(row: tuple, company_code: str) -> dict:
             {"system": identifier_system(company_code, HAYYLO_CLIENT_ID), "value": client_id}
         )
     out["identifier"] = identifiers
-    out["active"] = True
+    # A patient the company removed stays readable (its readings refer to it), not in use.
+    out["active"] = removed_at is None
     human: dict[str, Any] = {}
     if first or last:
         full = " ".join(part for part in (first, last) if part)
@@ -293,19 +298,21 @@ def patient(row: tuple, company_code: str) -> dict:
 # --- Device ----------------------------------------------------------------------------------
 
 DEVICE_COLUMNS = (
-    "pk", "serial", "imei", "billing_status", "patient_id", "model__sku", "model__name",
+    "pk", "updated_at", "serial", "imei", "billing_status", "patient_id", "model__sku",
+    "model__name",
 )  # fmt: skip
 DEVICE_STATUS = {"preactive": "active", "active": "active", "suspended": "inactive"}
 
 
 def device(row: tuple) -> dict:
-    pk, serial, imei, billing_status, patient_id, sku, model_name = row
+    pk, updated_at, serial, imei, billing_status, patient_id, sku, model_name = row
     identifiers = [{"type": {"text": "Serial number"}, "system": DEVICE_SERIAL, "value": serial}]
     if imei:
         identifiers.append({"type": {"text": "IMEI"}, "system": DEVICE_IMEI, "value": imei})
     out: dict[str, Any] = {
         "resourceType": "Device",
         "id": str(pk),
+        "meta": {"lastUpdated": instant(updated_at)},
         "identifier": identifiers,
         "status": DEVICE_STATUS.get(billing_status, "unknown"),
         "serialNumber": serial,

@@ -28,8 +28,8 @@ MAX_COUNT = 1000
 COMMON = ("_count", "_sort", "_total", "_cursor", "_format")
 PARAMETERS = {
     "Observation": ("patient", "subject", "code", "category", "date", "_lastUpdated", "_id"),
-    "Patient": ("identifier", "name", "_id"),
-    "Device": ("patient", "_id"),
+    "Patient": ("identifier", "name", "_lastUpdated", "_id"),
+    "Device": ("patient", "_lastUpdated", "_id"),
 }
 SORTS = {"Observation": ("date",), "Patient": (), "Device": ()}
 

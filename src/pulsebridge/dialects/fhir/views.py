@@ -230,7 +230,8 @@ class PatientSearch(Search):
         found = search.ids(asked)
         if found is not None:
             queryset = queryset.filter(pk__in=found)
-        return queryset
+        updated, _, _ = search.date_filter(asked, "_lastUpdated", "last_updated")
+        return queryset.filter(updated)
 
     def rows(self, queryset):
         return queryset.values_list(*resources.PATIENT_COLUMNS, "created_at")
@@ -253,7 +254,8 @@ class DeviceSearch(Search):
         found = search.ids(asked)
         if found is not None:
             queryset = queryset.filter(pk__in=found)
-        return queryset
+        updated, _, _ = search.date_filter(asked, "_lastUpdated", "updated_at")
+        return queryset.filter(updated)
 
     def rows(self, queryset):
         return queryset.values_list(*resources.DEVICE_COLUMNS, "created_at")
