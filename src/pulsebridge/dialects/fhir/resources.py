@@ -129,15 +129,6 @@ VITAL_AND_LAB = [codes.VITAL_SIGNS, codes.LABORATORY]
 PROFILE_LISTS = {key: [url] for key, url in codes.PROFILES.items()}
 
 
-def observation(pk: Any, variant: str, kind: str, values: dict, unit: str,
-                measured_at: datetime, received_at: datetime, device_id: Any,
-                patient_id: Any | None) -> dict:  # fmt: skip
-    """One Observation of a reading (``variant``: ``MAIN``, ``HEART_RATE`` or ``FEV1``)."""
-    subject = reference("Patient", patient_id) if patient_id is not None else None
-    return _observation(str(pk), variant, kind, values, unit, instant(measured_at),
-                        instant(received_at), reference("Device", device_id), subject)  # fmt: skip
-
-
 def _observation(pk: str, variant: str, kind: str, values: dict, unit: str, effective: str,
                  received: str, device_ref: dict, subject: dict | None) -> dict:  # fmt: skip
     code, profile, value = _measured(kind, variant, values, unit)
@@ -177,10 +168,11 @@ class ObservationWriter:
 
     def observations(self, row: tuple, values: dict, only: frozenset[str] | None = None,
                      after_variant: int = -1) -> list[tuple[int, dict]]:  # fmt: skip
-        """The Observations of one row ``(id, kind, unit, measured_at, received_at,
-        device_id, patient_id, ...)`` as ``(variant index, resource)``, keeping the variants
-        in ``only`` (all when None) that come after ``after_variant``."""
-        pk, kind, unit, measured_at, received_at, device_id, patient_id = row[:7]
+        """The Observations of one row ``(id, kind, unit, measured, received, device_id,
+        patient_id, ...)`` (the times as ``instant`` writes them: ``queries.observation_rows``)
+        as ``(variant index, resource)``, keeping the variants in ``only`` (all when None) that
+        come after ``after_variant``."""
+        pk, kind, unit, effective, received, device_id, patient_id = row[:7]
         wanted = [
             (index, variant)
             for index, variant in enumerate(variants(kind, values))
@@ -188,7 +180,7 @@ class ObservationWriter:
         ]
         if not wanted:
             return []
-        text, effective, received = str(pk), instant(measured_at), instant(received_at)
+        text = str(pk)
         device_ref = self._reference("Device", device_id)
         subject = self._reference("Patient", patient_id) if patient_id is not None else None
         return [

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from datetime import datetime
 from urllib.parse import urlencode
 
 import orjson
-from django.db.models import Count
 from django.utils import timezone
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -111,11 +111,11 @@ class ObservationRead(FhirView):
             else None
         )
         if row is not None:
-            values = orjson.loads(row[7])
-            if variant in resources.variants(row[1], values):
-                return Response(
-                    resources.observation(row[0], variant, row[1], values, row[2], *row[3:7])
-                )
+            written = resources.ObservationWriter().observations(
+                row, orjson.loads(row[7]), frozenset([(row[1], variant)])
+            )
+            if written:
+                return Response(written[0][1])
         raise not_found(f"Observation/{pk} is not known.")
 
 
@@ -165,11 +165,11 @@ class Search(FhirView):
                 {"relation": "next", "url": f"{url}?{urlencode([*kept, ('_cursor', next_token)])}"}
             )
         bundle["link"] = links
+        base, match = self.base(), {"mode": "match"}
         out = [
-            {"fullUrl": f"{self.base()}/{r['resourceType']}/{r['id']}", "resource": r,
-             "search": {"mode": "match"}}
+            {"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r, "search": match}
             for r in entries
-        ]  # fmt: skip
+        ]
         if asked.ignored:
             out.append({
                 "resource": outcome(
@@ -298,34 +298,43 @@ class ObservationSearch(Search):
         return bool(asked.values("patient") or asked.values("subject"))
 
     def total(self, queryset) -> int:
-        # one Observation per (reading, variant): a count per kind of Observation, one query
-        counts = queryset.aggregate(**{
-            f"t{i}": Count("pk", filter=search.target_condition(target))
-            for i, target in enumerate(sorted(self.targets, key=str))
-        })  # fmt: skip
-        return sum(counts.values())
+        return search.count_observations(queryset, self.targets)
 
     def page(self, queryset, cursor, count, descending):
+        """Up to ``count`` Observations after ``cursor``. A reading is one or two of them, so
+        rows are read for half the Observations still wanted (and two more: the cursor's own
+        reading comes again, and one shows whether there is more), again as long as the page
+        is not full: a page of cuff readings is one query of ``count / 2`` rows, not of
+        ``count``."""
         queryset = pagination.ordered(queryset, "measured_at", descending=descending)
-        if cursor is not None:
-            queryset = queryset.filter(
-                pagination.at_or_beyond(
-                    "measured_at", cursor.time, cursor.pk, descending=descending
-                )
-            )
-        # each reading is at least one Observation; the cursor's own reading may have none left
-        rows = list(queries.observation_rows(queryset)[: count + 2])
         writer = resources.ObservationWriter()
         entries: list[dict] = []
-        last = None
-        for row in rows:
-            after = cursor.variant if cursor is not None and str(row[0]) == cursor.pk else -1
-            for index, resource in writer.observations(row, orjson.loads(row[7]), self.only, after):
-                if len(entries) == count:
-                    return entries, last
-                entries.append(resource)
-                last = pagination.Cursor(row[3], str(row[0]), index, None)
-        return entries, None
+        last = None  # (row, variant index) of the last Observation written
+        place = cursor
+        while True:
+            limit = (count - len(entries)) // 2 + 2
+            rows = queryset
+            if place is not None:
+                rows = rows.filter(pagination.at_or_beyond(
+                    "measured_at", place.time, place.pk, descending=descending))  # fmt: skip
+            rows = list(queries.observation_rows(rows)[:limit])
+            for row in rows:
+                after = place.variant if place is not None and str(row[0]) == place.pk else -1
+                for index, resource in writer.observations(
+                    row, orjson.loads(row[7]), self.only, after
+                ):
+                    if len(entries) == count:
+                        return entries, self._after(*last)
+                    entries.append(resource)
+                    last = (row, index)
+            if len(rows) < limit:
+                return entries, None
+            # every variant of the last row read is written or not wanted
+            place = self._after(rows[-1], len(resources.SUFFIXES))
+
+    def _after(self, row, variant):
+        """The cursor just after Observation ``variant`` of reading ``row``."""
+        return pagination.Cursor(datetime.fromisoformat(row[3]), str(row[0]), variant, None)
 
 
 # --- metadata -------------------------------------------------------------------------------
