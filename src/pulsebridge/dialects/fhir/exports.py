@@ -304,15 +304,29 @@ def run_export(job_id) -> None:
         finished = _run(job, token)
     except Exception:
         logger.exception("export %s failed", job.pk)
-        ExportJob.objects.filter(pk=job.pk, lease_token=token).update(
-            status=Status.FAILED, finished_at=timezone.now(), lease_until=None,
+        now = timezone.now()
+        if ExportJob.objects.filter(pk=job.pk, lease_token=token).update(
+            status=Status.FAILED, finished_at=now, lease_until=None,
             error="The export failed; start a new one.",
-        )  # fmt: skip
+        ):  # fmt: skip
+            _prune_when_expired(now)
         return
     if finished:
-        _checkpoint(job, token, status=Status.COMPLETED, finished_at=timezone.now(),
-                    lease_until=None)  # fmt: skip
+        now = timezone.now()
+        if _checkpoint(job, token, status=Status.COMPLETED, finished_at=now, lease_until=None):
+            _prune_when_expired(now)
     # a slice that ran out of time queued the rest itself (in _run)
+
+
+def _prune_when_expired(finished_at: datetime) -> None:
+    """Queue the pruning for the moment this export expires, so that its files (health data)
+    go then even if no other export ever starts. The task row is in the database: a worker
+    restarted meanwhile still runs it. Backends that cannot defer a task (the immediate one of
+    tests and development) leave it to the next kick-off."""
+    if not prune_task.get_backend().supports_defer:
+        return
+    due = prune_task.using(run_after=finished_at + retention() + timedelta(seconds=1))
+    transaction.on_commit(lambda: due.enqueue(), robust=True)
 
 
 def _run(job: ExportJob, token: str) -> bool:
