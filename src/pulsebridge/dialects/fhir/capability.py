@@ -16,7 +16,9 @@ SCOPES = [*(scope_for(t) for t in RESOURCE_TYPES), ALL]
 
 PAGING = (
     " Results come in pages of _count (default 100, at most 1000) with a 'next' link; "
-    "_total=none|estimate|accurate."
+    "_total=none|estimate|accurate (estimate is accurate). Bundle.total is given when asked, "
+    "for _count=0, when the answer fits in its first page, and for every Patient and Device "
+    "search."
 )
 
 

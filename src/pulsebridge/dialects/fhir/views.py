@@ -144,11 +144,15 @@ class Search(FhirView):
         cursor = pagination.read(token, fingerprint) if token else None
         if cursor is not None:
             total = cursor.total
-        elif total_wanted == "none" or not (total_wanted == "accurate" or self.cheap(asked)):
+        elif total_wanted == "none":
             total = None
-        else:
+        elif total_wanted in ("accurate", "estimate") or count == 0 or self.cheap(asked):
             total = self.total(queryset)
+        else:
+            total = None
         entries, last = self.page(queryset, cursor, count, descending) if count else ([], None)
+        if total is None and cursor is None and last is None and total_wanted != "none":
+            total = len(entries)  # the whole answer is this page: its total costs nothing
         bundle = {
             "resourceType": "Bundle",
             "meta": {"lastUpdated": resources.instant(timezone.now())},
@@ -294,8 +298,12 @@ class ObservationSearch(Search):
         return queryset.filter(dates, updated)
 
     def cheap(self, asked) -> bool:
-        # one patient's readings are counted on its index; a company's millions are not
-        return bool(asked.values("patient") or asked.values("subject"))
+        # Never, unless asked: a patient's thousands of readings cost more to count (each row's
+        # kind and values read) than the page itself (profiled: 27,000 readings, 15-75 ms of
+        # PostgreSQL against 1 ms for a page of 1,000), and a company's millions more still.
+        # Clients page by the next link; a search whose answer fits in its first page has its
+        # total all the same (Search.get).
+        return False
 
     def total(self, queryset) -> int:
         return search.count_observations(queryset, self.targets)
