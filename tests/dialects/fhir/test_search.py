@@ -4,6 +4,7 @@ Bundles with cursor pages that stay right when readings share a timestamp, and t
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -297,3 +298,30 @@ def test_times_with_microseconds_are_written_exactly_in_search_read_and_export(
     # the next page starts right after the microsecond, not at the whole second
     nexts = [link["url"] for link in found["link"] if link["relation"] == "next"]
     assert ids(alice_fhir.get(nexts[0]).fhir) == [str(other)]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="plan caching: PostgreSQL only (SQLite plans every statement anew)",
+)
+def test_on_postgresql_the_page_query_once_prepared_is_still_planned_for_its_patient(
+    alice_fhir, many, ann
+):
+    """A generic plan reads every reading of the patient in the range and sorts them (see
+    queries.custom_plans); each page must be planned for the patient it asks for. The session
+    here prefers generic plans, as PostgreSQL comes to on a large table."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+    for _ in range(8):
+        response = alice_fhir.get("/Observation", {"patient": str(ann.pk), "_count": "10"})
+        assert response.status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE '%readings_measurement%' AND statement LIKE '%LIMIT%'"
+        )
+        plans = cursor.fetchall()
+    assert plans, "the page query was never prepared (settings.PREPARE_THRESHOLD)"
+    assert [generic for generic, _ in plans] == [0] * len(plans)

@@ -239,7 +239,8 @@ def write_part(
                 pagination.at_or_beyond(time_field, at, pk, descending=False)
             ).exclude(pk=pk)
         # every row is at least one resource: no more rows than the part still takes
-        rows = list(_rows(page, resource_type)[: min(CHUNK, part_size - written)])
+        with queries.custom_plans():
+            rows = list(_rows(page, resource_type)[: min(CHUNK, part_size - written)])
         if not rows:
             return written, place, True
         chunk: list[bytes] = []

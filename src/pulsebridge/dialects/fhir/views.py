@@ -306,7 +306,8 @@ class ObservationSearch(Search):
         return False
 
     def total(self, queryset) -> int:
-        return search.count_observations(queryset, self.targets)
+        with queries.custom_plans():
+            return search.count_observations(queryset, self.targets)
 
     def page(self, queryset, cursor, count, descending):
         """Up to ``count`` Observations after ``cursor``. A reading is one or two of them, so
@@ -325,7 +326,8 @@ class ObservationSearch(Search):
             if place is not None:
                 rows = rows.filter(pagination.at_or_beyond(
                     "measured_at", place.time, place.pk, descending=descending))  # fmt: skip
-            rows = list(queries.observation_rows(rows)[:limit])
+            with queries.custom_plans():
+                rows = list(queries.observation_rows(rows)[:limit])
             for row in rows:
                 after = place.variant if place is not None and str(row[0]) == place.pk else -1
                 for index, resource in writer.observations(
