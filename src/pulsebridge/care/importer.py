@@ -240,9 +240,10 @@ class ClientImporter(Importer):
             for name in differ:
                 patient[name] = details[name]
             if differ:
+                patient["updated_at"] = self.now
                 changed.append(patient)
                 fields.update(differ)
-        table.update(changed, fields)
+        table.update(changed, fields | {"updated_at"})
         return {eid: patient["id"] for eid, patient in patients.items()}
 
     def _stored_patients(self, ids: set[str]) -> dict[str, dict[str, Any]]:

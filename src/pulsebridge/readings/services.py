@@ -332,7 +332,9 @@ def _activate(candidates: set[Any]) -> list:
     ).select_for_update(of=("self",))
     ids = list(preactive.values_list("pk", flat=True))
     if ids:
-        Device.objects.filter(pk__in=ids).update(billing_status=Device.BillingStatus.ACTIVE)
+        Device.objects.filter(pk__in=ids).update(
+            billing_status=Device.BillingStatus.ACTIVE, updated_at=timezone.now()
+        )
     return ids
 
 
