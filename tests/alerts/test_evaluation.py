@@ -51,9 +51,11 @@ def test_a_systolic_of_180_raises_an_alert_with_its_reading_and_value(alice, cuf
     alert = Alert.objects.get()
     assert alert.rule.code == "systolic-high"
     assert str(alert.reading_id) == outcome.id
-    assert alert.value == 185 and alert.threshold == 180
+    assert alert.value == 185
+    assert alert.threshold == 180
     assert alert.patient.external_id == "P-1"
-    assert alert.status == "open" and not alert.late
+    assert alert.status == "open"
+    assert not alert.late
     assert alert.raised_at == NOW
 
 

@@ -271,7 +271,11 @@ def periods(
     earliest = min(s[0] for ps in spans.values() for s in ps)
     days = _days(company, None if patient_ids is None else list(spans), earliest, last)
     out: dict[Any, list[Period]] = {}
+    if today is not None:  # a period that has not started yet is nobody's business
+        spans = {pid: [p for p in ps if p[0] <= today] for pid, ps in spans.items()}
     for pid, ps in spans.items():
+        if not ps:
+            continue
         mine = days.get(pid, set())
         out[pid] = [
             Period(
@@ -454,8 +458,14 @@ def as_csv(rep: Report) -> str:
         for n, p in enumerate(line.periods or [None]):
             time_codes = [line.minutes, line.cpt_99457, line.cpt_99458] if n == 0 else ["", "", ""]
             period = (
-                [p.start.isoformat(), p.end.isoformat(), p.days, str(p.complete).lower()]
-                + [int(p.cpt_99453), int(p.cpt_99454)]
+                [
+                    p.start.isoformat(),
+                    p.end.isoformat(),
+                    p.days,
+                    str(p.complete).lower(),
+                    int(p.cpt_99453),
+                    int(p.cpt_99454),
+                ]
                 if p is not None
                 else ["", "", "", "", 0, 0]
             )
