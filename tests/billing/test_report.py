@@ -199,3 +199,18 @@ def test_the_current_period_days_are_what_the_console_shows(alice, cuff):
     assert services.current_days(alice, [cuff.patient.pk], now=NOW - timedelta(days=1)) == {
         cuff.patient.pk: 2
     }
+
+
+def test_current_days_are_counted_per_company_and_for_the_patients_asked(
+    alice, charlie, cuff, add_device
+):
+    from pulsebridge.devices.services import assign_device
+
+    theirs = assign_device(add_device(charlie), patient_id="P-1")
+    read_on(alice, cuff, [date(2026, 10, 1), date(2026, 11, 28), date(2026, 11, 30)])
+    read_on(charlie, theirs, [date(2026, 11, 30)])
+    # Alice's P-1: periods from 10-01; the current one (10-31..11-29 ended) is 11-30..12-29
+    assert services.current_days(alice, now=NOW) == {cuff.patient.pk: 1}
+    assert services.current_days(alice, [cuff.patient.pk], now=NOW) == {cuff.patient.pk: 1}
+    assert services.current_days(alice, [], now=NOW) == {}
+    assert services.current_days(charlie, now=NOW) == {theirs.patient.pk: 1}
