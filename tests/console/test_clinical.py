@@ -84,7 +84,8 @@ def test_the_patient_page_logs_time_records_a_setup_and_sets_an_override(
     patient = alerted.patient
     client = as_user(clinician)
     page = client.get(f"/patients/{patient.pk}/").content.decode()
-    assert "Open alerts" in page and "Systolic 180 mmHg or more" in page
+    assert "Open alerts" in page
+    assert "Systolic 180 mmHg or more" in page
     assert "1 / 30 days" in page
     client.post(f"/patients/{patient.pk}/time", {"minutes": "25", "note": "reviewed"})
     entry = TimeEntry.objects.get()
@@ -99,7 +100,8 @@ def test_the_patient_page_logs_time_records_a_setup_and_sets_an_override(
     )
     assert patient.alert_overrides.get().threshold == 150
     page = client.get(f"/patients/{patient.pk}/").content.decode()
-    assert "reviewed" in page and "systolic-high at 150" in page
+    assert "reviewed" in page
+    assert "systolic-high at 150" in page
     actions = set(AuditEntry.objects.filter(patient="P-1").values_list("action", flat=True))
     assert {"patient.view", "billing.time", "billing.setup", "alerts.override"} <= actions
 
