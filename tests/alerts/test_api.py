@@ -82,6 +82,8 @@ def test_a_patient_override_is_set_read_and_removed(api, alice, cuff):
     assert "override" not in listed["diastolic-high"]
     record_measurements(alice, [high(cuff.imei, systolic=155)], now=NOW)
     assert Alert.objects.get().threshold == 150
+    assert api("patch", "patients/P-1/alert-rules/systolic-high", {}).status_code == 405
+    assert api("put", "patients/P-1/alert-rules/nope", {"threshold": 1}).status_code == 404
     assert api("delete", "patients/P-1/alert-rules/systolic-high").status_code == 204
     assert api("delete", "patients/P-1/alert-rules/systolic-high").status_code == 404
 

@@ -240,6 +240,8 @@ class PatientRulesView(RuleView):
     """``GET /api/v1/patients/{patient_id}/alert-rules``: the rules with the patient's
     overrides; ``PUT|DELETE .../alert-rules/{code}``: set or remove one override."""
 
+    http_method_names = ["get", "put", "delete", "options"]
+
     def get(self, request, patient_id, code=None):
         patient = self.patient(patient_id)
         mine = {o.rule_id: o for o in alert_rules.overrides_of(self.company, patient)}
