@@ -249,7 +249,7 @@ def alerts(report) -> None:
                 "ALERTS",
                 f"record_measurements, batches of 1,000, evaluation on vs off "
                 f"(p50 {rate['on']:,.0f} vs {rate['off']:,.0f} readings/s)",
-                f"{cost:.1%} fewer readings/s",
+                f"{-cost:+.1%} readings/s",
                 "target <= 10%",
                 f"{cost / ALERT_TARGET_COST:.2f}x",
                 "ok" if cost <= ALERT_TARGET_COST else "MISS",
@@ -258,7 +258,7 @@ def alerts(report) -> None:
                 "ALERTS",
                 f"the same with 1% of readings breaking a rule ({raised:,} alerts raised; "
                 f"p50 {rate['on, 1% breaking']:,.0f} readings/s)",
-                f"{cost_breaking:.1%} fewer readings/s",
+                f"{-cost_breaking:+.1%} readings/s",
             ),
         ],
     )

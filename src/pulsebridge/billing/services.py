@@ -28,7 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import Aggregate, BigIntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -195,12 +195,10 @@ def _starts(company: Company, patient_ids: list[Any] | None) -> dict[Any, list[d
     patients = Patient.objects.for_company(company).exclude(pk__in=list(starts))
     if patient_ids is not None:
         patients = patients.filter(pk__in=[p for p in patient_ids if p not in starts])
-    for patient_id, at in (
-        patients.annotate(first=Subquery(first))
-        .filter(first__isnull=False)
-        .values_list("pk", "first")
-    ):
-        starts[patient_id].append(at.astimezone(tz).date())
+    # (patients without readings are dropped here: a filter in SQL would run the subquery twice)
+    for patient_id, at in patients.annotate(first=Subquery(first)).values_list("pk", "first"):
+        if at is not None:
+            starts[patient_id].append(at.astimezone(tz).date())
     return starts
 
 
@@ -227,10 +225,15 @@ def _periods_between(starts: list[date], first: date, last: date) -> list[tuple[
 
 def _days(
     company: Company, patient_ids: Iterable[Any] | None, first: date, last: date
-) -> dict[Any, set[date]]:
-    """The days in [first, last] (company time zone) with a reading, per patient.
+) -> dict[Any, int]:
+    """The days in [first, last] (company time zone) with a reading, per patient, as a bit mask:
+    bit n set when day ``first + n`` has one. At most 62 days.
 
-    The database returns each (patient, day) once (a hash aggregate over the window's rows)."""
+    On PostgreSQL the database folds each patient's readings into the mask (one row per
+    patient, not one per patient and day); elsewhere the distinct (patient, day) pairs are
+    folded here."""
+    if (last - first).days > 62:
+        raise ValueError("a window of at most 62 days")
     tz = zone(company)
     start = datetime.combine(first, time.min, tzinfo=tz)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz)
@@ -242,6 +245,15 @@ def _days(
         if not patient_ids:
             return {}
         readings = readings.filter(patient_id__in=patient_ids)
+    to_pk = Measurement._meta.get_field("patient").target_field.to_python
+    if connection.vendor == "postgresql":
+        masks = (
+            readings.values("patient_id")
+            .annotate(mask=_DayMask(str(tz), first))
+            .order_by()
+            .values_list("patient_id", "mask")
+        )
+        return {to_pk(pid): mask for pid, mask in masks}
     query = (
         readings.annotate(day=TruncDate("measured_at", tzinfo=tz))
         .values_list("patient_id", "day")
@@ -249,14 +261,41 @@ def _days(
         .order_by()
     )
     sql, params = query.query.sql_with_params()
-    to_pk = Measurement._meta.get_field("patient").target_field.to_python
     to_day = query.query.annotations["day"].output_field.to_python
-    found: dict[Any, set[date]] = defaultdict(set)
+    found: dict[Any, int] = defaultdict(int)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for patient_id, day in cursor.fetchall():
-            found[to_pk(patient_id)].add(to_day(day))
+            found[to_pk(patient_id)] |= 1 << (to_day(day) - first).days
     return found
+
+
+class _DayMask(Aggregate):
+    """PostgreSQL: ``bit_or(1 << (local day - first))`` over a patient's readings."""
+
+    output_field = BigIntegerField()
+    contains_aggregate = True
+
+    def __init__(self, zone_name: str, first: date):
+        super().__init__(Value(zone_name), Value(first))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        zone_sql, zone_params = compiler.compile(self.source_expressions[0])
+        first_sql, first_params = compiler.compile(self.source_expressions[1])
+        column = connection.ops.quote_name("measured_at")
+        table = connection.ops.quote_name(Measurement._meta.db_table)
+        sql = (
+            f"bit_or(1::bigint << (({table}.{column} AT TIME ZONE {zone_sql})::date"
+            f" - ({first_sql})::date))"
+        )
+        return sql, [*zone_params, *first_params]
+
+
+def _count(mask: int, base: date, start: date, end: date) -> int:
+    """The days of [start, end] set in ``mask`` (bit 0 = ``base``)."""
+    lo = max(0, (start - base).days)
+    width = (end - base).days + 1 - lo
+    return ((mask >> lo) & ((1 << width) - 1)).bit_count() if width > 0 else 0
 
 
 def periods(
@@ -265,24 +304,23 @@ def periods(
     """Each patient's periods whose last day is in [first, last], with their days counted."""
     starts = _starts(company, patient_ids)
     spans = {pid: _periods_between(s, first, last) for pid, s in starts.items()}
+    if today is not None:  # a period that has not started yet is nobody's business
+        spans = {pid: [p for p in ps if p[0] <= today] for pid, ps in spans.items()}
     spans = {pid: s for pid, s in spans.items() if s}
     if not spans:
         return {}
     earliest = min(s[0] for ps in spans.values() for s in ps)
-    days = _days(company, None if patient_ids is None else list(spans), earliest, last)
+    until = min(last, today) if today is not None else last
+    days = _days(company, None if patient_ids is None else list(spans), earliest, until)
     out: dict[Any, list[Period]] = {}
-    if today is not None:  # a period that has not started yet is nobody's business
-        spans = {pid: [p for p in ps if p[0] <= today] for pid, ps in spans.items()}
     for pid, ps in spans.items():
-        if not ps:
-            continue
-        mine = days.get(pid, set())
+        mask = days.get(pid, 0)
         out[pid] = [
             Period(
                 start=s,
                 end=e,
                 first_of_episode=f,
-                days=sum(1 for d in mine if s <= d <= e),
+                days=_count(mask, earliest, s, e),
                 today=today,
             )
             for s, e, f in ps
