@@ -214,3 +214,23 @@ def test_current_days_are_counted_per_company_and_for_the_patients_asked(
     assert services.current_days(alice, [cuff.patient.pk], now=NOW) == {cuff.patient.pk: 1}
     assert services.current_days(alice, [], now=NOW) == {}
     assert services.current_days(charlie, now=NOW) == {theirs.patient.pk: 1}
+
+
+def test_a_device_passed_on_from_another_patient_does_not_move_the_period_start(alice, add_device):
+    from pulsebridge.devices.services import assign_device
+
+    cuff = assign_device(add_device(alice), patient_id="P-0")
+    read_on(alice, cuff, [date(2026, 9, 1)])  # the device's first reading: P-0's
+    scale = assign_device(add_device(alice, "PY-300-LTE"), patient_id="P-1")
+    record_measurements(
+        alice,
+        [{"imei": scale.imei, "kind": "weight", "measured_at": "2026-10-07T09:00:00Z",
+          "values": {"weight": 80, "unit": "kg"}}],
+        now=NOW,
+    )  # fmt: skip
+    assign_device(cuff, patient_id="P-1")  # P-1 now holds the cuff, first used in September
+    read_on(alice, cuff, [date(2026, 10, 20)])
+    starts = services._starts(alice, None)
+    by_name = {p.external_id: p.pk for p in cuff.company.patients.all()}
+    assert starts[by_name["P-1"]] == [date(2026, 10, 7)]
+    assert starts[by_name["P-0"]] == [date(2026, 9, 1)]

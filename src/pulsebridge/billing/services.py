@@ -28,12 +28,24 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Aggregate, BigIntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import (
+    Aggregate,
+    BigIntegerField,
+    Case,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from pulsebridge.core.models import Company
-from pulsebridge.devices.models import Patient
+from pulsebridge.devices.models import Device, Patient
 from pulsebridge.lib.errors import DomainError
 from pulsebridge.readings.models import Measurement
 
@@ -185,20 +197,36 @@ def _starts(company: Company, patient_ids: list[Any] | None) -> dict[Any, list[d
         setups = setups.filter(patient_id__in=patient_ids)
     for patient_id, setup_on in setups.order_by("setup_on").values_list("patient_id", "setup_on"):
         starts[patient_id].append(setup_on)
-    # The first reading of each patient without a setup: one probe of the (patient, time)
-    # index per patient, not an aggregate over every reading.
+    # The first reading of each patient without a setup. The earliest first reading of the
+    # devices serving them is nearly always it, and proving so costs two probes of the
+    # (patient, time) index confined to one partition or two (nothing of theirs before it, a
+    # reading of theirs at it); only when that fails is their first reading looked for across
+    # every partition.
     first = (
         Measurement.objects.filter(patient=OuterRef("pk"))
         .order_by("measured_at")
         .values("measured_at")[:1]
     )
+    candidate = (
+        Device.objects.filter(patient=OuterRef("pk"), first_measurement_at__isnull=False)
+        .order_by("first_measurement_at")
+        .values("first_measurement_at")[:1]
+    )
+    earlier = Measurement.objects.filter(patient=OuterRef("pk"), measured_at__lt=OuterRef("cand"))
+    at = Measurement.objects.filter(patient=OuterRef("pk"), measured_at=OuterRef("cand"))
     patients = Patient.objects.for_company(company).exclude(pk__in=list(starts))
     if patient_ids is not None:
         patients = patients.filter(pk__in=[p for p in patient_ids if p not in starts])
-    # (patients without readings are dropped here: a filter in SQL would run the subquery twice)
-    for patient_id, at in patients.annotate(first=Subquery(first)).values_list("pk", "first"):
-        if at is not None:
-            starts[patient_id].append(at.astimezone(tz).date())
+    patients = patients.annotate(cand=Subquery(candidate)).annotate(
+        first=Case(
+            When(Q(cand__isnull=False) & Exists(at) & ~Exists(earlier), then=F("cand")),
+            default=Subquery(first),
+        )
+    )
+    # (patients without readings are dropped here: a filter in SQL would run it all twice)
+    for patient_id, when in patients.values_list("pk", "first"):
+        if when is not None:
+            starts[patient_id].append(when.astimezone(tz).date())
     return starts
 
 
