@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "pulsebridge.webhooks",
     "pulsebridge.care",
     "pulsebridge.tracking",
+    "pulsebridge.billing",
+    "pulsebridge.alerts",
     "pulsebridge.operations",
     "pulsebridge.dialects.fhir.apps.FhirConfig",  # the Bulk Data export jobs
     "pulsebridge.console",
@@ -303,7 +305,14 @@ WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = env.int("WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT", default=8)
 
 # Default usage plans given to keys created without explicit limits.
-DEFAULT_RATE_PER_SECOND = {"pylo": 50, "tenovi": 1, "hayylo": 10, "ingest": 500, "fhir": 20}
+DEFAULT_RATE_PER_SECOND = {
+    "pylo": 50,
+    "tenovi": 1,
+    "hayylo": 10,
+    "ingest": 500,
+    "fhir": 20,
+    "api": 20,
+}
 # How long a server process trusts an API key it has verified (core/apikeys.py); 0: not at all.
 API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5.0)
 
@@ -339,6 +348,22 @@ WEBHOOK_RENDERERS = {
     "pylo": "pulsebridge.dialects.pylo.webhooks.render",
     "tenovi": "pulsebridge.dialects.tenovi.webhooks.render",
 }
+# Event types rendered the same for every endpoint format (the Standard Webhooks JSON body of
+# docs/webhooks.md), sent only to endpoints that list them (webhooks.models.OPT_IN_EVENTS).
+WEBHOOK_EVENT_RENDERERS = {
+    "ALERT_RAISED": "pulsebridge.alerts.webhooks.render",
+    "ALERT_RESOLVED": "pulsebridge.alerts.webhooks.render",
+}
+# Called by readings.services.record_measurements with the rows it is about to store (dotted
+# paths, so the readings app imports none of them): each answers None or a function that runs
+# in the readings' transaction with the rows that went in (alert evaluation).
+READING_SCREENS = ["pulsebridge.alerts.evaluation.screen"]
+# A reading received this long after it was measured raises its alert marked late.
+ALERT_LATE_AFTER_MINUTES = env.int("ALERT_LATE_AFTER_MINUTES", default=60)
+# How long a process trusts the alert rules it loaded (0: reads them for every batch); a change
+# made in the same process is seen at once.
+ALERT_RULES_CACHE_SECONDS = env.float("ALERT_RULES_CACHE_SECONDS", default=5.0)
+
 # Which endpoints of a format receive which subject, where the format has a rule of its own.
 WEBHOOK_SELECTORS = {
     "tenovi": "pulsebridge.dialects.tenovi.webhooks.select",

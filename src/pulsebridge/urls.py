@@ -26,6 +26,8 @@ urlpatterns = [
     path("metrics", health.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("ingest/v1/", include("pulsebridge.ingest.urls")),
+    # billing, time log, alert rules and alerts for care software (an ``api`` key)
+    path("api/v1/", include("pulsebridge.ingest.api_urls")),
     path("pylo/", include("pulsebridge.dialects.pylo.urls")),
     path("tenovi/", include("pulsebridge.dialects.tenovi.urls")),
     path("hayylo/", include("pulsebridge.dialects.hayylo.urls")),

@@ -6,12 +6,15 @@ from collections import Counter, defaultdict
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, Exists, F, OuterRef, Value, When, prefetch_related_objects
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from pulsebridge.core.models import Company
 from pulsebridge.devices.hardware import note_measurements
@@ -219,12 +222,15 @@ def _store(
         devices[i].device.pk for i in rows if devices[i].device.billing_status == PREACTIVE
     }
     enrolled = {devices[i].device.pk for i in rows if devices[i].enrolled}
-    follows = bool(endpoints or preactive or enrolled)
+    checks = [c for c in (s(company, list(rows.values())) for s in _screens()) if c is not None]
+    follows = bool(endpoints or preactive or enrolled or checks)
     atomic = transaction.atomic() if follows or connection.vendor != "postgresql" else nullcontext()
     with atomic:
         mine = _sort_out(rows, _write(rows), outcomes)
         if not mine or not follows:
             return
+        for check in checks:  # alert evaluation, on the readings that went in
+            check([rows[i] for i in mine])
         activated = _activate(preactive & {rows[i]["device_id"] for i in mine})
 
         def measurements() -> list[Measurement]:
@@ -258,6 +264,16 @@ def _store(
             publish(
                 company, EventType.DEVICE_BILLING_STATUS_CHANGED, [(d.pk, d) for d in refreshed]
             )
+
+
+def _screens() -> list:
+    """What looks at every batch before it is stored (``settings.READING_SCREENS``)."""
+    return [_import(path) for path in settings.READING_SCREENS]
+
+
+@cache
+def _import(path: str):
+    return import_string(path)
 
 
 def _write(rows: dict[int, dict[str, Any]]) -> set[Any]:

@@ -15,6 +15,14 @@ class EventType(models.TextChoices):
     DEVICE_BILLING_STATUS_CHANGED = "DEVICE_BILLING_STATUS_CHANGED"
     # a Tenovi HWI device (enrolment) changed status: Shipped, Delivered, Connected, Replaced...
     ENROLMENT_STATUS_CHANGED = "ENROLMENT_STATUS_CHANGED"
+    # a patient's readings broke a threshold or trend rule (alerts app), and it was resolved
+    ALERT_RAISED = "ALERT_RAISED"
+    ALERT_RESOLVED = "ALERT_RESOLVED"
+
+
+# Sent only to endpoints that list them: an endpoint that takes "every type" was written against
+# a vendor's API, whose receivers know nothing of these events.
+OPT_IN_EVENTS = frozenset({EventType.ALERT_RAISED, EventType.ALERT_RESOLVED})
 
 
 class WebhookEndpoint(models.Model):
@@ -47,6 +55,8 @@ class WebhookEndpoint(models.Model):
         return f"{self.format} {self.url}"
 
     def wants(self, event_type: str) -> bool:
+        if event_type in OPT_IN_EVENTS:
+            return event_type in self.event_types
         return not self.event_types or event_type in self.event_types
 
 
