@@ -12,6 +12,7 @@ from pulsebridge.core.drf import (
     RefusesNulCharacters,
     UsagePlanThrottle,
 )
+from pulsebridge.lib.parsers import ItemJSONParser
 from pulsebridge.readings.services import record_measurements
 
 MAX_ITEMS = 1000
@@ -41,6 +42,8 @@ class IngestView(RefusesNulCharacters, APIView):
     authentication_classes = [IngestKeyAuthentication]
     permission_classes = [HasUsagePlan]
     throttle_classes = [UsagePlanThrottle]
+    # an item's unrepresentable number or lone surrogate is that item's error, not the batch's
+    parser_classes = [ItemJSONParser]
 
     def get_exception_handler(self):
         return error_handler
