@@ -12,6 +12,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from pulsebridge.lib.parsers import has_bad_text
+
 from . import units
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -263,8 +265,8 @@ def _text(item: dict, name: str, errors: dict, max_length: int = 128) -> str:
     text = str(raw)
     if len(text) > max_length:
         errors[name] = f"must be at most {max_length} characters"
-    elif "\x00" in text:
-        errors[name] = NO_NUL
+    elif problem := has_bad_text(text):
+        errors[name] = problem
     return text
 
 
@@ -280,8 +282,8 @@ def parse_reading(item: Any, now: datetime | None = None) -> Reading:
         if value is not None and value != "":
             if not isinstance(value, str | int) or isinstance(value, bool):
                 errors[name] = "must be a string"
-            elif "\x00" in str(value):
-                errors[name] = NO_NUL
+            elif problem := has_bad_text(str(value)):
+                errors[name] = problem
             else:
                 device_ref[name] = str(value).strip()
     if "imei" not in device_ref and "serial" not in device_ref:
@@ -293,7 +295,7 @@ def parse_reading(item: Any, now: datetime | None = None) -> Reading:
             errors["device"] = "name the device by imei, serial, or gateway_id + sensor_code"
 
     kind = item.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:  # an array or object is no kind
         errors["kind"] = f"must be one of {', '.join(KINDS)}"
 
     measured_at = parse_timestamp(item.get("measured_at"), "measured_at", errors, now)
@@ -303,7 +305,7 @@ def parse_reading(item: Any, now: datetime | None = None) -> Reading:
     raw_values = item.get("values")
     if not isinstance(raw_values, dict):
         errors["values"] = "must be an object"
-    elif kind in VALUE_PARSERS:
+    elif isinstance(kind, str) and kind in VALUE_PARSERS:
         values, unit = VALUE_PARSERS[kind](raw_values, errors)
 
     reading = Reading(

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pulsebridge.readings.validation import EARLIEST, NO_NUL, ItemError, parse_timestamp
+from pulsebridge.lib.parsers import has_bad_text
+from pulsebridge.readings.validation import EARLIEST, ItemError, parse_timestamp
 
 from .models import REPORTED_TYPES, EventType
 
@@ -72,11 +73,11 @@ def parse_event(item: Any, now: datetime | None = None) -> ParsedEvent:
     if not isinstance(imei, str) or not imei.strip():
         errors["imei"] = "is required: the tracker's IMEI"
         imei = ""
-    elif "\x00" in imei:
-        errors["imei"] = NO_NUL
+    elif problem := has_bad_text(imei):
+        errors["imei"] = problem
 
     kind = item.get("type")
-    if kind not in REPORTED_TYPES:
+    if not isinstance(kind, str) or kind not in REPORTED_TYPES:  # an array or object is none
         errors["type"] = f"must be one of {', '.join(REPORTED_TYPES)}"
 
     timestamp = parse_timestamp(item.get("timestamp"), "timestamp", errors, now)
@@ -91,7 +92,7 @@ def parse_event(item: Any, now: datetime | None = None) -> ParsedEvent:
             "latitude" if latitude is not None else "longitude"
         )
     values = {name: _number(item, name, errors, *RANGES[name]) for name in RANGES}
-    for name in REQUIRED_BY_TYPE.get(kind, ()):
+    for name in REQUIRED_BY_TYPE.get(kind, ()) if isinstance(kind, str) else ():
         if item.get(name) is None and name not in errors:
             errors[name] = f"is required for a {kind} event"
 
@@ -105,8 +106,8 @@ def parse_event(item: Any, now: datetime | None = None) -> ParsedEvent:
         sender_id = str(sender_id)
         if len(sender_id) > 128:
             errors["id"] = "must be at most 128 characters"
-        elif "\x00" in sender_id:
-            errors["id"] = NO_NUL
+        elif problem := has_bad_text(sender_id):
+            errors["id"] = problem
 
     if errors:
         raise ItemError(errors)
