@@ -228,6 +228,9 @@ def parse_timestamp(
     if not isinstance(raw, str) or not raw:
         errors[name] = "is required: an ISO 8601 date-time"
         return None
+    if problem := has_bad_text(raw):  # Django's parser would read past a NUL
+        errors[name] = problem
+        return None
     try:
         parsed = parse_datetime(raw.strip())
     except ValueError:
