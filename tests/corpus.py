@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,7 +171,7 @@ class World:
             "number": self.ids["order_number"],
             "batch_id": self.ids["hayylo_batch"],
             "job_id": self.ids["export_job"],
-            "name": "Patient.ndjson",
+            "name": self.ids["export_file"],
             "device_id": self.ids["ping_device"],
         }
         if name in table:
@@ -371,12 +370,25 @@ def build_world(company, user, make_key, code_suffix: str) -> World:
     )
     _ok(kickoff, 202)
     ids["export_job"] = kickoff["Content-Location"].rstrip("/").rsplit("/", 1)[-1]
-    assert ExportJob.objects.filter(pk=ids["export_job"], company=company).exists()
+    from pulsebridge.dialects.fhir import exports
+
+    exports.run_export(ids["export_job"])
+    job = ExportJob.objects.get(pk=ids["export_job"], company=company)
+    ids["export_file"] = sorted(exports.file_names(job))[0].split("/", 1)[1]
     return world
 
 
-def fresh_uuid() -> str:
-    return str(uuid.uuid4())
+def settle(settings, tmp_path) -> None:
+    """The settings both tests build their worlds under: fast password hashing, loopback
+    webhook endpoints, FHIR export files under the test's own directory."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    storages = dict(settings.STORAGES)
+    storages["fhir_exports"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "fhir-exports")},
+    }
+    settings.STORAGES = storages
 
 
 def field_names() -> list[str]:

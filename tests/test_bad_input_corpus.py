@@ -16,7 +16,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from .corpus import PAGES, api_routes, build_world, changed, field_names, is_shaped, json_of
+from .corpus import PAGES, api_routes, build_world, changed, field_names, is_shaped, json_of, settle
 from .corpus import row_counts as counts
 from .corpus import rows as all_rows
 
@@ -50,9 +50,8 @@ WRONG_TYPE = {
 
 
 @pytest.fixture
-def world(alice, bob, make_key, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+def world(alice, bob, make_key, settings, tmp_path):
+    settle(settings, tmp_path)
     world = build_world(alice, bob, make_key, "11")
     settings.API_MAX_BODY_BYTES = settings.DATA_UPLOAD_MAX_MEMORY_SIZE = LIMIT
     settings.HAYYLO_MAX_BODY_BYTES = LIMIT
