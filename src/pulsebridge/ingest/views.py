@@ -13,7 +13,8 @@ from pulsebridge.core.drf import (
     UsagePlanThrottle,
 )
 from pulsebridge.lib.parsers import ItemJSONParser
-from pulsebridge.readings.services import record_measurements
+
+from .readings import record_items
 
 MAX_ITEMS = 1000
 
@@ -96,4 +97,4 @@ class MeasurementsView(BatchView):
     noun = "reading"
 
     def record(self, company, items):
-        return record_measurements(company, items)
+        return record_items(company, items)
