@@ -17,7 +17,7 @@ RANGES = {
     "shock": (0.0, 200.0, "g"),
     "battery": (0.0, 100.0, "%"),
 }
-REQUIRED_BY_TYPE = {
+REQUIRED_BY_TYPE: dict[str, tuple[str, ...]] = {
     EventType.POSITION: ("latitude", "longitude"),
     EventType.TEMPERATURE: ("temperature",),
     EventType.SHOCK: ("shock",),
@@ -96,7 +96,7 @@ def build_event(
         timestamp = check_time(timestamp, "timestamp", errors, now)
     latitude, longitude = _position(measures, errors)
     values = {name: _in_range(measures, name, errors, *RANGES[name]) for name in RANGES}
-    for name in REQUIRED_BY_TYPE.get(kind, ()) if kind else ():
+    for name in REQUIRED_BY_TYPE.get(kind or "", ()):
         if measures.get(name) is None and name not in errors:
             errors[name] = f"is required for a {kind} event"
     if errors or kind is None or timestamp is None:
