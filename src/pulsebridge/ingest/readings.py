@@ -42,32 +42,42 @@ def _values(raw: Any, kind: str | None, errors: dict) -> dict[str, Any] | None:
         return None
     typed: dict[str, Any] = {}
     for name, kind_of in VALUE_TYPES.get(kind or "", {}).items():
-        where = f"values.{name}"
+        value = raw.get(name)
+        if value is None:
+            continue
         if kind_of == "number":
-            typed[name] = wire.number(raw.get(name), where, errors, strings=True)
+            typed[name] = wire.number(value, f"values.{name}", errors, strings=True)
         elif kind_of == "flag":
-            typed[name] = wire.flag(raw.get(name), where, errors)
-        else:
-            value = raw.get(name)
-            typed[name] = (
-                value
-                if isinstance(value, str) and not wire.has_bad_text(value)
-                else (None if value is None else repr(value))
-            )
+            typed[name] = wire.flag(value, f"values.{name}", errors)
+        elif isinstance(value, str) and not wire.has_bad_text(value):
+            typed[name] = value
+        else:  # the domain names it as it was sent
+            typed[name] = repr(value)
     return typed
 
 
+# the texts a reading may carry: the JSON field, its longest length, the ReadingDetails field
+TEXTS = (
+    ("device_user", 32, "device_user"),
+    ("radio", 64, "radio"),
+    ("network", 128, "network"),
+    ("tower_latitude", 32, "tower_latitude"),
+    ("tower_longitude", 32, "tower_longitude"),
+    ("id", 128, "sender_id"),
+)
+
+
 def _details(item: dict, errors: dict) -> ReadingDetails:
-    return ReadingDetails(
-        battery=wire.percent(item.get("battery"), "battery", errors),
-        signal=wire.percent(item.get("signal"), "signal", errors),
-        device_user=wire.text(item.get("device_user"), "device_user", errors, 32),
-        radio=wire.text(item.get("radio"), "radio", errors, 64),
-        network=wire.text(item.get("network"), "network", errors),
-        tower_latitude=wire.text(item.get("tower_latitude"), "tower_latitude", errors, 32),
-        tower_longitude=wire.text(item.get("tower_longitude"), "tower_longitude", errors, 32),
-        sender_id=wire.text(item.get("id"), "id", errors),
-    )
+    details = ReadingDetails()
+    for name in ("battery", "signal"):
+        raw = item.get(name)
+        if raw is not None:
+            setattr(details, name, wire.percent(raw, name, errors))
+    for name, longest, attribute in TEXTS:
+        raw = item.get(name)
+        if raw is not None:
+            setattr(details, attribute, wire.text(raw, name, errors, longest))
+    return details
 
 
 def parse_reading(item: Any, now: datetime | None = None) -> Reading:

@@ -18,19 +18,24 @@ FLAGS = {True: 1, "1": 1, "true": 1, "yes": 1, False: 0, "0": 0, "false": 0, "no
 
 def _finite(raw: Any) -> float | None:
     """``raw`` as a finite float, if it is a JSON number (not a bool) a double holds."""
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
+    kind = type(raw)
+    if kind is float:
+        return raw if math.isfinite(raw) else None
+    if kind is not int:  # bool, or anything but a number
         return None
     try:
-        value = float(raw)
+        return float(raw)
     except OverflowError:  # an integer beyond a double
         return None
-    return value if math.isfinite(value) else None
 
 
 def number(raw: Any, name: str, errors: dict, *, strings: bool = False) -> float | None:
     """A finite number (or, with ``strings``, a string of one), else None and the error."""
     if raw is None:
         return None
+    value = _finite(raw)
+    if value is not None:
+        return value
     if strings and isinstance(raw, str):
         try:
             raw = float(raw)
