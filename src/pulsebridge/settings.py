@@ -104,7 +104,9 @@ MIDDLEWARE = [
     "pulsebridge.lib.middleware.release_rendered_responses",
     # outside the session and CSRF middleware, so that it sees the cookies they set
     "pulsebridge.lib.middleware.secure_cookies_over_https",
+    "pulsebridge.lib.middleware.no_store",
     "django.middleware.security.SecurityMiddleware",
+    "pulsebridge.lib.middleware.refuse_long_query_strings",
     # the console's static files, before anything that would look at a session
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -226,10 +228,27 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+
+
+def proxy_ssl_header(raw: str) -> tuple[str, str]:
+    """``X-Forwarded-Proto: https`` or Django's ``HTTP_X_FORWARDED_PROTO,https``: the header the
+    proxy that ends TLS sets (and only it), and the value that means HTTPS."""
+    name, sep, value = raw.partition(":") if ":" in raw else raw.partition(",")
+    name = name.strip().upper().replace("-", "_")
+    if not sep or not name or not value.strip():
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER={raw!r}: write it as 'X-Forwarded-Proto: https'"
+        )
+    return (name if name.startswith("HTTP_") else f"HTTP_{name}", value.strip())
+
+
 if env.str("SECURE_PROXY_SSL_HEADER", default=""):
-    # e.g. "X-Forwarded-Proto: https", set by the proxy that ends TLS (and only by it)
-    _name, _, _value = env.str("SECURE_PROXY_SSL_HEADER").partition(":")
-    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _name.strip().upper().replace("-", "_"), _value.strip())
+    SECURE_PROXY_SSL_HEADER = proxy_ssl_header(env.str("SECURE_PROXY_SSL_HEADER"))
+# HSTS on every answer to an HTTPS request (SecurityMiddleware sends none over plain HTTP).
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 86400)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+# Django's admin site at /admin/: off unless an operator turns it on.
+ADMIN_ENABLED = env.bool("ADMIN_ENABLED", default=False)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Failed console sign-ins allowed per account and per address within the window, then refused
 # with 429 and Retry-After until the window has passed (console/signin.py).
@@ -286,7 +305,7 @@ DEFAULT_FROM_EMAIL = env.str(
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["pulsebridge.lib.parsers.StrictJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
@@ -421,6 +440,13 @@ READYZ_OUTBOX_LAG_SECONDS = env.float("READYZ_OUTBOX_LAG_SECONDS", default=300.0
 READYZ_REQUIRE_WORKER = env.bool("READYZ_REQUIRE_WORKER", default=True)
 # /metrics asks for "Authorization: Bearer <METRICS_TOKEN>" when it is set (or METRICS_TOKEN_FILE).
 METRICS_TOKEN = secret("METRICS_TOKEN", default="")
+
+# The largest JSON body of any API but Hayylo's (1,000 ingest readings are about 250 kB): one
+# byte more is 413 in the dialect's shape (lib/parsers.py). Django's own limit on a form body.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+# A longer query string is 414 in the dialect's shape (lib/middleware.refuse_long_query_strings).
+MAX_QUERY_STRING_BYTES = env.int("MAX_QUERY_STRING_BYTES", default=4096)
 
 # Hayylo Inbound API: the document's 6 MB request limit, read as 6 MiB (AWS Lambda's limit).
 HAYYLO_MAX_BODY_BYTES = env.int("HAYYLO_MAX_BODY_BYTES", default=6 * 1024 * 1024)

@@ -172,6 +172,14 @@ def test_it_serves_http_and_stops_cleanly_on_sigterm(tmp_path):
                 assert time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.2)
         assert response.status_code == 404
+        # past gunicorn's default request-line limit, refused by Django in the dialect's JSON
+        long = httpx.get(f"http://127.0.0.1:{port}/pylo/devices?q={'x' * 5000}", timeout=10)
+        assert long.status_code == 414
+        assert long.json()["message"].startswith("URI Too Long")
+        stranger = httpx.get(
+            f"http://127.0.0.1:{port}/tenovi/x", headers={"Host": "evil.example"}, timeout=10
+        )
+        assert (stranger.status_code, stranger.json()) == (400, {"detail": "Bad request."})
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
     finally:

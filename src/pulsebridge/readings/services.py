@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,7 +33,7 @@ from pulsebridge.webhooks.services import (
 )
 
 from .models import Measurement
-from .validation import ItemError, Reading, parse_reading
+from .validation import Reading
 
 MEASUREMENTS = Table(Measurement)
 PREACTIVE = Device.BillingStatus.PREACTIVE
@@ -126,20 +127,16 @@ def _devices_named(company: Company, imeis: set[str], serials: set[str]) -> list
 
 
 def record_measurements(
-    company: Company, items: list[Any], *, now: datetime | None = None
+    company: Company, batch: Sequence[Reading], *, now: datetime | None = None
 ) -> list[Outcome]:
-    """Validate, de-duplicate and store readings; announce each new one exactly once.
+    """De-duplicate and store validated readings (``validation.build_reading``); announce each
+    new one exactly once. Each reading's outcome, indexed by its position in ``batch``.
 
-    Every item is judged on its own. Valid new readings are stored in one transaction together
-    with the device updates and the webhook events they cause."""
+    Every reading is judged on its own (its device known, of its kind). New readings are stored
+    in one transaction together with the device updates and the webhook events they cause."""
     now = now or timezone.now()
     outcomes: dict[int, Outcome] = {}
-    readings: dict[int, Reading] = {}
-    for index, item in enumerate(items):
-        try:
-            readings[index] = parse_reading(item, now)
-        except ItemError as exc:
-            outcomes[index] = Outcome(index, "error", errors=exc.errors)
+    readings: dict[int, Reading] = dict(enumerate(batch))
 
     devices = _resolve_devices(company, readings) if readings else {}
     rows: dict[int, dict[str, Any]] = {}

@@ -59,6 +59,10 @@ def gunicorn_command(host: str, port: int, workers: int, access_log: bool) -> li
         str(workers),
         "--graceful-timeout",
         "10",
+        # gunicorn's most (its default, 4,094, is below MAX_QUERY_STRING_BYTES plus a path): a
+        # query string over that limit reaches Django and is refused in the dialect's JSON
+        "--limit-request-line",
+        "8190",
     ]
     if access_log:
         command += ["--access-logfile", "-"]
