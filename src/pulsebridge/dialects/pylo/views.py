@@ -219,7 +219,8 @@ def _is_uuid(text: str) -> bool:
 
 
 class OrdersView(PyloView):
-    """``POST /orders`` (place), ``GET /orders`` (all, or one by ``?number=``), ``PATCH /orders``."""
+    """``POST /orders`` (place), ``GET /orders`` (all, or one by ``?number=``), ``PATCH /orders``
+    (or ``PUT``, as the document's Python sample sends it)."""
 
     def _orders(self):
         return (
@@ -273,6 +274,12 @@ class OrdersView(PyloView):
             order, patient_id=changes.get("patient_id"), practice_id=changes.get("practice_id")
         )
         return Response({"status": "OK", "updated order number": order.number})
+
+    # The document's HTTP line and curl sample say PATCH, its own Python sample ``requests.put``:
+    # both are the same update.
+    @extend_schema(request=serializers.UpdateOrder, responses=OpenApiTypes.OBJECT)
+    def put(self, request):
+        return self.patch(request)
 
 
 class CancelOrderView(PyloView):
