@@ -247,12 +247,16 @@ class OrdersView(PyloView):
         if number:
             return Response(wire.order(self._get(number)))
         rows, token = paginate(
-            self._orders(), time_field="placed_at", token=cursor_from(request), salt="pylo.orders"
+            Order.objects.for_company(self.company).values_list(*wire.ORDER_COLUMNS),
+            time_field="placed_at",
+            token=cursor_from(request),
+            salt="pylo.orders",
+            position=wire.order_position,
         )
         return Response(
             {
                 "count": len(rows),
-                "orders": [wire.order(o) for o in rows],
+                "orders": wire.order_page(rows),
                 "page_info": {"cursor_token": token},
             }
         )
