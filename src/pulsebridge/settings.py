@@ -165,6 +165,8 @@ TASKS = {
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # OAuth client secrets only (CLIENT_SECRET_HASHER below): 128 random characters need no slow hash
+    "pulsebridge.core.hashers.KeyedSecretHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -327,6 +329,10 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("PING_ACCESS_TOKEN_SECONDS", default=3600),
     "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("PING_REFRESH_TOKEN_SECONDS", default=30 * 86400),
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
+    # client secrets: a keyed SHA-256 (core.hashers), argon2 ones upgraded on their next use
+    "CLIENT_SECRET_HASHER": "pb_hmac_sha256",
+    # access and refresh tokens: only their SHA-256 is stored (RFC 9700 §2.2, the toolkit's gate)
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
 
 # History kept, in days, of the tables partitioned by month on PostgreSQL (whole months past it

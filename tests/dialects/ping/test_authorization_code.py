@@ -182,6 +182,22 @@ def test_a_refresh_token_gives_a_new_access_token(web_app):
     assert PingClient(first["access_token"]).get("/1.0/customers/accounts/me/").status_code == 401
 
 
+def test_refresh_and_access_tokens_are_stored_as_a_hash_only(web_app):
+    from django.db import connection
+
+    application, secret = web_app
+    response = _log_in_and_consent(Client(), application)
+    code = parse_qs(urlsplit(response["Location"]).query)["code"][0]
+    issued = _exchange(application, secret, code).json()
+    with connection.cursor() as cursor:
+        stored = []
+        for table in ("oauth2_provider_accesstoken", "oauth2_provider_refreshtoken"):
+            cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 (our own table names)
+            stored += [str(value) for row in cursor.fetchall() for value in row]
+    assert stored
+    assert not any(issued["access_token"] in v or issued["refresh_token"] in v for v in stored)
+
+
 def test_a_user_of_no_customer_cannot_authorize(web_app, db):
     from django.contrib.auth import get_user_model
 

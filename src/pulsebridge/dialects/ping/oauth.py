@@ -6,8 +6,10 @@ acts as the user who owns the application."""
 from __future__ import annotations
 
 import json
+from functools import cache
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.hashers import check_password, identify_hasher, make_password
 from django.http import JsonResponse, QueryDict
 from django.urls import reverse_lazy
 from django.utils.datastructures import MultiValueDict
@@ -16,12 +18,43 @@ from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views as oauth_views
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
-from pulsebridge.tracking.applications import acting_company
+from pulsebridge.core.hashers import ALGORITHM as SECRET_HASHER
+from pulsebridge.tracking.applications import Application, acting_company
 
 from .pages import PingPageMixin, render
 
 
+@cache
+def _dummy_secret_hash() -> str:
+    """What an unknown client id's secret is checked against, so that it costs what a wrong
+    secret does and timing cannot tell which client ids exist."""
+    return make_password("not a client secret", hasher=SECRET_HASHER)
+
+
 class PingOAuth2Validator(OAuth2Validator):
+    def _load_application(self, client_id, request):
+        client = super()._load_application(client_id, request)
+        if client is None:
+            check_password(getattr(request, "client_secret", None) or "", _dummy_secret_hash())
+        return client
+
+    def _check_secret(self, provided_secret, stored_secret):
+        """A secret hashed with argon2 before client secrets took the fast keyed hash is
+        re-hashed with it on its first successful use (the secret is known only then)."""
+
+        def upgrade(secret: str) -> None:
+            Application.objects.filter(client_secret=stored_secret).update(
+                client_secret=make_password(secret, hasher=SECRET_HASHER)
+            )
+
+        try:
+            identify_hasher(stored_secret)
+        except ValueError:  # not hashed at all: the toolkit compares in constant time
+            return super()._check_secret(provided_secret, stored_secret)
+        return check_password(
+            provided_secret, stored_secret, setter=upgrade, preferred=SECRET_HASHER
+        )
+
     def get_default_redirect_uri(self, client_id, request, *args, **kwargs):
         """The document: "redirection will happen to the first URL configured in the
         application" (the toolkit insists on exactly one)."""
