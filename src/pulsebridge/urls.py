@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 
@@ -24,7 +24,8 @@ urlpatterns = [
     path("pylo/", include("pulsebridge.dialects.pylo.urls")),
     path("tenovi/", include("pulsebridge.dialects.tenovi.urls")),
     path("hayylo/", include("pulsebridge.dialects.hayylo.urls")),
-    path("ping/", include("pulsebridge.dialects.ping.urls")),
+    # the PING document writes its URLs with a doubled slash (`https://api.pingasset.com//auth/token/`)
+    re_path(r"^ping/+", include("pulsebridge.dialects.ping.urls")),
     path("fhir/R4/", include("pulsebridge.dialects.fhir.urls")),
     *dialect_docs("pylo", "Pulsebridge: the Pylo RPM API"),
     *dialect_docs("tenovi", "Pulsebridge: the Tenovi HWI API"),

@@ -11,12 +11,14 @@ from functools import cache
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.hashers import check_password, identify_hasher, make_password
 from django.http import JsonResponse, QueryDict
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.datastructures import MultiValueDict
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views as oauth_views
+from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.oauth2.rfc6749.errors import CustomOAuth2Error
 
 from pulsebridge.core.hashers import ALGORITHM as SECRET_HASHER
 from pulsebridge.tracking.applications import Application, acting_company
@@ -104,16 +106,46 @@ class AuthorizeView(PingPageMixin, oauth_views.AuthorizationView):
     template_name = "ping/authorize.html"
     login_url = reverse_lazy("ping-login")
 
-    def dispatch(self, request, *args, **kwargs):
-        # A token acts for the user's customer: a user of none has nothing to grant.
-        if request.user.is_authenticated and acting_company(request.user) is None:
+    def get(self, request, *args, **kwargs):
+        # A token acts for the user's customer: a user of none has nothing to grant. The
+        # document: "other misconfiguration errors" go back to the client with ``error``, once
+        # the client and its redirect URI are known to be genuine (else the toolkit's error page).
+        if acting_company(request.user) is None:
+            try:
+                _scopes, credentials = self.validate_authorization_request(request)
+            except OAuthToolkitError as error:
+                return self.error_response(error, application=None)
+            error = OAuthToolkitError(
+                error=CustomOAuth2Error(
+                    error="access_denied",
+                    description="this account belongs to no customer",
+                    state=credentials.get("state"),
+                ),
+                redirect_uri=credentials["redirect_uri"],
+            )
+            application = Application.objects.get(client_id=credentials["client_id"])
+            return self.error_response(error, application)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if acting_company(request.user) is None:  # a consent no page offered
             error = {"error": "access_denied", "description": "this account belongs to no customer"}
             return render(request, self.template_name, {"error": error}, status=403)
-        return super().dispatch(request, *args, **kwargs)
+        return super().post(request, *args, **kwargs)
 
 
 class LoginView(PingPageMixin, auth_views.LoginView):
-    """The PING log-in page the authorization flow sends the user to."""
+    """The PING log-in page the authorization flow sends the user to. Visited directly (no
+    ``next``), it ends on a page saying who is signed in, not on Django's default profile URL."""
 
     template_name = "ping/login.html"
     redirect_authenticated_user = False
+
+    def get_default_redirect_url(self):
+        return reverse("ping-login")
+
+    def get(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not self.get_redirect_url():
+            company = acting_company(request.user)
+            return render(request, "ping/signed_in.html", {"company": company})
+        return super().get(request, *args, **kwargs)

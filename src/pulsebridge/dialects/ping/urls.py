@@ -1,5 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
+
+from pulsebridge.lib.slashes import add_slash
 
 from . import oauth, views
 
@@ -24,4 +26,6 @@ urlpatterns = [
         name="ping-password-change",
     ),
     *router.urls,
+    # Last: a path without its trailing slash is redirected to the one with it.
+    re_path(r"^(?P<path>.*[^/])$", add_slash),
 ]

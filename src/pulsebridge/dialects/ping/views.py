@@ -52,6 +52,23 @@ class PingOrdering(OrderingFilter):
     """``ordering=-a,b``; rows without a value sort last either way on SQLite and PostgreSQL
     alike, and the id breaks ties so that pages never overlap."""
 
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        """An unknown field is a 400 naming it, not silently the default order."""
+        valid = {
+            name for name, _label in self.get_valid_fields(queryset, view, {"request": request})
+        }
+        unknown = [term for term in fields if term.lstrip("-") not in valid]
+        if unknown:
+            raise exceptions.ValidationError(
+                {
+                    self.ordering_param: [
+                        f"unknown ordering field: {', '.join(unknown)}; "
+                        f"one of {', '.join(sorted(valid))}"
+                    ]
+                }
+            )
+        return super().remove_invalid_fields(queryset, fields, view, request)
+
     def get_ordering(self, request, queryset, view):
         names = super().get_ordering(request, queryset, view) or []
         sources = getattr(view, "ordering_sources", {})
@@ -110,8 +127,26 @@ class PingViewSet(RefusesNulCharacters, mixins.RetrieveModelMixin, viewsets.Gene
 
     def validated(self, **kwargs):
         serializer = self.get_serializer(data=self.request.data, **kwargs)
+        if kwargs.get("instance") is not None:
+            _refuse_read_only_changes(serializer, kwargs["instance"], self.request.data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
+
+
+def _refuse_read_only_changes(serializer, instance, data) -> None:
+    """A read-only field given with another value than it has is a 400 naming it, not a silent
+    200; given with its own value (a client writing back what it read) it is fine."""
+    if not isinstance(data, dict):
+        return
+    read_only = [
+        name for name, field in serializer.fields.items() if field.read_only and name in data
+    ]
+    if not read_only:
+        return
+    current = type(serializer)(instance, context=serializer.context).data
+    changed = [name for name in read_only if data[name] != current.get(name)]
+    if changed:
+        raise exceptions.ValidationError({name: ["This field is read-only."] for name in changed})
 
 
 # Accounts ------------------------------------------------------------------------------------
