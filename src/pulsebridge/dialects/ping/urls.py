@@ -1,9 +1,13 @@
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
 from rest_framework.routers import SimpleRouter
 
+from pulsebridge.lib.ids import RowIdConverter
 from pulsebridge.lib.slashes import add_slash
 
 from . import oauth, views
+
+# integer ids that fit a BIGINT (a 24-digit one is a 404, not SQLite's OverflowError)
+register_converter(RowIdConverter, "rowid")
 
 router = SimpleRouter(use_regex_path=False)
 router.register("1.0/applications", views.ApplicationViewSet, basename="ping-application")

@@ -100,7 +100,7 @@ class PingViewSet(RefusesNulCharacters, mixins.RetrieveModelMixin, viewsets.Gene
     parser_classes = [JSONParser]
     pagination_class = PingPagination
     filter_backends = [DjangoFilterBackend, SearchFilter, PingOrdering]
-    lookup_value_converter = "int"
+    lookup_value_converter = "rowid"  # registered in urls.py: ids that fit a BIGINT
     ordering = ["id"]
 
     @property
@@ -421,7 +421,7 @@ class DeviceGroupViewSet(PingViewSet):
         services.move_trackers(group, trackers)
         return Response({"count": len(trackers)})
 
-    @action(detail=True, methods=["delete"], url_path="devices/<int:device_id>")
+    @action(detail=True, methods=["delete"], url_path="devices/<rowid:device_id>")
     def remove_device(self, request, pk=None, device_id=None):
         """Take one device out of the group (it keeps the default configuration)."""
         group = self.get_object()
