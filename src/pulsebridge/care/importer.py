@@ -132,8 +132,8 @@ class Importer:
         """The company's rows named by the chunk's references: target -> {external id: pk}."""
         wanted: dict[str, set[str]] = {}
         for ref in self.fmt.references:
-            ids = {p.references[ref.wire] for p in parsed if p.references.get(ref.wire)}
-            wanted.setdefault(ref.target, set()).update(ids)  # type: ignore[arg-type]
+            named = {given for p in parsed if (given := p.references.get(ref.wire))}
+            wanted.setdefault(ref.target, set()).update(named)
         found: dict[str, dict[str, Any]] = {}
         for target, ids in wanted.items():
             found[target] = dict(
