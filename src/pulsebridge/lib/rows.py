@@ -36,12 +36,12 @@ class RowAfter(Func):
             params.append(tuple(expression_params))
         return sqls, params
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, *args, **extra_context):  # type: ignore[override]
         (time, pk, after_time, after_pk), params = self._parts(compiler, connection)
         sql = f"({time}, {pk}) > ({after_time}, {after_pk})"
         return sql, [p for group in params for p in group]
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(self, compiler, connection, *args, **extra_context):
         (time, pk, after_time, after_pk), (tp, kp, atp, akp) = self._parts(compiler, connection)
         sql = f"({time} > {after_time} OR ({time} = {after_time} AND {pk} > {after_pk}))"
         return sql, [*tp, *atp, *tp, *atp, *kp, *akp]
