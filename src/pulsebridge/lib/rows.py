@@ -36,7 +36,7 @@ class RowAfter(Func):
             params.append(tuple(expression_params))
         return sqls, params
 
-    def as_sql(self, compiler, connection, *args, **extra_context):  # type: ignore[override]
+    def as_sql(self, compiler, connection, *args, **extra_context):
         (time, pk, after_time, after_pk), params = self._parts(compiler, connection)
         sql = f"({time}, {pk}) > ({after_time}, {after_pk})"
         return sql, [p for group in params for p in group]
