@@ -208,6 +208,11 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CONSOLE_SIGNIN_FAILURES_PER_ACCOUNT = env.int("CONSOLE_SIGNIN_FAILURES_PER_ACCOUNT", default=5)
 CONSOLE_SIGNIN_FAILURES_PER_ADDRESS = env.int("CONSOLE_SIGNIN_FAILURES_PER_ADDRESS", default=20)
 CONSOLE_SIGNIN_WINDOW_SECONDS = env.int("CONSOLE_SIGNIN_WINDOW_SECONDS", default=15 * 60)
+# The same for every other password or secret check (PING log-in, token endpoint and password
+# change, /admin/ log-in: core/lockout.py), per account or OAuth client and per address.
+CREDENTIAL_FAILURES_PER_ACCOUNT = env.int("CREDENTIAL_FAILURES_PER_ACCOUNT", default=10)
+CREDENTIAL_FAILURES_PER_ADDRESS = env.int("CREDENTIAL_FAILURES_PER_ADDRESS", default=50)
+CREDENTIAL_WINDOW_SECONDS = env.int("CREDENTIAL_WINDOW_SECONDS", default=15 * 60)
 
 # Content-Security-Policy of every HTML page (lib.middleware.DocumentCSPMiddleware, django-csp):
 # scripts, styles, images and requests from this origin only; no inline script or style.

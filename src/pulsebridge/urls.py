@@ -2,6 +2,10 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
+from pulsebridge.core.lockout import Guard, guarded_login
+
+ADMIN_GUARD = Guard("admin.login", actor="admin")
+
 
 def dialect_docs(name: str, title: str) -> list:
     """One OpenAPI schema and Swagger UI per dialect, each with the dialect's base path."""
@@ -19,6 +23,8 @@ def dialect_docs(name: str, title: str) -> list:
 
 
 urlpatterns = [
+    # wrong passwords at /admin/ are limited per account and address like every other (core.lockout)
+    path("admin/login/", guarded_login(ADMIN_GUARD)(admin.site.login)),
     path("admin/", admin.site.urls),
     path("ingest/v1/", include("pulsebridge.ingest.urls")),
     path("pylo/", include("pulsebridge.dialects.pylo.urls")),

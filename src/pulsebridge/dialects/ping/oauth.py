@@ -5,8 +5,11 @@ acts as the user who owns the application."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from functools import cache
+from urllib.parse import unquote
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.hashers import check_password, identify_hasher, make_password
@@ -21,9 +24,14 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749.errors import CustomOAuth2Error
 
 from pulsebridge.core.hashers import ALGORITHM as SECRET_HASHER
+from pulsebridge.core.lockout import Guard
 from pulsebridge.tracking.applications import Application, acting_company
 
 from .pages import PingPageMixin, render
+
+# Wrong client secrets per client id and per address, wrong passwords per username and address.
+TOKEN_GUARD = Guard("ping.token", actor="ping")
+LOGIN_GUARD = Guard("ping.login", actor="ping")
 
 
 @cache
@@ -97,7 +105,39 @@ class TokenView(oauth_views.TokenView):
             # The toolkit reads request.POST; give it the JSON fields as if they were a form.
             request._post, request._files = form, MultiValueDict()
             request.META["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
-        return super().post(request, *args, **kwargs)
+        client_id = _client_id(request)
+        wait = TOKEN_GUARD.wait_seconds(request, client_id)
+        if wait:
+            response = JsonResponse(
+                {
+                    "error": "invalid_request",
+                    "error_description": "too many failed attempts for this client or from this "
+                    f"address; try again in {wait} seconds",
+                },
+                status=429,
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 401:  # invalid_client: a wrong secret (or client id)
+            TOKEN_GUARD.failed(request, client_id)
+        elif response.status_code == 200:
+            TOKEN_GUARD.succeeded(request, client_id)
+        return response
+
+
+def _client_id(request) -> str:
+    """The client id of a token request: in the body, or in HTTP Basic authentication."""
+    if request.POST.get("client_id"):
+        return request.POST["client_id"]
+    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return ""
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+    return unquote(decoded.partition(":")[0])
 
 
 class AuthorizeView(PingPageMixin, oauth_views.AuthorizationView):

@@ -1,6 +1,7 @@
 from django.urls import path, re_path, register_converter
 from rest_framework.routers import SimpleRouter
 
+from pulsebridge.core.lockout import guarded_login
 from pulsebridge.lib.ids import RowIdConverter
 from pulsebridge.lib.slashes import add_slash
 
@@ -22,7 +23,11 @@ router.register("1.0/events", views.EventViewSet, basename="ping-event")
 urlpatterns = [
     path("auth/authorize/", oauth.AuthorizeView.as_view(), name="ping-authorize"),
     path("auth/token/", oauth.TokenView.as_view(), name="ping-token"),
-    path("auth/login/", oauth.LoginView.as_view(), name="ping-login"),
+    path(
+        "auth/login/",
+        guarded_login(oauth.LOGIN_GUARD)(oauth.LoginView.as_view()),
+        name="ping-login",
+    ),
     path("1.0/customers/accounts/me/", views.MeView.as_view(), name="ping-me"),
     path(
         "1.0/customers/accounts/password/change/",

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pulsebridge.core.drf import RefusesNulCharacters
+from pulsebridge.core.lockout import Guard
 from pulsebridge.tracking import applications, services
 from pulsebridge.tracking.models import Configuration, DeviceGroup, GeoGroup, Tracker, TrackerEvent
 
@@ -158,13 +159,27 @@ class MeView(PingView):
         return Response(serializers.AccountSerializer(request.user).data)
 
 
+# Wrong old passwords per account and per address (core.lockout).
+PASSWORD_GUARD = Guard("ping.password_change", actor="ping")
+
+
 class PasswordChangeView(PingView):
     @extend_schema(request=serializers.PasswordChangeSerializer, responses={204: None})
     def post(self, request):
+        account = request.user.get_username()
+        wait = PASSWORD_GUARD.wait_seconds(request, account)
+        if wait:
+            raise exceptions.Throttled(
+                wait, detail=f"Too many wrong old passwords; try again in {wait} seconds."
+            )
         serializer = serializers.PasswordChangeSerializer(
             data=request.data, context={"user": request.user}
         )
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            if "old_password" in serializer.errors:
+                PASSWORD_GUARD.failed(request, account)
+            raise exceptions.ValidationError(serializer.errors)
+        PASSWORD_GUARD.succeeded(request, account)
         applications.change_password(request.user, serializer.validated_data["password"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
