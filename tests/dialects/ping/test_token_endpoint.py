@@ -114,7 +114,7 @@ def test_an_authorization_code_application_cannot_use_client_credentials(bob):
             "grant_type": "client_credentials",
         }
     )
-    assert response.status_code in (400, 401)
+    assert response.status_code == 400  # RFC 6749 5.2: unauthorized_client is a 400
     assert response.json()["error"] == "unauthorized_client"
 
 
