@@ -43,10 +43,12 @@ OPTIONAL = (
     ("FHIR", "fhir", {"FHIR"}),
     ("CONSOLE", "console", {"CONSOLE"}),
     ("BILLING/ALERTS", "clinical", {"BILLING", "ALERTS"}),
+    ("P9", "tokens", {"P9"}),
+    ("P10", "orders", {"P10"}),
 )
 SCENARIOS = (
     *("P1", "P2", "P3", "P4", "P5", "P6", "P7", "TENOVI", "FHIR", "CONSOLE"),
-    *("BILLING", "ALERTS"),
+    *("BILLING", "ALERTS", "P9", "P10"),
 )
 
 
@@ -57,7 +59,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="",
         help="comma-separated scenarios (P1,P2,P3 here; P4,P5 bench/webhooks.py, P6 "
         "bench/hayylo.py, P7 bench/ping.py, TENOVI bench/tenovi.py, FHIR bench/fhir.py, "
-        "CONSOLE bench/console.py); "
+        "CONSOLE bench/console.py, P9 bench/tokens.py, P10 bench/orders.py); "
         "default: all",
     )
     p.add_argument("--quick", action="store_true", help="a short run: 1M rows, shorter loads")

@@ -1,9 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
+from pulsebridge.core.lockout import Guard, guarded_login
 from pulsebridge.operations import health
+
+ADMIN_GUARD = Guard("admin.login", actor="admin")
 
 
 def dialect_docs(name: str, title: str) -> list:
@@ -31,7 +34,8 @@ urlpatterns = [
     path("pylo/", include("pulsebridge.dialects.pylo.urls")),
     path("tenovi/", include("pulsebridge.dialects.tenovi.urls")),
     path("hayylo/", include("pulsebridge.dialects.hayylo.urls")),
-    path("ping/", include("pulsebridge.dialects.ping.urls")),
+    # the PING document writes its URLs with a doubled slash (`https://api.pingasset.com//auth/token/`)
+    re_path(r"^ping/+", include("pulsebridge.dialects.ping.urls")),
     path("fhir/R4/", include("pulsebridge.dialects.fhir.urls")),
     *dialect_docs("pylo", "Pulsebridge: the Pylo RPM API"),
     *dialect_docs("tenovi", "Pulsebridge: the Tenovi HWI API"),
@@ -41,7 +45,11 @@ urlpatterns = [
     path("", include("pulsebridge.console.urls")),
 ]
 if settings.ADMIN_ENABLED:  # off unless ADMIN_ENABLED=true: one more sign-in to guard
-    urlpatterns.insert(0, path("admin/", admin.site.urls))
+    urlpatterns[:0] = [
+        # wrong passwords at /admin/ are limited per account and address like every other
+        path("admin/login/", guarded_login(ADMIN_GUARD)(admin.site.login)),
+        path("admin/", admin.site.urls),
+    ]
 
 # an unknown path under an API prefix answers in that API's JSON shape, any other the console's page
 handler400 = "pulsebridge.errors.bad_request"

@@ -19,9 +19,7 @@ def redis(settings):
     import redis
 
     settings.REDIS_URL = REDIS
-    settings.CACHES = {
-        "default": {"BACKEND": "pulsebridge.core.cache.RedisCache", "LOCATION": REDIS}
-    }
+    settings.CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS}}
     client = redis.Redis.from_url(REDIS)
     yield client
     client.close()
