@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 
 def dialect_docs(name: str, title: str) -> list:
@@ -14,7 +14,13 @@ def dialect_docs(name: str, title: str) -> list:
             ),
             name=f"schema-{name}",
         ),
-        path(f"api/docs/{name}/", SpectacularSwaggerView.as_view(url_name=f"schema-{name}")),
+        # Swagger UI from the installed sidecar, its script at ?script= (no inline script)
+        path(
+            f"api/docs/{name}/",
+            SpectacularSwaggerSplitView.as_view(
+                url_name=f"schema-{name}", template_name="console/swagger_ui.html"
+            ),
+        ),
     ]
 
 
