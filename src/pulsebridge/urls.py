@@ -10,7 +10,15 @@ def dialect_docs(name: str, title: str) -> list:
             f"api/schema/{name}.json",
             SpectacularJSONAPIView.as_view(
                 urlconf=f"pulsebridge.dialects.{name}.urls",
-                custom_settings={"TITLE": title, "SERVERS": [{"url": f"/{name}"}]},
+                custom_settings={
+                    "TITLE": title,
+                    "SERVERS": [{"url": f"/{name}"}],
+                    # each dialect's words, bodies, errors and security (its schema.py)
+                    "POSTPROCESSING_HOOKS": [
+                        "drf_spectacular.hooks.postprocess_schema_enums",
+                        f"pulsebridge.dialects.{name}.schema.postprocess",
+                    ],
+                },
             ),
             name=f"schema-{name}",
         ),
