@@ -116,7 +116,8 @@ def crud(
     to the document's summary and a description."""
     one = f"{base}{{id}}/"
     plan = {
-        "list": ("get", base, f"list{name}s", (400, 401, 403)),
+        # 404 too: a page past the last ({"detail": "Invalid page."})
+        "list": ("get", base, f"list{name}s", (400, 401, 403, 404)),
         "create": ("post", base, f"create{name}", (400, 401, 403, 415)),
         "read": ("get", one, f"get{name}", (400, 401, 403, 404)),
         "update": ("put", one, f"update{name}", (400, 401, 403, 404, 415)),
@@ -379,6 +380,11 @@ SECURITY_SCHEMES = {
 }
 
 
+# Fields the serializers answer null for (a device without a MAC address), which drf-spectacular
+# cannot tell from a read-only source.
+NULLABLE = {("Device", "mac"), ("PatchedDevice", "mac")}
+
+
 def postprocess(result, generator, request, public):
     for path in result.get("paths", {}).values():
         for method, operation in path.items():
@@ -398,4 +404,6 @@ def postprocess(result, generator, request, public):
         application["properties"]["client_secret"]["description"] = (
             "Only in the answer to create: the secret is stored hashed."
         )
+    for name, field in NULLABLE:
+        result["components"]["schemas"][name]["properties"][field]["nullable"] = True
     return result

@@ -12,7 +12,8 @@ from pulsebridge.lib.openapi import apply, json_body
 STRING = {"type": "string"}
 TEXT = {"type": "string", "nullable": True}
 TIME = {"type": "string", "description": '`2021-02-23T22:06:00.000Z`, or `""` when unknown.'}
-NUMBER = {"type": "number", "nullable": True}
+# a tower's position: a number, or "" when the device reported none
+POSITION = {"anyOf": [{"type": "number"}, {"type": "string"}], "nullable": True}
 INTEGER = {"type": "integer", "nullable": True}
 
 
@@ -77,7 +78,7 @@ COMPONENTS: dict[str, Any] = {
     ),
     "Reading": _object(
         {
-            "DeviceUser": INTEGER,
+            "DeviceUser": TEXT,
             "MeasurementType": STRING,
             "DeviceId": TEXT,
             "MeasuredAt": TIME,
@@ -95,8 +96,8 @@ COMPONENTS: dict[str, Any] = {
             "Values": {"type": "array", "items": ref("ReadingValue")},
             "RadioAccessTechnology": TEXT,
             "NetworkName": TEXT,
-            "TowerLongitude": NUMBER,
-            "TowerLatitude": NUMBER,
+            "TowerLongitude": POSITION,
+            "TowerLatitude": POSITION,
         },
         required=["MeasurementType", "Id", "MeasuredAt", "Values"],
     ),
