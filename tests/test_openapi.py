@@ -91,7 +91,7 @@ def test_errors_are_declared_in_the_dialects_own_shape(schemas, dialect, error):
         for code, answer in op["responses"].items():
             if code.startswith("4") and not path.startswith("/auth/"):
                 shape = answer["content"]["application/json"]["schema"]["$ref"]
-                assert shape.rsplit("/", 1)[1] in (error, "ValidationError"), (path, method)
+                assert shape.rsplit("/", 1)[1] in (error, "BadRequest"), (path, method)
     assert "message" in schema["components"]["schemas"].get(error, {}).get("properties", {}) or (
         dialect == "ping" and "detail" in schema["components"]["schemas"][error]["properties"]
     )

@@ -32,6 +32,10 @@ COMPONENTS: dict[str, Any] = {
             "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}]
         },
     },
+    "BadRequest": {
+        "description": "A 400: each field's messages, or `detail` when the body is not JSON.",
+        "anyOf": [ref("ValidationError"), ref("Error")],
+    },
     "GroupDevicesMoved": {
         "type": "object",
         "required": ["count"],
@@ -99,7 +103,7 @@ ERROR_WORDS = {
 def errors(*codes: int) -> dict[str, Any]:
     out = {}
     for code in codes:
-        schema = ref("ValidationError") if code == 400 else ref("Error")
+        schema = ref("BadRequest") if code == 400 else ref("Error")
         out[str(code)] = json_body(schema, ERROR_WORDS[code])
     return out
 

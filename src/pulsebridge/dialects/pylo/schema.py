@@ -269,5 +269,16 @@ SECURITY = {
 }
 
 
+# The request bodies (serializers.StrictSerializer): a field the tables do not list is refused.
+STRICT = ("DeviceUpdate", "ReadingsFilter", "PlaceOrder", "OrderDevice", "BillingInfo")
+
+
 def postprocess(result, generator, request, public):
-    return apply(result, OPERATIONS, components=COMPONENTS, security_schemes=SECURITY)
+    result = apply(result, OPERATIONS, components=COMPONENTS, security_schemes=SECURITY)
+    schemas = result["components"]["schemas"]
+    for name in (*STRICT, "PatchedUpdateOrder"):
+        if name in schemas:
+            schemas[name]["additionalProperties"] = False
+    if "ReadingsFilter" in schemas:
+        schemas["ReadingsFilter"]["minProperties"] = 1  # at least one filter
+    return result
