@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -33,8 +34,14 @@ REPORTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "fuzz
 def live(tmp_path_factory):
     from tests.console.live import live_server
 
-    with live_server(tmp_path_factory.mktemp("fuzz-live")) as server:
-        yield server
+    var_dir = tmp_path_factory.mktemp("fuzz-live")
+    try:
+        with live_server(var_dir) as server:
+            yield server
+    finally:  # the server's log, with the traceback of any 500, beside the reports
+        REPORTS.mkdir(parents=True, exist_ok=True)
+        if (var_dir / "serve.log").exists():
+            shutil.copy(var_dir / "serve.log", REPORTS / "serve.log")
 
 
 def ping_token(live) -> str:

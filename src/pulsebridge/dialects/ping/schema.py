@@ -108,6 +108,16 @@ def errors(*codes: int) -> dict[str, Any]:
     return out
 
 
+DEFAULT_WORDS = {
+    "list": "A page of {noun}.",
+    "create": "Creates one of {noun}.",
+    "read": "One of {noun}, by id.",
+    "update": "Replaces the writable fields of one of {noun}.",
+    "partial": "Changes the fields given of one of {noun}.",
+    "delete": "Deletes one of {noun}.",
+}
+
+
 def crud(
     base: str,
     noun: str,
@@ -134,7 +144,7 @@ def crud(
         out[(method, path)] = {
             "operationId": operation_id,
             "summary": summary,
-            "description": description or f"{summary}: {noun}.",
+            "description": description or DEFAULT_WORDS[kind].format(noun=noun),
             "tags": [tag],
             "extra_responses": errors(*codes),
         }

@@ -202,7 +202,10 @@ class DeviceGroupSerializer(serializers.ModelSerializer):
 
 class GroupDevicesSerializer(serializers.Serializer):
     devices = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=1000
+        # at most a 64-bit id: a larger number is a 400, not a 500 from SQLite's OverflowError
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        allow_empty=False,
+        max_length=1000,
     )
 
 
