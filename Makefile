@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 VENDOR := src/pulsebridge/console/static/console/vendor
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test test-browser test-multihost test-durability bench lint install clean
+.PHONY: run test test-browser test-fuzz test-multihost test-durability bench lint install clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,10 +34,14 @@ run: $(STAMP) $(NODE_STAMP)
 
 # The browser tests (a real server and Debian's chromium, minutes) run apart: `make test-browser`.
 test: $(STAMP) $(NODE_STAMP)
-	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} -m "not browser and not multihost and not durability" $(PYTEST_ARGS)
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} -m "not browser and not multihost and not durability and not fuzz" $(PYTEST_ARGS)
 
 test-browser: $(STAMP) $(NODE_STAMP)
 	$(BIN)/pytest -n 0 -m browser $(PYTEST_ARGS)
+
+# schemathesis against each dialect's schema on a real server (FUZZ_MAX_EXAMPLES per operation)
+test-fuzz: $(STAMP)
+	$(BIN)/pytest -n 0 -m fuzz $(PYTEST_ARGS)
 
 # Two web hosts, two worker hosts, a database host, in network namespaces (needs root).
 test-multihost: $(STAMP)

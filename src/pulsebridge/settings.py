@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by the app (no CDN)
     "django_tasks",
     "django_tasks_db",
     "oauth2_provider",
@@ -279,7 +280,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-CONTENT_SECURITY_POLICY_EXEMPT_PATHS = ("/api/docs/", "/ping/auth/")
+CONTENT_SECURITY_POLICY_EXEMPT_PATHS = ("/ping/auth/",)
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # FHIR Bulk Data export files. Web and worker processes on several hosts must share this place
 # (a shared volume, or object storage through a Django storage backend set here).
@@ -323,6 +324,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Connected-care device cloud: Pylo, Tenovi, Hayylo and PING dialects on one core.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # Outbound webhooks refuse private and loopback addresses unless this is set (dev and tests).

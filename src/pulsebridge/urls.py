@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from pulsebridge.core.lockout import Guard, guarded_login
 from pulsebridge.operations import health
@@ -16,11 +16,25 @@ def dialect_docs(name: str, title: str) -> list:
             f"api/schema/{name}.json",
             SpectacularJSONAPIView.as_view(
                 urlconf=f"pulsebridge.dialects.{name}.urls",
-                custom_settings={"TITLE": title, "SERVERS": [{"url": f"/{name}"}]},
+                custom_settings={
+                    "TITLE": title,
+                    "SERVERS": [{"url": f"/{name}"}],
+                    # each dialect's words, bodies, errors and security (its schema.py)
+                    "POSTPROCESSING_HOOKS": [
+                        "drf_spectacular.hooks.postprocess_schema_enums",
+                        f"pulsebridge.dialects.{name}.schema.postprocess",
+                    ],
+                },
             ),
             name=f"schema-{name}",
         ),
-        path(f"api/docs/{name}/", SpectacularSwaggerView.as_view(url_name=f"schema-{name}")),
+        # Swagger UI from the installed sidecar, its script at ?script= (no inline script)
+        path(
+            f"api/docs/{name}/",
+            SpectacularSwaggerSplitView.as_view(
+                url_name=f"schema-{name}", template_name="console/swagger_ui.html"
+            ),
+        ),
     ]
 
 

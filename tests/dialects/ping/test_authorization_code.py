@@ -240,3 +240,37 @@ def test_the_login_page_visited_directly_lands_on_a_signed_in_page(bob):
     landed = browser.get(response["Location"])
     assert landed.status_code == 200
     assert b"signed in as <strong>bob</strong>" in landed.content
+
+
+@pytest.mark.parametrize(("days_ago", "works"), [(29, True), (31, False)])
+def test_a_refresh_token_lives_30_days_after_its_access_token_expires(web_app, days_ago, works):
+    """As docs/compatibility.md says: the refresh token's life is counted from its access
+    token's expiry (PING_REFRESH_TOKEN_SECONDS), not from when it was issued."""
+    import hashlib
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from oauth2_provider.models import get_access_token_model
+
+    application, secret = web_app
+    response = _log_in_and_consent(Client(), application)
+    code = parse_qs(urlsplit(response["Location"]).query)["code"][0]
+    first = _exchange(application, secret, code).json()
+    checksum = hashlib.sha256(first["access_token"].encode()).hexdigest()
+    expired = timezone.now() - timedelta(days=days_ago)
+    assert get_access_token_model().objects.filter(token_checksum=checksum).update(expires=expired)
+    refreshed = Client().post(
+        "/ping/auth/token/",
+        {
+            "client_id": application.client_id,
+            "client_secret": secret,
+            "grant_type": "refresh_token",
+            "refresh_token": first["refresh_token"],
+        },
+        content_type="application/json",
+    )
+    if works:
+        assert refreshed.status_code == 200, refreshed.content
+    else:
+        assert refreshed.status_code == 400
+        assert refreshed.json()["error"] == "invalid_grant"
