@@ -23,6 +23,7 @@ from .common import (
     Interrupted,
     Report,
     Server,
+    cpu_probe,
     django_environment,
     ensure_postgres,
     install_signal_handlers,
@@ -76,8 +77,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--console-samples", type=int, default=60, help="CONSOLE requests per page (p50/p95)"
     )
-    p.add_argument("--workers", type=int, default=2 * CORES, help="gunicorn worker processes")
-    p.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn worker processes (default: what `pulsebridge serve` starts: "
+        "WEB_CONCURRENCY, else 2 per core + 1)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="gunicorn threads per worker (default: `pulsebridge serve`'s, "
+        "pulsebridge/operations/webserver.py)",
+    )
     p.add_argument(
         "--redis",
         default="auto",
@@ -122,6 +135,17 @@ def run(args: argparse.Namespace) -> int:
         os.environ["PYTHONPATH"] = os.pathsep.join(
             filter(None, [src, os.environ.get("PYTHONPATH")])
         )
+    from pulsebridge.operations import webserver  # after --src: the configuration served
+
+    if args.workers is None:
+        args.workers = webserver.default_workers()
+    if args.threads is None:
+        args.threads = webserver.THREADS
+    probe = cpu_probe()
+    log(
+        f"CPU speed probe: {probe['ms']:.0f} ms for a fixed pure-Python loop "
+        f"({probe['mloops_per_s']:.1f} M iterations/s; best of {probe['runs']})"
+    )
     pg_version = ensure_postgres()
     with contextlib.ExitStack() as cleanup:
         report = Report(args=args, cleanup=cleanup)
@@ -130,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
         report.meta["pulsebridge_source"] = _source(args)
         with CpuMeter({}) as idle:
             time.sleep(2)
+        report.meta["cpu_probe"] = probe
         report.meta["machine_busy_before_start"] = idle.result["machine"]
         if idle.result["machine"] >= 0.3:
             report.note(
@@ -185,6 +210,10 @@ def run(args: argparse.Namespace) -> int:
 
         report.meta["loadavg_at_end"] = list(os.getloadavg())
         print()
+        print(
+            f"CPU speed probe: {probe['ms']:.0f} ms ({probe['mloops_per_s']:.1f} M loop "
+            "iterations/s): compare machines by it, and figures by their ratios below"
+        )
         print(report.table())
         print()
         for note in report.notes:

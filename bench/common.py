@@ -183,7 +183,9 @@ def free_port() -> int:
 
 @dataclass
 class Server:
-    """gunicorn serving ``pulsebridge.wsgi`` on 127.0.0.1, in its own process group."""
+    """gunicorn serving ``pulsebridge.wsgi`` (or ``app``) on 127.0.0.1, in its own process
+    group, with the configuration ``pulsebridge serve`` runs
+    (``pulsebridge.operations.webserver.gunicorn_options``)."""
 
     workers: int
     threads: int
@@ -191,6 +193,7 @@ class Server:
     log_path: Path
     port: int = 0
     process: subprocess.Popen | None = None
+    app: str = "pulsebridge.wsgi:application"
 
     @property
     def base_url(self) -> str:
@@ -198,30 +201,19 @@ class Server:
 
     @property
     def command(self) -> list[str]:
+        from pulsebridge.operations.webserver import gunicorn_options
+
         return [
             sys.executable,
             "-m",
             "gunicorn",
-            "pulsebridge.wsgi:application",
-            "-b",
+            self.app,
+            "--bind",
             f"{HOST}:{self.port}",
-            "-w",
-            str(self.workers),
-            "--threads",
-            str(self.threads),
-            "--worker-class",
-            "gthread",
-            "--keep-alive",
-            "30",
-            "--backlog",
-            "2048",
-            "--timeout",
-            "120",
-            "--graceful-timeout",
-            "5",
+            *gunicorn_options(workers=self.workers, threads=self.threads),
         ]
 
-    def start(self, timeout: float = 30.0) -> Server:
+    def start(self, timeout: float = 60.0) -> Server:
         self.port = self.port or free_port()
         out = self.log_path.open("ab")
         self.process = subprocess.Popen(
@@ -241,9 +233,20 @@ class Server:
             if len(self.worker_pids()) >= self.workers:
                 with contextlib.suppress(OSError):
                     socket.create_connection((HOST, self.port), timeout=1).close()
+                    self._warm(deadline)
                     return self
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not start within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def _warm(self, deadline: float) -> None:
+        """Each worker loads the application after it is forked, which takes seconds on a busy
+        machine: a few requests on new connections (spread over the workers by the kernel), so
+        that the first measured or checked request does not wait for a worker still loading."""
+        import httpx
+
+        for _ in range(2 * self.workers):
+            with contextlib.suppress(httpx.HTTPError):
+                httpx.get(self.base_url + "/", timeout=max(1.0, deadline - time.monotonic()))
 
     def worker_pids(self) -> list[int]:
         return children(self.process.pid) if self.process else []
@@ -419,6 +422,36 @@ def postgres_pids(db: Database) -> Any:
 
     pids.close = conn.close  # type: ignore[attr-defined]
     return pids
+
+
+# --------------------------------------------------------------------------- CPU speed probe
+
+PROBE_ITERATIONS = 3_000_000
+
+
+def _probe_loop(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += (i * i) % 7
+    return total
+
+
+def cpu_probe(runs: int = 3) -> dict[str, float]:
+    """The speed of one core for pure Python, with this interpreter: a fixed loop, best of
+    ``runs`` (the best is the least disturbed by other processes). Printed at the top of every
+    run so that two runs' absolute figures can be put side by side; the ratios are what is
+    compared."""
+    best = math.inf
+    for _ in range(runs):
+        t = time.perf_counter()
+        _probe_loop(PROBE_ITERATIONS)
+        best = min(best, time.perf_counter() - t)
+    return {
+        "ms": round(best * 1000, 1),
+        "mloops_per_s": round(PROBE_ITERATIONS / best / 1e6, 2),
+        "iterations": PROBE_ITERATIONS,
+        "runs": runs,
+    }
 
 
 # --------------------------------------------------------------------------- statistics

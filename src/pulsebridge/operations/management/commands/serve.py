@@ -6,7 +6,6 @@ install never goes unnoticed."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -16,19 +15,17 @@ from django.core.management import get_commands
 from django.core.management.base import BaseCommand, CommandError
 
 from pulsebridge.lib.commands import positive_int
+from pulsebridge.operations import webserver
 
 STOP_GRACE_SECONDS = 15
 
 
 def default_workers() -> int:
     """WEB_CONCURRENCY if set, else gunicorn's rule of thumb: 2 per core + 1."""
-    configured = os.environ.get("WEB_CONCURRENCY", "").strip()
-    if configured:
-        try:
-            return max(1, int(configured))
-        except ValueError:
-            raise CommandError(f"WEB_CONCURRENCY={configured!r} is not a number") from None
-    return 2 * (os.cpu_count() or 1) + 1
+    try:
+        return webserver.default_workers()
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def gunicorn_command(host: str, port: int, workers: int, access_log: bool) -> list[str]:
@@ -40,10 +37,8 @@ def gunicorn_command(host: str, port: int, workers: int, access_log: bool) -> li
         "pulsebridge.wsgi:application",
         "--bind",
         bind,
-        "--workers",
-        str(workers),
-        "--graceful-timeout",
-        "10",
+        # the configuration the bench measures (operations/webserver.py says why gthread)
+        *webserver.gunicorn_options(workers=workers),
     ]
     if access_log:
         command += ["--access-logfile", "-"]
