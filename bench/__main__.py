@@ -92,6 +92,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "pulsebridge/operations/webserver.py)",
     )
     p.add_argument(
+        "--worker-class",
+        choices=("gthread", "sync"),
+        default=None,
+        help="compare gunicorn worker classes (default: `pulsebridge serve`'s, gthread)",
+    )
+    p.add_argument(
         "--redis",
         default="auto",
         help="REDIS_URL for the server's throttle counters, as DESIGN.md has it past one "
@@ -182,13 +188,12 @@ def run(args: argparse.Namespace) -> int:
             threads=args.threads,
             env=report.env,
             log_path=report.var_dir / "gunicorn.log",
+            worker_class=args.worker_class,
         )
         cleanup.callback(report.server.stop)
         report.server.start()
         report.meta["server"] = " ".join(report.server.command[2:])
-        log(
-            f"gunicorn: {args.workers} workers x {args.threads} threads on {report.server.base_url}"
-        )
+        log(f"gunicorn: {report.meta['server']}")
 
         failed = []
         if args.only & {"P1", "P2"}:

@@ -69,6 +69,7 @@ def ceiling_server(report: Report) -> Iterator[Server]:
         env=report.env,
         log_path=report.var_dir / "gunicorn-ceiling.log",
         app="bench.ceiling_app:application",
+        worker_class=report.server.worker_class,
     )
     report.cleanup.callback(server.stop)
     server.start()

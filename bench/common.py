@@ -194,6 +194,7 @@ class Server:
     port: int = 0
     process: subprocess.Popen | None = None
     app: str = "pulsebridge.wsgi:application"
+    worker_class: str | None = None  # None: the configuration's (operations/webserver.py)
 
     @property
     def base_url(self) -> str:
@@ -201,8 +202,13 @@ class Server:
 
     @property
     def command(self) -> list[str]:
-        from pulsebridge.operations.webserver import gunicorn_options
+        from pulsebridge.operations.webserver import WORKER_CLASS, gunicorn_options
 
+        options = gunicorn_options(
+            workers=self.workers,
+            threads=self.threads,
+            worker_class=self.worker_class or WORKER_CLASS,
+        )
         return [
             sys.executable,
             "-m",
@@ -210,7 +216,7 @@ class Server:
             self.app,
             "--bind",
             f"{HOST}:{self.port}",
-            *gunicorn_options(workers=self.workers, threads=self.threads),
+            *options,
         ]
 
     def start(self, timeout: float = 60.0) -> Server:

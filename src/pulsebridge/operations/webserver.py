@@ -43,14 +43,19 @@ def default_workers() -> int:
     return 2 * (os.cpu_count() or 1) + 1
 
 
-def gunicorn_options(*, workers: int, threads: int = THREADS) -> list[str]:
+def gunicorn_options(
+    *, workers: int, threads: int = THREADS, worker_class: str = WORKER_CLASS
+) -> list[str]:
     """gunicorn's command-line options of this configuration (everything but the application
-    and the address)."""
+    and the address). ``worker_class`` is for the bench's comparison (``--worker-class sync``);
+    a sync worker has one thread (gunicorn turns a sync worker with more into gthread)."""
+    if worker_class == "sync":
+        threads = 1
     return [
         "--workers",
         str(workers),
         "--worker-class",
-        WORKER_CLASS,
+        worker_class,
         "--threads",
         str(threads),
         "--keep-alive",
