@@ -22,6 +22,7 @@ from .common import (
     Database,
     Interrupted,
     Report,
+    Row,
     Server,
     cpu_probe,
     django_environment,
@@ -213,6 +214,8 @@ def run(args: argparse.Namespace) -> int:
             if args.only & keys:
                 _optional(report, failed, label, module)
 
+        if args.only & LATENCY_SCENARIOS:
+            _guard(report, "CEILING", failed, _latency_ceilings, report)
         report.meta["loadavg_at_end"] = list(os.getloadavg())
         print()
         print(
@@ -228,6 +231,40 @@ def run(args: argparse.Namespace) -> int:
         if report.server.process.poll() is not None:
             print(f"gunicorn exited during the run:\n{report.server.log_tail()}")
         return 1 if failed else 0
+
+
+# Scenarios whose figures are latencies of one request at a time: read against the latency
+# ceilings (bench/ceiling.py), measured once after them.
+LATENCY_SCENARIOS = {"P6", "P7", "TENOVI", "FHIR", "CONSOLE"}
+
+
+def _latency_ceilings(report: Report) -> None:
+    from .ceiling import latency_ceilings
+
+    found = latency_ceilings(report)
+    small, page = found["small"], found["page"]
+    report.add(
+        "CEILING",
+        figures=found,
+        rows=[
+            Row(
+                "CEILING (no database)",
+                "small JSON answer p50 / p99",
+                f"{small['p50_ms']:.1f} / {small['p99_ms']:.1f} ms",
+                "one request at a time",
+                "",
+                "P7, TENOVI, FHIR, CONSOLE over it",
+            ),
+            Row(
+                "CEILING (no database)",
+                f"{page['bytes'] / 1000:.0f} kB JSON answer p50 / p99",
+                f"{page['p50_ms']:.1f} / {page['p99_ms']:.1f} ms",
+                "one request at a time",
+                "",
+                "large pages over it",
+            ),
+        ],
+    )
 
 
 def _source(args: argparse.Namespace) -> str:

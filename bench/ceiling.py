@@ -130,6 +130,8 @@ def p2_ceiling(report: Report, *, use_wrk: bool, seconds: float) -> dict:
             p50, p99 = percentile(lat, 50) * 1000, percentile(lat, 99) * 1000
     rps = requests / elapsed if elapsed else 0.0
     server_ms = meter.result.get("ceiling server", 0.0) * meter.wall / requests if requests else 0
+    in_window = requests / elapsed * meter.wall if elapsed else 0
+    switches = meter.switches.get("ceiling server", 0) / in_window if in_window else 0.0
     log(f"P2 ceiling: {rps:,.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms; {meter.describe()}")
     if errors:
         report.note(f"P2 ceiling: {errors} failed requests")
@@ -138,6 +140,7 @@ def p2_ceiling(report: Report, *, use_wrk: bool, seconds: float) -> dict:
         "p50_ms": round(p50, 2),
         "p99_ms": round(p99, 2),
         "server_cpu_ms_per_request": round(server_ms * 1000, 3),
+        "context_switches_per_request": round(switches, 1),
         "errors": errors,
         "cpu_cores": meter.result,
     }
@@ -176,30 +179,57 @@ def python_load(base_url: str, connections: int, seconds: float):
     return len(latencies), time.perf_counter() - t0, latencies, errors[0]
 
 
+def _sequential(client: httpx.Client, path: str, body, samples: int, seconds: float) -> dict:
+    size = 0
+    for _ in range(10):  # warm-up: connection open, the worker's caches touched
+        size = len(client.post(path, json=body).content)
+    lat = []
+    deadline = time.monotonic() + seconds
+    while len(lat) < samples and time.monotonic() < deadline:
+        t = time.perf_counter()
+        response = client.post(path, json=body)
+        lat.append(time.perf_counter() - t)
+        response.raise_for_status()
+    return {
+        "bytes": size,
+        "samples": len(lat),
+        "p50_ms": round(percentile(lat, 50) * 1000, 2),
+        "p99_ms": round(percentile(lat, 99) * 1000, 2),
+    }
+
+
 def p3_ceiling(report: Report, *, samples: int, seconds: float) -> dict:
     """p50/p99 of the fixed 650 kB answer, one request after another, as P3 asks its pages."""
     with (
         ceiling_server(report) as server,
         httpx.Client(base_url=server.base_url, timeout=60) as client,
     ):
-        size = 0
-        for _ in range(10):  # warm-up: connection open, every worker touched
-            size = len(client.post(PAGE_PATH, json={}).content)
-        lat = []
-        deadline = time.monotonic() + seconds
-        while len(lat) < samples and time.monotonic() < deadline:
-            t = time.perf_counter()
-            response = client.post(PAGE_PATH, json={})
-            lat.append(time.perf_counter() - t)
-            response.raise_for_status()
-    p50, p99 = percentile(lat, 50) * 1000, percentile(lat, 99) * 1000
-    log(f"P3 ceiling: {size / 1000:.0f} kB static answer, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
-    return {
-        "bytes": size,
-        "samples": len(lat),
-        "p50_ms": round(p50, 2),
-        "p99_ms": round(p99, 2),
-    }
+        result = _sequential(client, PAGE_PATH, {}, samples, seconds)
+    log(
+        f"P3 ceiling: {result['bytes'] / 1000:.0f} kB static answer, p50 {result['p50_ms']:.1f} "
+        f"ms, p99 {result['p99_ms']:.1f} ms"
+    )
+    return result
+
+
+def latency_ceilings(report: Report, *, samples: int = 200, seconds: float = 30.0) -> dict:
+    """For the scenarios measured as the latency of one request at a time (P6's POST, P7,
+    TENOVI, FHIR, CONSOLE): the same client's p50/p99 against a small answer and against the
+    650 kB one from views with no database, under the same gunicorn configuration. Measured
+    once, after them, and printed as the CEILING rows they are read against."""
+    with (
+        ceiling_server(report) as server,
+        httpx.Client(
+            base_url=server.base_url, timeout=60, headers={"content-type": "application/json"}
+        ) as client,
+    ):
+        small = _sequential(client, READING_PATH, json.loads(READING_BODY), samples, seconds)
+        page = _sequential(client, PAGE_PATH, {}, samples // 2, seconds)
+    log(
+        f"latency ceilings: small answer p50 {small['p50_ms']} / p99 {small['p99_ms']} ms; "
+        f"{page['bytes'] / 1000:.0f} kB answer p50 {page['p50_ms']} / p99 {page['p99_ms']} ms"
+    )
+    return {"small": small, "page": page}
 
 
 def have_wrk() -> bool:

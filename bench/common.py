@@ -305,6 +305,24 @@ def _cpu_ticks(pid: int) -> int | None:
     return int(fields[11]) + int(fields[12])  # utime + stime
 
 
+def _switches(pid: int) -> int | None:
+    """Context switches of every thread of ``pid`` (voluntary: it waited for something, a reply
+    from another process among others; involuntary: the scheduler took the core away)."""
+    total = 0
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return None
+    for task in tasks:
+        try:
+            for line in (task / "status").read_text().splitlines():
+                if "ctxt_switches:" in line:
+                    total += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 def _thread_ticks_self() -> int:
     """CPU of this process (all its threads), in ticks."""
     return _cpu_ticks(os.getpid()) or 0
@@ -337,6 +355,9 @@ class CpuMeter:
         self.wall = 0.0
         self._stop = threading.Event()
         self._last: dict[str, dict[int, int]] = {name: {} for name in groups}
+        self._switches0: dict[str, dict[int, int]] = {name: {} for name in groups}
+        self._switches1: dict[str, dict[int, int]] = {name: {} for name in groups}
+        self.switches: dict[str, int] = {}
 
     def _sample(self) -> dict[str, dict[int, int]]:
         snap = {}
@@ -350,6 +371,10 @@ class CpuMeter:
                 ticks = _cpu_ticks(pid)
                 if ticks is not None:
                     snap[name][pid] = ticks
+                switches = _switches(pid)
+                if switches is not None:
+                    self._switches0[name].setdefault(pid, switches)
+                    self._switches1[name][pid] = switches
             self._last[name].update(snap[name])
         return snap
 
@@ -383,6 +408,9 @@ class CpuMeter:
             cores = ticks / CLK_TCK / wall
             self.result[name] = round(cores, 2)
             used += cores
+        for name in self.groups:
+            first, last = self._switches0[name], self._switches1[name]
+            self.switches[name] = sum(n - first.get(pid, n) for pid, n in last.items())
         self.result["machine"] = round(machine, 2)
         self.result["other"] = round(max(machine - used, 0.0), 2)
         self.result["stolen"] = round(CORES * steal / total, 2) if total else 0.0

@@ -555,6 +555,8 @@ def run_p2(report: Report, fleet: Fleet) -> None:
     ratio = rps / ceiling["requests_per_s"] if ceiling["requests_per_s"] else 0.0
     # the meter covers the middle of the run: count the requests of that window only
     cost = cpu.cost(rps * cpu.wall)
+    in_window = rps * cpu.wall
+    switches = {k: round(v / in_window, 1) for k, v in cpu.switches.items() if in_window and v}
     report.add(
         "P2",
         figures={
@@ -572,6 +574,7 @@ def run_p2(report: Report, fleet: Fleet) -> None:
             "cpu_cores": cpu.result,
             "sql_queries_per_request": queries,
             "ceiling": ceiling,
+            "context_switches_per_request": switches,
             "ratio_to_ceiling": round(ratio, 3),
             "target_ratio_to_ceiling": P2_TARGET_RATIO,
         },
@@ -619,6 +622,12 @@ def run_p2(report: Report, fleet: Fleet) -> None:
                     if ceiling["server_cpu_ms_per_request"]
                     else ""
                 ),
+            ),
+            Row(
+                "P2 single reading",
+                "context switches per request",
+                f"server {switches.get('server', 0):.1f}, postgres {switches.get('postgres', 0):.1f}",
+                f"ceiling: server {ceiling['context_switches_per_request']:.1f}",
             ),
             Row(
                 "P2 single reading",
