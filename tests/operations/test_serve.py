@@ -33,6 +33,8 @@ def test_it_serves_with_the_configuration_the_bench_measures():
     assert command[command.index("--worker-class") + 1] == "gthread"
     assert command[command.index("--threads") + 1] == str(webserver.THREADS)
     assert command[command.index("--keep-alive") + 1] == str(webserver.KEEP_ALIVE_SECONDS)
+    # two servers on one machine do not share gunicorn's per-user control socket
+    assert "--no-control-socket" in command
     # the bench starts its servers from the same options
     options = webserver.gunicorn_options(workers=3)
     assert command[command.index("--workers") : command.index("--workers") + len(options)] == (

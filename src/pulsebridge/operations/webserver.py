@@ -66,4 +66,13 @@ def gunicorn_options(
         str(GRACEFUL_TIMEOUT_SECONDS),
         "--backlog",
         str(BACKLOG),
+        # Its control socket lives at one path per user (~/.gunicorn/gunicorn.ctl): two servers
+        # on one machine (a test beside `make run`, the bench's two) would fight over it. Unused.
+        *(["--no-control-socket"] if _gunicorn_knows("control_socket_disable") else []),
     ]
+
+
+def _gunicorn_knows(setting: str) -> bool:
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return any(known.name == setting for known in KNOWN_SETTINGS)

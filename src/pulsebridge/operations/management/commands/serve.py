@@ -42,17 +42,7 @@ def gunicorn_command(host: str, port: int, workers: int, access_log: bool) -> li
     ]
     if access_log:
         command += ["--access-logfile", "-"]
-    if _gunicorn_knows("control_socket_disable"):
-        # Its control socket lives at one path per user (~/.gunicorn/gunicorn.ctl): two
-        # servers on one machine (a test beside `make run`) would fight over it. We do not use it.
-        command.append("--no-control-socket")
     return command
-
-
-def _gunicorn_knows(setting: str) -> bool:
-    from gunicorn.config import KNOWN_SETTINGS
-
-    return any(known.name == setting for known in KNOWN_SETTINGS)
 
 
 def worker_command() -> list[str] | None:
