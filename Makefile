@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 VENDOR := src/pulsebridge/console/static/console/vendor
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test test-browser test-multihost bench lint install clean
+.PHONY: run test test-browser test-multihost test-durability bench lint install clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ run: $(STAMP) $(NODE_STAMP)
 
 # The browser tests (a real server and Debian's chromium, minutes) run apart: `make test-browser`.
 test: $(STAMP) $(NODE_STAMP)
-	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} -m "not browser and not multihost" $(PYTEST_ARGS)
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} -m "not browser and not multihost and not durability" $(PYTEST_ARGS)
 
 test-browser: $(STAMP) $(NODE_STAMP)
 	$(BIN)/pytest -n 0 -m browser $(PYTEST_ARGS)
@@ -42,6 +42,11 @@ test-browser: $(STAMP) $(NODE_STAMP)
 # Two web hosts, two worker hosts, a database host, in network namespaces (needs root).
 test-multihost: $(STAMP)
 	$(BIN)/pytest -m multihost -p no:xdist -p no:cacheprovider -s $(PYTEST_ARGS)
+
+# 1,000 readings through `serve` while its processes are killed with SIGKILL (PostgreSQL:
+# DATABASE_URL; a few minutes).
+test-durability: $(STAMP)
+	$(BIN)/pytest -n 0 -m durability $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests $(wildcard bench)

@@ -44,8 +44,12 @@ OPTIONAL = (
     ("TENOVI", "tenovi", {"TENOVI"}),
     ("FHIR", "fhir", {"FHIR"}),
     ("CONSOLE", "console", {"CONSOLE"}),
+    ("BILLING/ALERTS", "clinical", {"BILLING", "ALERTS"}),
 )
-SCENARIOS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "TENOVI", "FHIR", "CONSOLE")
+SCENARIOS = (
+    *("P1", "P2", "P3", "P4", "P5", "P6", "P7", "TENOVI", "FHIR", "CONSOLE"),
+    *("BILLING", "ALERTS"),
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

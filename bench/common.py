@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from cryptography.fernet import Fernet
 
 HOST = "127.0.0.1"
 ADMIN_URL = os.environ.get("BENCH_PG_URL", f"postgres://postgres@{HOST}:5432/postgres")
@@ -138,6 +139,7 @@ def django_environment(db: Database, var_dir: Path) -> dict[str, str]:
         "DATABASE_URL": db.url,
         "PULSEBRIDGE_VAR_DIR": str(var_dir),
         "SECRET_KEY": "bench-" + secrets.token_hex(16),
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "DJANGO_SETTINGS_MODULE": "pulsebridge.settings",
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from cryptography.fernet import Fernet
 
 LIMIT = 6 * 1024 * 1024
 TARGET_SECONDS = 5.0
@@ -489,6 +490,7 @@ def main() -> int:
             "DATABASE_URL": report.db.url,
             "PULSEBRIDGE_VAR_DIR": str(report.var_dir),
             "SECRET_KEY": "bench-" + secrets.token_hex(16),
+            "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "DJANGO_SETTINGS_MODULE": "pulsebridge.settings",
             "LOG_LEVEL": "WARNING",
         }

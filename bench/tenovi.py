@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from cryptography.fernet import Fernet
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 COMPANY_CODE = "bench-tenovi"
@@ -338,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
             "DATABASE_URL": admin.rsplit("/", 1)[0] + "/" + name,
             "PULSEBRIDGE_VAR_DIR": str(var_dir),
             "SECRET_KEY": "bench-" + secrets.token_hex(16),
+            "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "DJANGO_SETTINGS_MODULE": "pulsebridge.settings",
             "LOG_LEVEL": "WARNING",
         }

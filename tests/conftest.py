@@ -10,6 +10,9 @@ from io import StringIO
 import pytest
 
 os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")
+# One key for this process and every server and worker it starts (each with a var directory of
+# its own, which would otherwise make a key of its own): they share the database.
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "X8XyNf9oJ0b5a6pD3HjMtwT4k7eF1cVqZ2sR9uLgYhE=")
 
 # Under CI a service the tests need (Redis, Chromium) must be there: its absence fails the test
 # instead of skipping it, so that a skip never hides a failure.

@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+
+from pulsebridge.operations import health
 
 
 def dialect_docs(name: str, title: str) -> list:
@@ -19,8 +22,12 @@ def dialect_docs(name: str, title: str) -> list:
 
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics_view, name="metrics"),
     path("ingest/v1/", include("pulsebridge.ingest.urls")),
+    # billing, time log, alert rules and alerts for care software (an ``api`` key)
+    path("api/v1/", include("pulsebridge.ingest.api_urls")),
     path("pylo/", include("pulsebridge.dialects.pylo.urls")),
     path("tenovi/", include("pulsebridge.dialects.tenovi.urls")),
     path("hayylo/", include("pulsebridge.dialects.hayylo.urls")),
@@ -33,7 +40,10 @@ urlpatterns = [
     # last: the dialects' prefixes above are matched first
     path("", include("pulsebridge.console.urls")),
 ]
+if settings.ADMIN_ENABLED:  # off unless ADMIN_ENABLED=true: one more sign-in to guard
+    urlpatterns.insert(0, path("admin/", admin.site.urls))
 
 # an unknown path under an API prefix answers in that API's JSON shape, any other the console's page
+handler400 = "pulsebridge.errors.bad_request"
 handler404 = "pulsebridge.console.views.errors.not_found"
 handler500 = "pulsebridge.errors.server_error"

@@ -13,7 +13,7 @@ from django.test import Client
 from pulsebridge.core.models import Membership
 from pulsebridge.core.services import NewUser, create_user
 from pulsebridge.devices.services import assign_device
-from pulsebridge.readings.services import record_measurements
+from pulsebridge.ingest.readings import record_items as record_measurements
 
 PASSWORD = "correct horse battery staple"
 

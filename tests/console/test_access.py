@@ -7,6 +7,8 @@ from pulsebridge.core.models import AuditEntry, Membership
 
 SCREENS = {
     "/patients/": "patients",
+    "/alerts/": "alerts",
+    "/billing/": "billing",
     "/devices/": "devices",
     "/orders/": "orders",
     "/trackers/": "trackers",
@@ -18,9 +20,18 @@ SCREENS = {
 }
 ALLOWED = {
     "owner": set(SCREENS.values()),
-    "clinician": {"patients", "devices", "orders", "trackers"},
+    "clinician": {"patients", "alerts", "billing", "devices", "orders", "trackers"},
     "operator": {"devices", "orders", "trackers", "webhooks", "imports"},
-    "viewer": {"patients", "devices", "orders", "trackers", "webhooks", "imports"},
+    "viewer": {
+        "patients",
+        "alerts",
+        "billing",
+        "devices",
+        "orders",
+        "trackers",
+        "webhooks",
+        "imports",
+    },
 }
 
 

@@ -19,6 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.live]
 TABLET = {"width": 820, "height": 1180}
 SCREENS = [
     ("patients", "/patients/"),
+    ("alerts", "/alerts/"),
+    ("billing", "/billing/"),
     ("devices", "/devices/"),
     ("orders", "/orders/"),
     ("webhooks", "/webhooks/"),
@@ -261,3 +263,19 @@ def test_the_server_answers_the_console_s_static_files_itself(live):
     chart = httpx.get(f"{live.url}/static/console/vendor/chartjs/chart.umd.min.js", timeout=5)
     assert css.status_code == chart.status_code == 200
     assert "Chart" in chart.text
+
+
+def test_time_logged_on_the_patient_page_reaches_the_billing_screen(owner_page, live):
+    page = owner_page
+    page.get_by_role("link", name="Maria Lopez").click()
+    page.wait_for_load_state("networkidle")
+    page.get_by_label("Minutes").fill("25")
+    page.get_by_label("Note").fill("reviewed the week")
+    page.get_by_role("button", name="Log time").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("cell", name="reviewed the week").is_visible()
+    page.get_by_role("link", name="Billing").click()
+    page.wait_for_load_state("networkidle")
+    row = page.get_by_role("row").filter(has_text="Maria Lopez")
+    assert "25" in row.inner_text()
+    assert page.csp_violations == []

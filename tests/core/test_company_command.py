@@ -15,6 +15,7 @@ def test_it_creates_a_company_and_prints_it_as_json(run_json):
         "name": "Demo Clinic",
         "instance_id": "7",
         "alert_email": "",
+        "time_zone": "UTC",
     }
     assert company.instance_id == "7"
 
@@ -23,6 +24,14 @@ def test_a_company_made_without_an_instance_id_gets_one_hayylo_can_name(run_json
     created = run_json("company", "create", "--name", "Plain", "--code", "plain")
     assert created["instance_id"] == "1"
     assert Company.objects.get(code="plain").instance_id == "1"
+
+
+def test_update_sets_the_time_zone_billing_days_are_counted_in(run_json, alice):
+    changed = run_json("company", "update", "alice-care", "--time-zone", "America/Chicago")
+    assert changed["changed"] == ["time_zone"]
+    assert changed["time_zone"] == "America/Chicago"
+    with pytest.raises(CommandError, match="time zone"):
+        run_json("company", "update", "alice-care", "--time-zone", "Chicago")
 
 
 def test_update_changes_the_instance_id_and_says_what_changed(run_json, alice):

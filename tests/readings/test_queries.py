@@ -2,8 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 from pulsebridge.devices.models import Device, Patient
 from pulsebridge.devices.services import assign_device
+from pulsebridge.ingest.readings import record_items as record_measurements
 from pulsebridge.readings import queries
-from pulsebridge.readings.services import record_measurements
 
 NOW = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
 
@@ -19,17 +19,11 @@ def reading(device, at, **values):
     }
 
 
-def test_the_current_window_is_the_30_days_that_end_today():
-    start, end = queries.current_window(NOW)
-    assert start == datetime(2026, 6, 1, tzinfo=UTC)
-    assert end == NOW
-
-
-def test_latest_values_and_days_with_readings_per_patient(alice, charlie, add_device):
+def test_latest_values_per_patient(alice, charlie, add_device):
     cuff = assign_device(add_device(alice), patient_id="P-1")
     other = assign_device(add_device(charlie), patient_id="P-1")
     items = [
-        reading(cuff, NOW - timedelta(days=40), systolic=150, diastolic=90),  # outside the window
+        reading(cuff, NOW - timedelta(days=40), systolic=150, diastolic=90),
         reading(cuff, NOW - timedelta(days=3, hours=2), systolic=130, diastolic=85),
         reading(cuff, NOW - timedelta(days=3, hours=1), systolic=131, diastolic=85),
         reading(cuff, NOW - timedelta(days=1), systolic=125, diastolic=80),
@@ -40,10 +34,6 @@ def test_latest_values_and_days_with_readings_per_patient(alice, charlie, add_de
     latest = queries.latest_by_kind(alice, [patient.pk])[patient.pk]["blood_pressure"]
     assert latest.values["systolic"] == 125
     assert latest.measured_at == NOW - timedelta(days=1)
-    assert queries.days_with_readings(alice, now=NOW) == {patient.pk: 2}
-    assert queries.days_with_readings(alice, [patient.pk], now=NOW) == {patient.pk: 2}
-    assert queries.days_with_readings(alice, [], now=NOW) == {}
-    assert queries.days_with_readings(charlie, now=NOW) == {other.patient.pk: 1}
     assert queries.with_last_reading(
         Patient.objects.filter(pk=patient.pk)
     ).get().last_reading_at == (NOW - timedelta(days=1))

@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.db import OperationalError
 from django.test import override_settings
 
-from pulsebridge.readings.services import record_measurements
+from pulsebridge.ingest.readings import record_items as record_measurements
 from pulsebridge.webhooks.dispatch import Worker, claim, deliver_due, lease
 from pulsebridge.webhooks.models import Delivery, DeliveryAttempt
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 from pulsebridge.core.models import Company
 from pulsebridge.devices.models import Patient
+from pulsebridge.lib import metrics
 from pulsebridge.lib.bulk import Table, among
 
 from . import documents
@@ -238,9 +240,10 @@ class ClientImporter(Importer):
             for name in differ:
                 patient[name] = details[name]
             if differ:
+                patient["updated_at"] = self.now
                 changed.append(patient)
                 fields.update(differ)
-        table.update(changed, fields)
+        table.update(changed, fields | {"updated_at"})
         return {eid: patient["id"] for eid, patient in patients.items()}
 
     def _stored_patients(self, ids: set[str]) -> dict[str, dict[str, Any]]:
@@ -368,6 +371,7 @@ def _import_one(batch_id) -> None:
             batch.save(
                 update_fields=["status", "imported", "failed", "errors", "failure", "finished_at"]
             )
+        _count_finished(batch_id)
     except Exception as exc:
         logger.exception("import batch %s failed", batch_id)
         failed = ImportBatch.objects.filter(pk=batch_id).exclude(status=ImportBatch.Status.DONE)
@@ -386,3 +390,25 @@ def _import_one(batch_id) -> None:
             ],
             finished_at=timezone.now(),
         )
+        _count_finished(batch_id)
+
+
+def _count_finished(batch_id) -> None:
+    """/metrics: the batch's status and how long it took from being received."""
+    row = ImportBatch.objects.filter(pk=batch_id).values("status", "received_at", "finished_at")
+    row = row.first()
+    if row is None or row["finished_at"] is None:
+        return
+    metrics.IMPORTS.labels(row["status"]).inc()
+    metrics.IMPORT_SECONDS.observe((row["finished_at"] - row["received_at"]).total_seconds())
+
+
+def prune_bodies(before: datetime) -> int:
+    """Empty the stored request bodies of the batches imported before ``before``; how many. The
+    batch and its outcome (counts, errors) stay for the status endpoint; a failed batch keeps its
+    body, so that it can be run again."""
+    return (
+        ImportBatch.objects.filter(status=ImportBatch.Status.DONE, finished_at__lt=before)
+        .exclude(payload="")
+        .update(payload="")
+    )

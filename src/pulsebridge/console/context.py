@@ -6,6 +6,8 @@ from pulsebridge.core.models import Company
 
 SCREENS = [
     ("patients", "Patients", "console:patients"),
+    ("alerts", "Alerts", "console:alerts"),
+    ("billing", "Billing", "console:billing"),
     ("devices", "Devices", "console:devices"),
     ("orders", "Orders", "console:orders"),
     ("webhooks", "Webhooks", "console:webhooks"),

@@ -2,7 +2,20 @@
 
 from django.urls import path
 
-from .views import audit, auth, devices, imports, keys, orders, patients, team, trackers, webhooks
+from .views import (
+    alerts,
+    audit,
+    auth,
+    billing,
+    devices,
+    imports,
+    keys,
+    orders,
+    patients,
+    team,
+    trackers,
+    webhooks,
+)
 
 app_name = "console"
 
@@ -18,6 +31,14 @@ urlpatterns = [
         patients.document,
         name="document",
     ),
+    path("patients/<str:patient_id>/time", billing.log_time, name="patient-time"),
+    path("patients/<str:patient_id>/setup", billing.record_setup, name="patient-setup"),
+    path("patients/<str:patient_id>/alert-rules", alerts.override, name="patient-override"),
+    path("alerts/", alerts.alerts_screen, name="alerts"),
+    path("alerts/<str:alert_id>", alerts.alert_action, name="alert-action"),
+    path("alerts/rules/<str:code>", alerts.rule, name="alert-rule"),
+    path("billing/", billing.billing_screen, name="billing"),
+    path("billing/report.csv", billing.billing_csv, name="billing-csv"),
     path("devices/", devices.devices, name="devices"),
     path("devices/<str:device_id>/assign", devices.assign, name="device-assign"),
     path("devices/<str:device_id>/billing", devices.billing, name="device-billing"),

@@ -25,6 +25,9 @@ class Company(models.Model):
     alert_email = models.EmailField(blank=True, default="")
     # how the console shows weights (stored in kg, as every reading's canonical value)
     weight_unit = models.CharField(max_length=2, choices=WeightUnit.choices, default=WeightUnit.KG)
+    # the IANA zone the company's days are counted in (RPM billing days); checked against
+    # zoneinfo by core.services.update_company
+    time_zone = models.CharField(max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -83,6 +86,8 @@ class ApiKey(models.Model):
         HAYYLO = "hayylo"
         INGEST = "ingest"
         FHIR = "fhir", "FHIR"
+        # the native API for care software: billing reports, time log, alert rules and alerts
+        API = "api", "API"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="api_keys")

@@ -21,6 +21,8 @@ class Access(IntEnum):
 # The areas of the console, each one screen or a few.
 AREAS = (
     "patients",  # the patient list, a patient's readings, care record, documents, alerts
+    "alerts",  # threshold alerts and their rules
+    "billing",  # the RPM billing report (patients' days and clinician minutes)
     "devices",
     "orders",
     "trackers",
@@ -36,10 +38,19 @@ R, C = Access.READ, Access.CHANGE
 
 ACCESS: dict[str, dict[str, Access]] = {
     Role.OWNER: dict.fromkeys(AREAS, C),
-    Role.CLINICIAN: {"patients": C, "devices": R, "orders": R, "trackers": R},
+    Role.CLINICIAN: {
+        "patients": C,
+        "alerts": C,
+        "billing": C,
+        "devices": R,
+        "orders": R,
+        "trackers": R,
+    },
     Role.OPERATOR: {"devices": C, "orders": C, "trackers": C, "webhooks": C, "imports": C},
     Role.VIEWER: {
         "patients": R,
+        "alerts": R,
+        "billing": R,
         "devices": R,
         "orders": R,
         "trackers": R,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
@@ -96,6 +97,18 @@ def create_company(
     return company
 
 
+def check_time_zone(name: str) -> str:
+    """An IANA time zone name zoneinfo knows (``Europe/Berlin``), else :class:`CoreError`."""
+    name = (name or "").strip()
+    try:
+        if not name or name != name.strip("/") or ".." in name:
+            raise ValueError(name)
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise CoreError(f"{name!r} is not a time zone name (like Europe/Berlin or UTC)") from None
+    return name
+
+
 def update_company(
     company: Company,
     *,
@@ -103,9 +116,13 @@ def update_company(
     instance_id: str | None = None,
     alert_email: str | None = None,
     weight_unit: str | None = None,
+    time_zone: str | None = None,
 ) -> list[str]:
     """Change what is given (None: unchanged); the names of the fields that changed."""
     changed = []
+    if time_zone is not None:
+        company.time_zone = check_time_zone(time_zone)
+        changed.append("time_zone")
     if weight_unit is not None:
         if weight_unit not in Company.WeightUnit.values:
             raise CoreError(

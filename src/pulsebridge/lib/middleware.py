@@ -62,3 +62,34 @@ def secure_cookies_over_https(get_response):
         return response
 
     return middleware
+
+
+def refuse_long_query_strings(get_response):
+    """A query string over ``MAX_QUERY_STRING_BYTES`` is 414 in the shape of the API its path
+    belongs to, before anything parses it (gunicorn's own request-line limit is lifted in
+    ``serve`` so that this answers, in JSON, rather than gunicorn's plain text)."""
+    from pulsebridge.errors import error
+
+    def middleware(request):
+        limit = settings.MAX_QUERY_STRING_BYTES
+        if len(request.META.get("QUERY_STRING", "")) > limit:
+            text = f"the query string is over the limit of {limit:,} bytes"
+            return error(request, 414, f"URI Too Long: {text}", text)
+        return get_response(request)
+
+    return middleware
+
+
+def no_store(get_response):
+    """``Cache-Control: no-store`` on every answer that says nothing of its own caching: API
+    answers and console pages carry patient data, and no cache between here and the reader
+    (a proxy, the browser's back button, a shared disk) may keep a copy. Static files keep the
+    long-lived headers whitenoise gives them."""
+
+    def middleware(request):
+        response = get_response(request)
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store"
+        return response
+
+    return middleware

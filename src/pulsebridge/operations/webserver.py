@@ -66,6 +66,10 @@ def gunicorn_options(
         str(GRACEFUL_TIMEOUT_SECONDS),
         "--backlog",
         str(BACKLOG),
+        # gunicorn's most (its default, 4,094, is below MAX_QUERY_STRING_BYTES plus a path): a
+        # query string over that limit reaches Django and is refused in the dialect's JSON
+        "--limit-request-line",
+        "8190",
         # Its control socket lives at one path per user (~/.gunicorn/gunicorn.ctl): two servers
         # on one machine (a test beside `make run`, the bench's two) would fight over it. Unused.
         *(["--no-control-socket"] if _gunicorn_knows("control_socket_disable") else []),

@@ -1,5 +1,5 @@
-"""Reading the readings back for people: a patient's latest values, the days with readings in
-the current window, the series a chart draws, each device's last battery and signal.
+"""Reading the readings back for people: a patient's latest values, the series a chart draws,
+each device's last battery and signal (the days with readings that bill are the billing app's).
 
 Queries only; what is stored, and how, is ``services.record_measurements``'s."""
 
@@ -11,9 +11,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from django.db import connection
 from django.db.models import Max, OuterRef, Q, QuerySet, Subquery, TextField
-from django.db.models.functions import Cast, TruncDate
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from pulsebridge.core.models import Company
@@ -21,19 +20,8 @@ from pulsebridge.devices.models import Patient
 
 from .models import Measurement
 
-# RPM counts the days with at least one reading in a 30-day period (16 of them bill); the
-# current window is the 30 days (UTC) that end today.
-WINDOW_DAYS = 30
-BILLABLE_DAYS = 16
 # A device reporting this much battery or less is low (the devices screen's filter).
 LOW_BATTERY_PERCENT = 20
-
-
-def current_window(now: datetime | None = None) -> tuple[datetime, datetime]:
-    """The current 30-day window: from midnight UTC 29 days before today, up to now."""
-    now = now or timezone.now()
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return midnight - timedelta(days=WINDOW_DAYS - 1), now
 
 
 @dataclass(frozen=True)
@@ -71,44 +59,6 @@ def latest_by_kind(company: Company, patient_ids: Iterable[Any]) -> dict[Any, di
         if (patient_id, kind, measured_at) in wanted:
             found.setdefault(patient_id, {})[kind] = Latest(kind, measured_at, values, unit)
     return found
-
-
-def days_with_readings(
-    company: Company,
-    patient_ids: Iterable[Any] | None = None,
-    *,
-    now: datetime | None = None,
-) -> dict[Any, int]:
-    """How many days of the current window have at least one reading, per patient (all the
-    company's patients when ``patient_ids`` is None); a patient without any is left out.
-
-    Counted in the database over each patient's distinct days (two hash aggregates): a
-    COUNT(DISTINCT day) sorts every reading of the window, and counting the distinct days here
-    converts one row per patient and day."""
-    start, end = current_window(now)
-    readings = Measurement.objects.for_company(company).filter(
-        patient__isnull=False, measured_at__gte=start, measured_at__lte=end
-    )
-    if patient_ids is not None:
-        patient_ids = list(patient_ids)
-        if not patient_ids:
-            return {}
-        readings = readings.filter(patient_id__in=patient_ids)
-    days = (
-        readings.annotate(day=TruncDate("measured_at"))
-        .values("patient_id", "day")
-        .distinct()
-        .order_by()
-    )
-    sql, params = days.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT d.patient_id, COUNT(*) FROM ({sql}) d GROUP BY d.patient_id",  # noqa: S608 - the ORM's own SQL
-            params,
-        )
-        rows = cursor.fetchall()
-    to_pk = Measurement._meta.get_field("patient").target_field.to_python
-    return {to_pk(patient_id): count for patient_id, count in rows}
 
 
 def with_last_reading(patients: QuerySet) -> QuerySet:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,6 @@ from pulsebridge.core.models import Company
 from pulsebridge.devices.models import Device
 from pulsebridge.lib.errors import DomainError
 from pulsebridge.lib.outcomes import Outcome
-from pulsebridge.readings.validation import ItemError
 
 from . import configuration as config_schema
 from .geo import GeoError, Shape, parse_boundary
@@ -29,7 +29,7 @@ from .models import (
     TrackerEvent,
 )
 from .queries import box_q
-from .validation import ParsedEvent, parse_event
+from .validation import ParsedEvent
 
 # Devices are added by the devices app, which knows nothing of trackers; their Tracker rows are
 # made on first sight. Looking back this far past the newest known tracker catches devices
@@ -329,22 +329,18 @@ def refresh_memberships(geogroup: GeoGroup, shape: Shape) -> None:
 
 
 def record_events(
-    company: Company, items: list[Any], *, now: datetime | None = None
+    company: Company, events: Sequence[ParsedEvent], *, now: datetime | None = None
 ) -> list[Outcome]:
-    """Validate, de-duplicate and store tracker events; move trackers and keep their geo group
-    membership current, with an enter/leave event for every geo group boundary crossed.
+    """De-duplicate and store validated tracker events (``validation.build_event``); move
+    trackers and keep their geo group membership current, with an enter/leave event for every
+    geo group boundary crossed. Each event's outcome, indexed by its position in ``events``.
 
-    Every item is judged on its own; valid new events are stored in one transaction with the
-    tracker updates they cause. Events older than a tracker's latest are stored but change
-    nothing about its state."""
+    Every event is judged on its own (its tracker known); new events are stored in one
+    transaction with the tracker updates they cause. Events older than a tracker's latest are
+    stored but change nothing about its state."""
     now = now or timezone.now()
     outcomes: dict[int, Outcome] = {}
-    parsed: dict[int, ParsedEvent] = {}
-    for index, item in enumerate(items):
-        try:
-            parsed[index] = parse_event(item, now)
-        except ItemError as exc:
-            outcomes[index] = Outcome(index, "error", errors=exc.errors)
+    parsed: dict[int, ParsedEvent] = dict(enumerate(events))
 
     ensure_trackers(company)
     imeis = {event.imei for event in parsed.values()}

@@ -44,6 +44,8 @@ from django.db import close_old_connections, connection, connections, transactio
 from django.db.models import Q
 from django.utils import timezone
 
+from pulsebridge.lib import metrics
+
 from . import netguard, wakeup
 from .models import Alert, Delivery, DeliveryAttempt, Event, WebhookEndpoint
 from .signing import standard_headers
@@ -472,6 +474,7 @@ def record(outcomes: Sequence[Outcome]) -> None:
         return
     final: list[tuple[Outcome, int]] = []
     gone: dict[UUID, Outcome] = {}
+    counted: Counter[str] = Counter()
     with transaction.atomic():
         DeliveryAttempt.objects.bulk_create(
             [
@@ -515,6 +518,7 @@ def record(outcomes: Sequence[Outcome]) -> None:
                     final.append((o, attempts))
             key = (status, attempts, first, o.at, o.status_code, error, retry)
             groups[key].append(job.delivery_id)
+            counted[_outcome_label(o, status)] += 1
         for (status, attempts, first, at, code, error, retry), pks in groups.items():
             Delivery.objects.filter(pk__in=pks).update(
                 status=status,
@@ -533,10 +537,22 @@ def record(outcomes: Sequence[Outcome]) -> None:
             if disabled is not None:
                 alerts.append(disabled)
         Alert.objects.bulk_create(alerts)
+    for label, count in counted.items():
+        metrics.DELIVERIES.labels(label).inc(count)
+    for o in outcomes:
+        metrics.DELIVERY_SECONDS.observe(o.latency_ms / 1000)
     for alert in alerts:
         logger.warning("webhook alert for company %s: %s", alert.company_id, alert.message)
     if alerts:
         email_alerts({a.endpoint_id for a in alerts if a.endpoint_id})
+
+
+def _outcome_label(o: Outcome, status: str) -> str:
+    if o.ok:
+        return "succeeded"
+    if o.status_code == 410:
+        return "gone"
+    return "retry" if status == Delivery.Status.PENDING else "failed"
 
 
 def _failed_alert(o: Outcome, attempts: int) -> Alert:

@@ -68,6 +68,12 @@ def renderer_for(fmt: str) -> Renderer | None:
     return _import(path) if path else None
 
 
+def event_renderer_for(event_type: str) -> Renderer | None:
+    """The renderer of an event type written the same for every format (alerts), if any."""
+    path = getattr(settings, "WEBHOOK_EVENT_RENDERERS", {}).get(event_type)
+    return _import(path) if path else None
+
+
 def selector_for(fmt: str) -> Selector | None:
     path = getattr(settings, "WEBHOOK_SELECTORS", {}).get(fmt)
     return _import(path) if path else None
@@ -327,10 +333,11 @@ def any_enabled_endpoint_sql(company_id_column: str) -> str:
 
 def endpoints_wanting(company: Company, event_type: str) -> list[WebhookEndpoint]:
     """The company's enabled endpoints that take ``event_type`` in a format that renders."""
+    common = event_renderer_for(event_type) is not None
     return [
         endpoint
         for endpoint in _enabled_endpoints(company)
-        if endpoint.wants(event_type) and renderer_for(endpoint.format) is not None
+        if endpoint.wants(event_type) and (common or renderer_for(endpoint.format) is not None)
     ]
 
 
@@ -375,11 +382,12 @@ def publish_lazily(
     events = [Event(**row) for row in rows]
     subjects = load_subjects()
     deliveries = []
+    common = event_renderer_for(event_type)
     for fmt, group in by_format.items():
-        render = renderer_for(fmt)
+        render = common or renderer_for(fmt)
         if render is None:  # endpoints_wanting keeps only formats that render
             continue
-        select = selector_for(fmt) if route else None
+        select = selector_for(fmt) if route and common is None else None
         accepts = select(event_type, group, subjects) if select is not None else None
         for endpoint in group:
             for event, subject in zip(events, subjects, strict=True):

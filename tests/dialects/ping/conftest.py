@@ -118,7 +118,7 @@ def tracker(alice, add_device):
 @pytest.fixture
 def post_events(alice):
     """Record tracker events through the core, as the ingest API would."""
-    from pulsebridge.tracking.services import record_events
+    from pulsebridge.ingest.events import record_event_items as record_events
 
     def post(*items, company=None):
         return record_events(company or alice, list(items))

@@ -13,6 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from pulsebridge.alerts import rules as alert_rules
+from pulsebridge.alerts import services as alerts
+from pulsebridge.billing import services as billing
 from pulsebridge.care.models import CareClient, ClientDocument
 from pulsebridge.devices.models import Device, Patient
 from pulsebridge.readings import queries
@@ -54,7 +57,7 @@ def patients(request):
     name = key.removeprefix("-")
     if name == "days":
         # Every patient's days counted in one query, sorted here; the page's rows fetched after.
-        counted = queries.days_with_readings(company)
+        counted = billing.current_days(company)
         everyone = sorted(
             found.values_list("pk", "name", "external_id"),
             key=lambda p: (
@@ -72,7 +75,7 @@ def patients(request):
         listing = page_of(request, found.order_by(*_order(key), "pk"))
     ids = [p.pk for p in listing]
     latest = queries.latest_by_kind(company, ids)
-    days = queries.days_with_readings(company, ids)
+    days = billing.current_days(company, ids)
     rows = []
     for patient in listing:
         readings = sorted(
@@ -97,8 +100,8 @@ def patients(request):
         "page": listing,
         "query": query,
         "sort": key,
-        "billable_days": queries.BILLABLE_DAYS,
-        "window_days": queries.WINDOW_DAYS,
+        "billable_days": billing.BILLABLE_DAYS,
+        "window_days": billing.PERIOD_DAYS,
     }
     return page(request, "console/patients.html", context, partial="console/_patients_table.html")
 
@@ -184,8 +187,34 @@ def patient(request, patient_id):
         "care": care,
         **_charts(request, patient, days),
         **_readings(request, patient),
+        **_clinical(request, patient),
     }
     return page(request, "console/patient.html", context)
+
+
+def _clinical(request, patient: Patient) -> dict:
+    """The patient's open alerts, current billing period and time log."""
+    company = request.seat.company
+    current = billing.periods(
+        company,
+        timezone.localdate(timezone=billing.zone(company)),
+        timezone.localdate(timezone=billing.zone(company)) + timedelta(days=billing.PERIOD_DAYS),
+        [patient.pk],
+        today=timezone.localdate(timezone=billing.zone(company)),
+    ).get(patient.pk, [])
+    return {
+        "open_alerts": list(alerts.alerts(company, status="open", patient=patient)[:20]),
+        "period": current[0] if current else None,
+        "time_log": billing.time_log(company, patient, limit=20),
+        "setups": list(patient.billing_setups.order_by("-setup_on")[:5]),
+        "billable_days": billing.BILLABLE_DAYS,
+        "rules": alert_rules.company_rules(company),
+        "overrides": alert_rules.overrides_of(company, patient),
+        "can_bill": request.seat.may_change("billing"),
+        "can_alert": request.seat.may_change("alerts"),
+        "sees_billing": request.seat.may_read("billing"),
+        "sees_alerts": request.seat.may_read("alerts"),
+    }
 
 
 @screen("patients")

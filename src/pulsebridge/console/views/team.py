@@ -102,12 +102,14 @@ def set_active(request, membership_id):
 @screen("team", change=True)
 def settings(request):
     unit = request.POST.get("weight_unit", "")
+    zone = request.POST.get("time_zone")  # None: a form without the field
     act(
         request,
         "company.settings",
-        lambda: update_company(request.seat.company, weight_unit=unit),
+        lambda: update_company(request.seat.company, weight_unit=unit, time_zone=zone),
         target=request.seat.company.code,
-        detail={"weight_unit": unit},
-        success=f"Weights are now shown in {unit}.",
+        detail={"weight_unit": unit, "time_zone": (zone or "")[:64]},
+        success=f"Weights are now shown in {unit}"
+        + (f"; days are counted in {zone}." if zone else "."),
     )
     return back(request, reverse("console:team"))

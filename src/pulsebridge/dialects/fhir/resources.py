@@ -129,15 +129,6 @@ VITAL_AND_LAB = [codes.VITAL_SIGNS, codes.LABORATORY]
 PROFILE_LISTS = {key: [url] for key, url in codes.PROFILES.items()}
 
 
-def observation(pk: Any, variant: str, kind: str, values: dict, unit: str,
-                measured_at: datetime, received_at: datetime, device_id: Any,
-                patient_id: Any | None) -> dict:  # fmt: skip
-    """One Observation of a reading (``variant``: ``MAIN``, ``HEART_RATE`` or ``FEV1``)."""
-    subject = reference("Patient", patient_id) if patient_id is not None else None
-    return _observation(str(pk), variant, kind, values, unit, instant(measured_at),
-                        instant(received_at), reference("Device", device_id), subject)  # fmt: skip
-
-
 def _observation(pk: str, variant: str, kind: str, values: dict, unit: str, effective: str,
                  received: str, device_ref: dict, subject: dict | None) -> dict:  # fmt: skip
     code, profile, value = _measured(kind, variant, values, unit)
@@ -177,10 +168,11 @@ class ObservationWriter:
 
     def observations(self, row: tuple, values: dict, only: frozenset[str] | None = None,
                      after_variant: int = -1) -> list[tuple[int, dict]]:  # fmt: skip
-        """The Observations of one row ``(id, kind, unit, measured_at, received_at,
-        device_id, patient_id, ...)`` as ``(variant index, resource)``, keeping the variants
-        in ``only`` (all when None) that come after ``after_variant``."""
-        pk, kind, unit, measured_at, received_at, device_id, patient_id = row[:7]
+        """The Observations of one row ``(id, kind, unit, measured, received, device_id,
+        patient_id, ...)`` (the times as ``instant`` writes them: ``queries.observation_rows``)
+        as ``(variant index, resource)``, keeping the variants in ``only`` (all when None) that
+        come after ``after_variant``."""
+        pk, kind, unit, effective, received, device_id, patient_id = row[:7]
         wanted = [
             (index, variant)
             for index, variant in enumerate(variants(kind, values))
@@ -188,7 +180,7 @@ class ObservationWriter:
         ]
         if not wanted:
             return []
-        text, effective, received = str(pk), instant(measured_at), instant(received_at)
+        text = str(pk)
         device_ref = self._reference("Device", device_id)
         subject = self._reference("Patient", patient_id) if patient_id is not None else None
         return [
@@ -222,9 +214,10 @@ HAYYLO_CLIENT_ID = "hayylo-client-id"
 DEVICE_SERIAL = "urn:pulsebridge:device-serial"
 DEVICE_IMEI = "urn:pulsebridge:imei"
 
-# What ``patient`` takes: ``values_list(*PATIENT_COLUMNS)`` of a patient queryset
+# What ``patient`` takes: ``values_list(*PATIENT_COLUMNS)`` of ``queries.patients`` (which
+# annotates ``last_updated``: the later of the patient's and its care client's change)
 PATIENT_COLUMNS = (
-    "pk", "external_id", "name", "phone_number", "email",
+    "pk", "last_updated", "removed_at", "external_id", "name", "phone_number", "email",
     "care_client__external_id", "care_client__first_name", "care_client__last_name",
     "care_client__phone", "care_client__phone2", "care_client__email",
     "care_client__address", "care_client__suburb", "care_client__state",
@@ -233,9 +226,12 @@ PATIENT_COLUMNS = (
 
 
 def patient(row: tuple, company_code: str) -> dict:
-    (pk, external_id, name, phone, email, client_id, first, last, client_phone, mobile,
-     client_email, address, suburb, state, post_code, gender, dob) = row  # fmt: skip
-    out: dict[str, Any] = {"resourceType": "Patient", "id": str(pk)}
+    (pk, last_updated, removed_at, external_id, name, phone, email, client_id, first, last,
+     client_phone, mobile, client_email, address, suburb, state, post_code, gender,
+     dob) = row  # fmt: skip
+    out: dict[str, Any] = {
+        "resourceType": "Patient", "id": str(pk), "meta": {"lastUpdated": instant(last_updated)}
+    }  # fmt: skip
     identifiers = [{"use": "usual", "system": identifier_system(company_code, PATIENT_ID),
                     "value": external_id}]  # fmt: skip
     if client_id:
@@ -243,7 +239,8 @@ def patient(row: tuple, company_code: str) -> dict:
             {"system": identifier_system(company_code, HAYYLO_CLIENT_ID), "value": client_id}
         )
     out["identifier"] = identifiers
-    out["active"] = True
+    # A patient the company removed stays readable (its readings refer to it), not in use.
+    out["active"] = removed_at is None
     human: dict[str, Any] = {}
     if first or last:
         full = " ".join(part for part in (first, last) if part)
@@ -293,19 +290,21 @@ def patient(row: tuple, company_code: str) -> dict:
 # --- Device ----------------------------------------------------------------------------------
 
 DEVICE_COLUMNS = (
-    "pk", "serial", "imei", "billing_status", "patient_id", "model__sku", "model__name",
+    "pk", "updated_at", "serial", "imei", "billing_status", "patient_id", "model__sku",
+    "model__name",
 )  # fmt: skip
 DEVICE_STATUS = {"preactive": "active", "active": "active", "suspended": "inactive"}
 
 
 def device(row: tuple) -> dict:
-    pk, serial, imei, billing_status, patient_id, sku, model_name = row
+    pk, updated_at, serial, imei, billing_status, patient_id, sku, model_name = row
     identifiers = [{"type": {"text": "Serial number"}, "system": DEVICE_SERIAL, "value": serial}]
     if imei:
         identifiers.append({"type": {"text": "IMEI"}, "system": DEVICE_IMEI, "value": imei})
     out: dict[str, Any] = {
         "resourceType": "Device",
         "id": str(pk),
+        "meta": {"lastUpdated": instant(updated_at)},
         "identifier": identifiers,
         "status": DEVICE_STATUS.get(billing_status, "unknown"),
         "serialNumber": serial,

@@ -5,7 +5,8 @@ acts as the user who owns the application."""
 
 from __future__ import annotations
 
-import json
+import base64
+import binascii
 
 from django.contrib.auth import views as auth_views
 from django.http import JsonResponse, QueryDict
@@ -15,7 +16,9 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views as oauth_views
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from rest_framework import exceptions
 
+from pulsebridge.lib.parsers import has_bad_text, loads_strict
 from pulsebridge.tracking.applications import acting_company
 
 from .pages import PingPageMixin, render
@@ -47,8 +50,8 @@ class TokenView(oauth_views.TokenView):
     def post(self, request, *args, **kwargs):
         if request.content_type == "application/json":
             try:
-                data = json.loads(request.body or b"{}")
-            except ValueError:
+                data = loads_strict(request.body or b"{}")
+            except exceptions.ParseError:
                 return _error("the body is not valid JSON")
             if not isinstance(data, dict):
                 return _error("the body must be a JSON object")
@@ -62,6 +65,18 @@ class TokenView(oauth_views.TokenView):
             # The toolkit reads request.POST; give it the JSON fields as if they were a form.
             request._post, request._files = form, MultiValueDict()
             request.META["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+        basic = request.headers.get("Authorization", "")
+        if basic[:6].lower() == "basic ":
+            try:
+                credentials = base64.b64decode(basic[6:].strip()).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                credentials = "\x00"
+            if "\x00" in credentials:
+                return _error("the Authorization header is not Basic client_id:client_secret")
+        for key, value in request.POST.items():
+            problem = has_bad_text(key) or has_bad_text(value)
+            if problem:  # no client id, secret or code holds one; PostgreSQL refuses a NUL
+                return _error(f"{key!a} {problem}")
         return super().post(request, *args, **kwargs)
 
 

@@ -13,11 +13,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter, SearchFilter
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pulsebridge.core.drf import RefusesNulCharacters
+from pulsebridge.lib.parsers import StrictJSONParser
 from pulsebridge.tracking import applications, services
 from pulsebridge.tracking.models import Configuration, DeviceGroup, GeoGroup, Tracker, TrackerEvent
 
@@ -70,7 +70,7 @@ class PingOrdering(OrderingFilter):
 class PingView(RefusesNulCharacters, APIView):
     authentication_classes = [BearerAuthentication]
     permission_classes = [ActsForCustomer]
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
 
     @property
     def company(self):
@@ -80,7 +80,7 @@ class PingView(RefusesNulCharacters, APIView):
 class PingViewSet(RefusesNulCharacters, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     authentication_classes = [BearerAuthentication]
     permission_classes = [ActsForCustomer]
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
     pagination_class = PingPagination
     filter_backends = [DjangoFilterBackend, SearchFilter, PingOrdering]
     lookup_value_converter = "int"

@@ -6,7 +6,6 @@ from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,6 +19,7 @@ from pulsebridge.devices.models import Device, Patient
 from pulsebridge.devices.services import assign_device
 from pulsebridge.fulfillment.models import Order, OrderLine
 from pulsebridge.fulfillment.services import OrderError, cancel_order, place_order, update_order
+from pulsebridge.lib.parsers import AnyContentTypeJSONParser
 from pulsebridge.lib.renderers import FastJSONRenderer
 from pulsebridge.readings.models import Measurement
 
@@ -39,13 +39,6 @@ ONE_DEVICE = [
 class PyloKeyAuthentication(HeaderApiKeyAuthentication):
     header = "x-api-key"
     dialect = "pylo"
-
-
-class AnyContentTypeJSONParser(JSONParser):
-    """The document's own curl examples send JSON with ``-d`` and no Content-Type, which curl
-    labels form-encoded: the body is JSON whatever the label says."""
-
-    media_type = "*/*"
 
 
 class PyloView(RefusesNulCharacters, APIView):

@@ -167,7 +167,8 @@ class UnlinkGatewayView(HwiDeviceView):
 
     @extend_schema(**schema.operation("unlink-gateway_read"))
     def get(self, request, client_domain, id):
-        enrolments.unlink(self._get(id))
+        with domain_errors():
+            enrolments.unlink(self._get(id))
         return Response(wire.hwi_device(self._get(id)))
 
 

@@ -16,6 +16,7 @@ def company_json(company: Company) -> dict:
         "name": company.name,
         "instance_id": company.instance_id,
         "alert_email": company.alert_email,
+        "time_zone": company.time_zone,
     }
 
 
@@ -43,6 +44,7 @@ class Command(SubcommandCommand):
         update.add_argument("--name")
         update.add_argument("--instance-id", help="the Hayylo instanceId its imports must name")
         update.add_argument("--alert-email", help="where operator alerts are sent ('' for none)")
+        update.add_argument("--time-zone", help="IANA zone its billing days are counted in")
         add_json_flag(update)
 
         listing = subparsers.add_parser("list", help="list companies")
@@ -62,17 +64,23 @@ class Command(SubcommandCommand):
                 f"Hayylo instance id {company.instance_id}"
             )
 
-    def handle_update(self, *, code, name, instance_id, alert_email, json, **_):
+    def handle_update(self, *, code, name, instance_id, alert_email, time_zone, json, **_):
         company = services.company_by_code(code)
         changed = services.update_company(
-            company, name=name, instance_id=instance_id, alert_email=alert_email
+            company,
+            name=name,
+            instance_id=instance_id,
+            alert_email=alert_email,
+            time_zone=time_zone,
         )
         if json:
             self.emit_json({**company_json(company), "changed": changed})
         elif changed:
             self.stdout.write(f"changed {', '.join(changed)} of {company.code}")
         else:
-            self.stdout.write("nothing to change: give --name, --instance-id or --alert-email")
+            self.stdout.write(
+                "nothing to change: give --name, --instance-id, --alert-email or --time-zone"
+            )
 
     def handle_list(self, *, json, **_):
         companies = list(services.list_companies())
