@@ -415,6 +415,8 @@ class _Server:
     def __init__(self, env: dict[str, str], log_path: Path):
         import socket
 
+        from pulsebridge.operations.webserver import gunicorn_options
+
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -423,8 +425,9 @@ class _Server:
             self.process = subprocess.Popen(
                 [
                     *(sys.executable, "-m", "gunicorn", "pulsebridge.wsgi:application"),
-                    *("-b", f"127.0.0.1:{self.port}", "-w", "2", "--threads", "4"),
-                    *("--worker-class", "gthread", "--timeout", "120"),
+                    *("-b", f"127.0.0.1:{self.port}"),
+                    # what `pulsebridge serve` runs (operations/webserver.py), with 2 workers
+                    *gunicorn_options(workers=2),
                 ],
                 cwd=PROJECT_DIR,
                 env={**os.environ, **env},

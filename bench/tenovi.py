@@ -267,6 +267,8 @@ def _free_port() -> int:
 
 
 def _start_server(env: dict[str, str], log_path: Path) -> _Server:
+    from pulsebridge.operations.webserver import gunicorn_options
+
     port = _free_port()
     workers = max(2, (os.cpu_count() or 1))
     command = [
@@ -276,14 +278,8 @@ def _start_server(env: dict[str, str], log_path: Path) -> _Server:
         "pulsebridge.wsgi:application",
         "-b",
         f"127.0.0.1:{port}",
-        "-w",
-        str(workers),
-        "--threads",
-        "4",
-        "--worker-class",
-        "gthread",
-        "--timeout",
-        "120",
+        # what `pulsebridge serve` runs (operations/webserver.py)
+        *gunicorn_options(workers=workers),
     ]
     with log_path.open("ab") as out:
         process = subprocess.Popen(

@@ -159,8 +159,8 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Parameters bound by the server, not spliced into the SQL text by the driver, and a statement
     # run PREPARE_THRESHOLD times on a connection prepared there (psycopg keeps 100 per
-    # connection): PostgreSQL then parses and plans it once. Bench P2 (one reading per request)
-    # went from 610-880 to 910-1160 req/s, PostgreSQL's CPU per request down a quarter. Set
+    # connection): PostgreSQL then parses and plans it once, which matters most to one-reading
+    # requests (bench P2; the figure is in docs/performance.md, "Figures from the code"). Set
     # PREPARE_THRESHOLD=off behind a pooler that cannot keep prepared statements (PgBouncer
     # before 1.21 in transaction mode).
     PREPARE_THRESHOLD = env.str("PREPARE_THRESHOLD", default="5").strip().lower()

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from django.core.management.base import CommandError
 
+from pulsebridge.operations import webserver
 from pulsebridge.operations.management.commands import serve
 
 
@@ -26,6 +27,20 @@ def test_it_runs_gunicorn_with_our_application_on_the_given_address():
     assert command[command.index("--bind") + 1] == "127.0.0.1:8001"
     assert command[command.index("--workers") + 1] == "3"
     assert "--access-logfile" not in command
+
+
+def test_it_serves_with_the_configuration_the_bench_measures():
+    command = serve.gunicorn_command("127.0.0.1", 8001, 3, access_log=False)
+    assert command[command.index("--worker-class") + 1] == "gthread"
+    assert command[command.index("--threads") + 1] == str(webserver.THREADS)
+    assert command[command.index("--keep-alive") + 1] == str(webserver.KEEP_ALIVE_SECONDS)
+    # two servers on one machine do not share gunicorn's per-user control socket
+    assert "--no-control-socket" in command
+    # the bench starts its servers from the same options
+    options = webserver.gunicorn_options(workers=3)
+    assert command[command.index("--workers") : command.index("--workers") + len(options)] == (
+        options
+    )
 
 
 def test_it_brackets_an_ipv6_address():

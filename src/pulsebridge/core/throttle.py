@@ -12,7 +12,8 @@ Requests per month are recorded in the ``UsageCounter`` table, so that a month's
 restarts and cache evictions. Without Redis each request counts itself there. With Redis the
 month is counted there too, and written to the table every ``RECORD_EVERY`` requests and at the
 quota: an update and a commit per request on one row per key (every request of a key waits for
-the one before it) cost a quarter of a one-reading request's throughput. If Redis loses the
+the one before it) cost a large share of a one-reading request's throughput (bench P2,
+docs/performance.md). If Redis loses the
 count, it starts again from the table: at most ``RECORD_EVERY`` requests go uncounted."""
 
 from __future__ import annotations

@@ -26,8 +26,9 @@ class Instant(Func):
     """A time written by the database as ``resources.instant`` writes it: UTC, ``Z``, the
     microseconds only when there are any. A search page holds a thousand Observations and an
     export a million: loading each time into a Python datetime (the loader Django installs for
-    psycopg is pure Python) and formatting it again was a third of an export's Python time
-    (profiled); ``to_char`` costs PostgreSQL a fraction of a microsecond."""
+    psycopg is pure Python) and formatting it again was a large share of an export's Python
+    time (profiled: docs/performance.md, "Figures from the code"); ``to_char`` costs PostgreSQL
+    next to nothing."""
 
     arity = 1
     output_field = TextField()
@@ -49,8 +50,8 @@ def custom_plans():
     """Queries planned for their own values, even once prepared. A statement run
     PREPARE_THRESHOLD times is prepared (settings), and PostgreSQL then plans it once for any
     values: for "a patient's readings in a range, in time order, the first 500" it guesses a
-    handful of rows, reads all of them and sorts (profiled, 27,000 readings: 127 ms, 32 ms of
-    PostgreSQL CPU per page on average, against 1 ms and 2 ms planned for the patient)."""
+    handful of rows, reads all of them and sorts, many times slower than the plan made for the
+    patient (profiled: docs/performance.md, "Figures from the code")."""
     if connection.vendor != "postgresql":
         yield
         return

@@ -299,8 +299,8 @@ class ObservationSearch(Search):
 
     def cheap(self, asked) -> bool:
         # Never, unless asked: a patient's thousands of readings cost more to count (each row's
-        # kind and values read) than the page itself (profiled: 27,000 readings, 15-75 ms of
-        # PostgreSQL against 1 ms for a page of 1,000), and a company's millions more still.
+        # kind and values read) than the page itself, many times over (profiled:
+        # docs/performance.md, "Figures from the code"), and a company's millions more still.
         # Clients page by the next link; a search whose answer fits in its first page has its
         # total all the same (Search.get).
         return False

@@ -163,7 +163,7 @@ class ReadingsView(PyloView):
         if "measurement_taken_end_date" in filters:
             qs = qs.filter(measured_at__lte=filters["measurement_taken_end_date"])
         # Plain rows, and each device and patient of the page once: building 1000 model
-        # instances with their relations was a third of a page's time.
+        # instances with their relations was a large share of a page's time (docs/performance.md).
         rows, token = paginate(
             wire.reading_rows(qs),
             time_field="measured_at",

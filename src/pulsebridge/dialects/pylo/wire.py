@@ -166,9 +166,10 @@ def reading(m: Measurement) -> dict[str, Any]:
 
 class NaiveUTC(Func):
     """On PostgreSQL, a time in UTC without its zone (``AT TIME ZONE 'UTC'``): psycopg loads
-    that type in C, where Django's loader for times with a zone is pure Python and took about
-    10 ms of a page's 2000 times. Cheap enough to compute on every row a sorted plan reads
-    (formatting the text in SQL was not, on the deep page). Other databases: the column."""
+    that type in C, where Django's loader for times with a zone is pure Python and a noticeable
+    share of a page's time with 2000 times (docs/performance.md, "Figures from the code"). Cheap
+    enough to compute on every row a sorted plan reads (formatting the text in SQL was not, on
+    the deep page). Other databases: the column."""
 
     template = "%(expressions)s"
     output_field = DateTimeField()
@@ -229,7 +230,8 @@ def readings(
 ) -> list[dict[str, Any]]:
     """What ``reading`` writes, for a page of rows: a page holds 1000 readings of a few devices,
     so a device's parts are written once, not once per reading, and no model instances are
-    built (with their prefetched relations, a third of a page's time). ``patients`` maps a
+    built (with their prefetched relations, a large share of a page's time: docs/performance.md).
+    ``patients`` maps a
     patient's pk to its external id."""
     parts = {
         pk.int: (serial, imei or "", sim, device_type, sku)

@@ -23,6 +23,7 @@ from django.core.management import get_commands
 from django.core.management.base import BaseCommand, CommandError
 
 from pulsebridge.lib.commands import positive_int
+from pulsebridge.operations import webserver
 
 logger = logging.getLogger("pulsebridge.serve")
 
@@ -37,13 +38,10 @@ MAX_BACKOFF_SECONDS = 10.0
 
 def default_workers() -> int:
     """WEB_CONCURRENCY if set, else gunicorn's rule of thumb: 2 per core + 1."""
-    configured = os.environ.get("WEB_CONCURRENCY", "").strip()
-    if configured:
-        try:
-            return max(1, int(configured))
-        except ValueError:
-            raise CommandError(f"WEB_CONCURRENCY={configured!r} is not a number") from None
-    return 2 * (os.cpu_count() or 1) + 1
+    try:
+        return webserver.default_workers()
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def gunicorn_command(host: str, port: int, workers: int, access_log: bool) -> list[str]:
@@ -55,28 +53,12 @@ def gunicorn_command(host: str, port: int, workers: int, access_log: bool) -> li
         "pulsebridge.wsgi:application",
         "--bind",
         bind,
-        "--workers",
-        str(workers),
-        "--graceful-timeout",
-        "10",
-        # gunicorn's most (its default, 4,094, is below MAX_QUERY_STRING_BYTES plus a path): a
-        # query string over that limit reaches Django and is refused in the dialect's JSON
-        "--limit-request-line",
-        "8190",
+        # the configuration the bench measures (operations/webserver.py says why gthread)
+        *webserver.gunicorn_options(workers=workers),
     ]
     if access_log:
         command += ["--access-logfile", "-"]
-    if _gunicorn_knows("control_socket_disable"):
-        # Its control socket lives at one path per user (~/.gunicorn/gunicorn.ctl): two
-        # servers on one machine (a test beside `make run`) would fight over it. We do not use it.
-        command.append("--no-control-socket")
     return command
-
-
-def _gunicorn_knows(setting: str) -> bool:
-    from gunicorn.config import KNOWN_SETTINGS
-
-    return any(known.name == setting for known in KNOWN_SETTINGS)
 
 
 def worker_command() -> list[str] | None:
