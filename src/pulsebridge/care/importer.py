@@ -114,8 +114,9 @@ class Importer:
         """The company's rows named by the chunk's references: target -> {external id: pk}."""
         wanted: dict[str, set[str]] = {}
         for ref in self.fmt.references:
-            ids = {p.references[ref.wire] for p in parsed if p.references.get(ref.wire)}
-            wanted.setdefault(ref.target, set()).update(ids)  # type: ignore[arg-type]
+            wanted.setdefault(ref.target, set()).update(
+                named for p in parsed if (named := p.references.get(ref.wire))
+            )
         found: dict[str, dict[str, Any]] = {}
         for target, ids in wanted.items():
             found[target] = dict(

@@ -370,7 +370,7 @@ def parse_record(fmt: RecordFormat, index: int, raw: Any) -> Parsed | Rejected:
 
     if problems:
         return Rejected(index, reported_id(raw.get("id")), "; ".join(problems))
-    assert record_id is not None
+    assert record_id is not None and status is not None  # no problems: both parsed
     return Parsed(index, record_id, status, values, references)
 
 

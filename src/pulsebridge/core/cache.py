@@ -22,10 +22,12 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         self._clients = {}
 
     def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
+        # Django's private API, absent from django-stubs; issue 18 §4 replaces this module
+        # with django-redis (branch fidelity).
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
         client = self._clients.get(id(pool))  # pools live as long as this object: ids hold
         if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
         return client
 
     def incr(self, key, delta):

@@ -18,7 +18,8 @@ RANGES = {
     "shock": (0.0, 200.0, "g"),
     "battery": (0.0, 100.0, "%"),
 }
-REQUIRED_BY_TYPE = {
+# looked up by what the sender wrote, which may be no type at all
+REQUIRED_BY_TYPE: dict[str | None, tuple[str, ...]] = {
     EventType.POSITION: ("latitude", "longitude"),
     EventType.TEMPERATURE: ("temperature",),
     EventType.SHOCK: ("shock",),
@@ -112,7 +113,7 @@ def parse_event(item: Any, now: datetime | None = None) -> ParsedEvent:
         raise ItemError(errors)
     return ParsedEvent(
         imei=imei.strip(),
-        type=kind,
+        type=str(kind),  # one of REPORTED_TYPES: no error was found
         timestamp=timestamp or EARLIEST,
         latitude=latitude,
         longitude=longitude,
