@@ -499,20 +499,11 @@ def record(outcomes: Sequence[Outcome]) -> None:
             job = o.job
             if held.get(job.delivery_id) != job.claim_token:
                 continue
-            attempts = job.attempts + 1
-            first = job.first_attempt_at or o.at
-            if o.ok:
-                status, retry, error = Delivery.Status.SUCCEEDED, None, ""
-            else:
-                error = _reason(o)
-                retry = None
-                if o.status_code != 410:
-                    retry = next_attempt_at(first, attempts, o.at, o.retry_after)
-                status = Delivery.Status.PENDING if retry else Delivery.Status.FAILED
-                if o.status_code == 410:
-                    gone.setdefault(job.endpoint_id, o)
-                elif retry is None:
-                    final.append((o, attempts))
+            status, attempts, first, error, retry = _next_state(o)
+            if o.status_code == 410:
+                gone.setdefault(job.endpoint_id, o)
+            elif status == Delivery.Status.FAILED:
+                final.append((o, attempts))
             key = (status, attempts, first, o.at, o.status_code, error, retry)
             groups[key].append(job.delivery_id)
         for (status, attempts, first, at, code, error, retry), pks in groups.items():
@@ -537,6 +528,21 @@ def record(outcomes: Sequence[Outcome]) -> None:
         logger.warning("webhook alert for company %s: %s", alert.company_id, alert.message)
     if alerts:
         email_alerts({a.endpoint_id for a in alerts if a.endpoint_id})
+
+
+def _next_state(o: Outcome) -> tuple[str, int, datetime, str, datetime | None]:
+    """The delivery's state after this attempt: status, attempts, first attempt, error and the
+    next attempt's time (None: no retry; never after a 410 Gone)."""
+    job = o.job
+    attempts = job.attempts + 1
+    first = job.first_attempt_at or o.at
+    if o.ok:
+        return Delivery.Status.SUCCEEDED, attempts, first, "", None
+    retry = None
+    if o.status_code != 410:
+        retry = next_attempt_at(first, attempts, o.at, o.retry_after)
+    status = Delivery.Status.PENDING if retry else Delivery.Status.FAILED
+    return status, attempts, first, _reason(o), retry
 
 
 def _failed_alert(o: Outcome, attempts: int) -> Alert:
