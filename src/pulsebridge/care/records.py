@@ -314,7 +314,7 @@ def reported_id(raw: Any) -> str | int | None:
     return None
 
 
-def parse_record(fmt: RecordFormat, index: int, raw: Any) -> Parsed | Rejected:
+def parse_record(fmt: RecordFormat, index: int, raw: Any) -> Parsed | Rejected:  # noqa: C901 - split on branch fidelity
     """Check one record's fields on their own; whether it may create a row, and whether the
     records it names exist, is for the import to say."""
     if not isinstance(raw, dict):
@@ -370,7 +370,8 @@ def parse_record(fmt: RecordFormat, index: int, raw: Any) -> Parsed | Rejected:
 
     if problems:
         return Rejected(index, reported_id(raw.get("id")), "; ".join(problems))
-    assert record_id is not None and status is not None  # no problems: both parsed
+    assert record_id is not None  # no problems: both parsed
+    assert status is not None
     return Parsed(index, record_id, status, values, references)
 
 

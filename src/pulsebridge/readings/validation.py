@@ -268,7 +268,7 @@ def _text(item: dict, name: str, errors: dict, max_length: int = 128) -> str:
     return text
 
 
-def parse_reading(item: Any, now: datetime | None = None) -> Reading:
+def parse_reading(item: Any, now: datetime | None = None) -> Reading:  # noqa: C901 - split on branch robust
     """Validate one ingest item; raises ItemError naming every problem found."""
     if not isinstance(item, dict):
         raise ItemError({"item": "must be a JSON object"})

@@ -61,7 +61,7 @@ def _number(item: dict, name: str, errors: dict, low: float, high: float, unit: 
     return float(raw)
 
 
-def parse_event(item: Any, now: datetime | None = None) -> ParsedEvent:
+def parse_event(item: Any, now: datetime | None = None) -> ParsedEvent:  # noqa: C901 - split on branch robust
     """Validate one item; raises ItemError naming every problem found."""
     if not isinstance(item, dict):
         raise ItemError({"item": "must be a JSON object"})

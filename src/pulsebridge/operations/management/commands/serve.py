@@ -79,7 +79,7 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         pass
 
 
-def run(
+def run(  # noqa: C901 - split on branch ops
     stdout, stderr, *, host: str, port: int, workers: int, with_worker: bool, access_log: bool
 ) -> None:
     commands = {"web": gunicorn_command(host, port, workers, access_log)}
