@@ -26,6 +26,32 @@ def missing_service(message: str):
 DB_FIXTURES = ("db", "transactional_db", "live_server", "django_db_reset_sequences")
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """pytest-django's fixture, with the database copied from a template migrated once
+    (tests/testdb.py) instead of migrated again in every worker on every run."""
+    if not django_db_use_migrations:
+        pytest.fail("--nomigrations: the test database is always migrated (tests/testdb.py)")
+    from tests import testdb
+
+    workerinput = getattr(request.config, "workerinput", {})
+    run_id = workerinput.get("testrunuid") or str(os.getpid())
+    with django_db_blocker.unblock():
+        connection, old_name = testdb.setup(run_id, rebuild=django_db_createdb)
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
 @pytest.fixture(autouse=True)
 def _forget_verified_keys():
     """Rolling a test's transaction back sends no signal: start each test with no key
