@@ -52,6 +52,32 @@ def django_db_setup(
             connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
+# A password hashed with argon2 costs tens of milliseconds of CPU and 100 MB of memory: that is
+# its purpose, and it was a large share of the suite's time (every persona has a password).
+# Tests hash with MD5; the production hashers still verify, and a test that asserts what
+# production hashes with is marked ``production_hashers``.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashes():
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=[*FAST_HASHERS, *settings.PASSWORD_HASHERS]):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _production_hashers(request):
+    if request.node.get_closest_marker("production_hashers") is None:
+        return
+    from django.conf import settings
+
+    production = [h for h in settings.PASSWORD_HASHERS if h not in FAST_HASHERS]
+    request.getfixturevalue("settings").PASSWORD_HASHERS = production
+
+
 @pytest.fixture(autouse=True)
 def _forget_verified_keys():
     """Rolling a test's transaction back sends no signal: start each test with no key
