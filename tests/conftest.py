@@ -24,6 +24,16 @@ def missing_service(message: str):
 
 
 DB_FIXTURES = ("db", "transactional_db", "live_server", "django_db_reset_sequences")
+# A test that starts a real server (a loopback webhook receiver, Django's live server) is
+# ``live`` whether or not its module says so: `-m "not live"` is the loop without sockets, and
+# .ci/run runs them all.
+LIVE_FIXTURES = {"receiver", "receiver_factory", "live_server"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if LIVE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.live)
 
 
 @pytest.fixture(scope="session")
