@@ -140,7 +140,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:  # noqa: C901 - rewritten on branch bench (issue 18 §10)
     install_signal_handlers()
     if args.src:
         src = str(Path(args.src).resolve())

@@ -126,9 +126,12 @@ def test_an_unknown_redirect_uri_is_never_redirected_to(web_app):
     browser = Client()
     browser.login(username="bob", password=PASSWORD)
     response = _authorize(browser, application, redirect_uri="https://evil.example/steal")
-    assert response.status_code == 400  # the toolkit's error page
+    # PING: "In case of malicious redirect URL supplied not matching any of the configured
+    # URLs, user will not be redirected back at all": an error page, not the consent form
+    assert response.status_code == 400
     assert "Location" not in response
-    assert b"evil.example" not in response.content or b"Authorization failed" in response.content
+    assert b"Authorization failed" in response.content
+    assert b"evil.example" not in response.content  # not even as a link to follow
 
 
 def test_an_unknown_client_id_shows_an_error_page(bob):
@@ -137,6 +140,7 @@ def test_an_unknown_client_id_shows_an_error_page(bob):
     response = browser.get(
         "/ping/auth/authorize/", {"response_type": "code", "client_id": "nobody"}
     )
+    assert response.status_code == 400
     assert "Location" not in response
     assert b"Authorization failed" in response.content
 

@@ -114,7 +114,9 @@ def test_an_authorization_code_application_cannot_use_client_credentials(bob):
             "grant_type": "client_credentials",
         }
     )
-    assert response.status_code == 400  # RFC 6749 5.2: unauthorized_client is a 400
+    # PING's token endpoint answers 200 or 400, nothing else (and RFC 6749 §5.2 says 400 for
+    # unauthorized_client: the client authenticated, its grant type is not allowed)
+    assert response.status_code == 400
     assert response.json()["error"] == "unauthorized_client"
 
 
