@@ -409,8 +409,8 @@ def _import_one(batch_id) -> None:
 
 def _count_finished(batch_id) -> None:
     """/metrics: the batch's status and how long it took from being received."""
-    row = ImportBatch.objects.filter(pk=batch_id).values("status", "received_at", "finished_at")
-    row = row.first()
+    rows = ImportBatch.objects.filter(pk=batch_id).values("status", "received_at", "finished_at")
+    row = rows.first()
     if row is None or row["finished_at"] is None:
         return
     metrics.IMPORTS.labels(row["status"]).inc()

@@ -41,22 +41,7 @@ def apply(
         operation = paths.get(path, {}).get(method)
         if operation is None:
             continue  # an operation the urls no longer have: the tests say so
-        spec = copy.deepcopy(spec)
-        for key in REPLACED:
-            if key in spec:
-                operation[key] = spec[key]
-        if "extra_parameters" in spec:
-            names = {(p["name"], p["in"]) for p in spec["extra_parameters"]}
-            kept = [p for p in operation.get("parameters", []) if (p["name"], p["in"]) not in names]
-            operation["parameters"] = kept + spec["extra_parameters"]
-        if "requestBody" in spec:
-            if spec["requestBody"] is None:
-                operation.pop("requestBody", None)
-            else:
-                operation["requestBody"] = spec["requestBody"]
-        if "responses" in spec:
-            operation["responses"] = spec["responses"]
-        operation["responses"].update(spec.get("extra_responses", {}))
+        _put_in(operation, copy.deepcopy(spec))
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(copy.deepcopy(components or {}))
     if security_schemes is not None:
@@ -67,3 +52,22 @@ def apply(
                 if method != "parameters" and "security" not in operation:
                     operation["security"] = copy.deepcopy(security)
     return result
+
+
+def _put_in(operation: dict[str, Any], spec: dict[str, Any]) -> None:
+    """One listed operation's fields into drf-spectacular's generated one."""
+    for key in REPLACED:
+        if key in spec:
+            operation[key] = spec[key]
+    if "extra_parameters" in spec:
+        names = {(p["name"], p["in"]) for p in spec["extra_parameters"]}
+        kept = [p for p in operation.get("parameters", []) if (p["name"], p["in"]) not in names]
+        operation["parameters"] = kept + spec["extra_parameters"]
+    if "requestBody" in spec:
+        if spec["requestBody"] is None:
+            operation.pop("requestBody", None)
+        else:
+            operation["requestBody"] = spec["requestBody"]
+    if "responses" in spec:
+        operation["responses"] = spec["responses"]
+    operation["responses"].update(spec.get("extra_responses", {}))

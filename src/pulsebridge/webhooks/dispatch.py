@@ -528,14 +528,19 @@ def record(outcomes: Sequence[Outcome]) -> None:
             if disabled is not None:
                 alerts.append(disabled)
         Alert.objects.bulk_create(alerts)
-    for label, count in counted.items():
-        metrics.DELIVERIES.labels(label).inc(count)
-    for o in outcomes:
-        metrics.DELIVERY_SECONDS.observe(o.latency_ms / 1000)
+    _observe(outcomes, counted)
     for alert in alerts:
         logger.warning("webhook alert for company %s: %s", alert.company_id, alert.message)
     if alerts:
         email_alerts({a.endpoint_id for a in alerts if a.endpoint_id})
+
+
+def _observe(outcomes: Sequence[Outcome], counted: Counter[str]) -> None:
+    """The attempts in the metrics: deliveries by outcome, and their latency."""
+    for label, count in counted.items():
+        metrics.DELIVERIES.labels(label).inc(count)
+    for o in outcomes:
+        metrics.DELIVERY_SECONDS.observe(o.latency_ms / 1000)
 
 
 def _outcome_label(o: Outcome, status: str) -> str:

@@ -89,35 +89,9 @@ class TokenView(oauth_views.TokenView):
     """``POST auth/token/`` with a JSON body or a form body."""
 
     def post(self, request, *args, **kwargs):
-        if request.content_type == "application/json":
-            try:
-                data = loads_strict(request.body or b"{}")
-            except exceptions.ParseError:
-                return _error("the body is not valid JSON")
-            if not isinstance(data, dict):
-                return _error("the body must be a JSON object")
-            form = QueryDict(mutable=True)
-            for key, value in data.items():
-                if value is None:
-                    continue
-                if isinstance(value, dict | list | bool):
-                    return _error(f"{key} must be a string")
-                form[key] = str(value)
-            # The toolkit reads request.POST; give it the JSON fields as if they were a form.
-            request._post, request._files = form, MultiValueDict()
-            request.META["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
-        basic = request.headers.get("Authorization", "")
-        if basic[:6].lower() == "basic ":
-            try:
-                credentials = base64.b64decode(basic[6:].strip()).decode("utf-8")
-            except (binascii.Error, UnicodeDecodeError):
-                credentials = "\x00"
-            if "\x00" in credentials:
-                return _error("the Authorization header is not Basic client_id:client_secret")
-        for key, value in request.POST.items():
-            problem = has_bad_text(key) or has_bad_text(value)
-            if problem:  # no client id, secret or code holds one; PostgreSQL refuses a NUL
-                return _error(f"{key!a} {problem}")
+        refused = _read_json_as_form(request) or _refuse_bad_text(request)
+        if refused is not None:
+            return refused
         client_id = _client_id(request)
         wait = TOKEN_GUARD.wait_seconds(request, client_id)
         if wait:
@@ -137,6 +111,47 @@ class TokenView(oauth_views.TokenView):
         elif response.status_code == 200:
             TOKEN_GUARD.succeeded(request, client_id)
         return response
+
+
+def _read_json_as_form(request) -> JsonResponse | None:
+    """A JSON body's fields as the form the toolkit reads (``request.POST``); an error answer
+    for a body that is not a JSON object of scalars."""
+    if request.content_type != "application/json":
+        return None
+    try:
+        data = loads_strict(request.body or b"{}")
+    except exceptions.ParseError:
+        return _error("the body is not valid JSON")
+    if not isinstance(data, dict):
+        return _error("the body must be a JSON object")
+    form = QueryDict(mutable=True)
+    for key, value in data.items():
+        if value is None:
+            continue
+        if isinstance(value, dict | list | bool):
+            return _error(f"{key} must be a string")
+        form[key] = str(value)
+    request._post, request._files = form, MultiValueDict()
+    request.META["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+    return None
+
+
+def _refuse_bad_text(request) -> JsonResponse | None:
+    """An error answer for a NUL, a lone surrogate or the like in Basic credentials or a form
+    field: no client id, secret or code holds one, and PostgreSQL refuses a NUL."""
+    basic = request.headers.get("Authorization", "")
+    if basic[:6].lower() == "basic ":
+        try:
+            credentials = base64.b64decode(basic[6:].strip()).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            credentials = "\x00"
+        if "\x00" in credentials:
+            return _error("the Authorization header is not Basic client_id:client_secret")
+    for key, value in request.POST.items():
+        problem = has_bad_text(key) or has_bad_text(value)
+        if problem:
+            return _error(f"{key!a} {problem}")
+    return None
 
 
 def _client_id(request) -> str:
