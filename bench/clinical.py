@@ -206,7 +206,7 @@ def alerts(report) -> None:
 
     from pulsebridge.core.models import Company
     from pulsebridge.devices.services import add_device, assign_device
-    from pulsebridge.readings.services import record_measurements
+    from pulsebridge.ingest.readings import record_items as record_measurements
 
     batches = _scale("BENCH_ALERT_BATCHES", 20)
     company = Company.objects.create(code="bench-alerts", name="Bench alerts")

@@ -205,3 +205,24 @@ def run_json(run):
         return parsed
 
     return run_json
+
+
+@pytest.fixture
+def reload_urls(settings):
+    """``reload_urls(enabled)``: the URL conf built again with ``ADMIN_ENABLED`` so (it is read
+    when the URL conf is imported); put back as it was after the test."""
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    import pulsebridge.urls
+
+    def reload(enabled: bool):
+        settings.ADMIN_ENABLED = enabled
+        importlib.reload(pulsebridge.urls)
+        clear_url_caches()
+
+    yield reload
+    settings.ADMIN_ENABLED = False
+    importlib.reload(pulsebridge.urls)
+    clear_url_caches()

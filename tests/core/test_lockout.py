@@ -90,7 +90,8 @@ def test_the_ping_password_change_locks_after_wrong_old_passwords(bob):
     assert _locked("ping.password_change.locked", "account bob") == 1
 
 
-def test_the_admin_login_locks_an_account_after_its_failures(db):
+def test_the_admin_login_locks_an_account_after_its_failures(db, reload_urls):
+    reload_urls(True)  # /admin/ is off unless ADMIN_ENABLED
     get_user_model().objects.create_superuser("root", password=PASSWORD)
     browser = Client()
     for _ in range(3):
