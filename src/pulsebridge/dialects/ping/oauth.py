@@ -51,6 +51,8 @@ class TokenView(oauth_views.TokenView):
         if request.content_type == "application/json":
             try:
                 data = loads_strict(request.body or b"{}")
+            except exceptions.ValidationError:  # a NUL, an integer beyond 64 bits
+                return _error("the body holds a value no field can take (a NUL, a huge number)")
             except exceptions.ParseError:
                 return _error("the body is not valid JSON")
             if not isinstance(data, dict):
