@@ -194,3 +194,37 @@ def test_access_tokens_are_stored_as_a_hash_only(bob_app):
     assert not any(token in str(value) for value in rows[0])
     assert hashlib.sha256(token.encode()).hexdigest() in rows[0]
     assert PingClient(token).get("/1.0/customers/accounts/me/").status_code == 200
+
+
+@pytest.mark.parametrize("json", [True, False])
+def test_a_nul_in_a_field_is_an_invalid_request_not_a_500(bob_app, json):
+    """PostgreSQL refuses a NUL in any query: the client id is looked up with it (issue 16)."""
+    application, secret = bob_app
+    body = {
+        "client_id": application.client_id + "\x00",
+        "client_secret": secret,
+        "grant_type": "client_credentials",
+    }
+    response = _token(body, json=json)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_a_nul_in_basic_credentials_is_an_invalid_request(bob_app):
+    import base64
+
+    application, secret = bob_app
+    credentials = base64.b64encode(f"{application.client_id}\x00:{secret}".encode()).decode()
+    response = Client().post(
+        "/ping/auth/token/",
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION=f"Basic {credentials}",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_a_deeply_nested_body_is_an_invalid_request():
+    response = Client().post("/ping/auth/token/", "[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"

@@ -120,6 +120,8 @@ def _read_json_as_form(request) -> JsonResponse | None:
         return None
     try:
         data = loads_strict(request.body or b"{}")
+    except exceptions.ValidationError:  # a NUL, an integer beyond 64 bits
+        return _error("the body holds a value no field can take (a NUL, a huge number)")
     except exceptions.ParseError:
         return _error("the body is not valid JSON")
     if not isinstance(data, dict):
