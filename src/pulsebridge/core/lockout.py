@@ -97,7 +97,9 @@ class Guard:
                 )
 
     def succeeded(self, request, account: str) -> None:
-        cache.delete(self._keys(request, account)[0][0])
+        key = self._keys(request, account)[0][0]
+        if cache.get(key) is not None:  # a read, not a write, on the common path (no failures)
+            cache.delete(key)
 
 
 def too_many_attempts_page(wait: int) -> HttpResponse:
