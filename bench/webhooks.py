@@ -676,7 +676,18 @@ def run_p5(report: Report, fleet: Fleet) -> None:
                 f"{one['per_second'] / many['per_second']:.2f}x" if many["per_second"] else "",
                 "",
             ),
-            Row("P5", "worker CPU per delivery", f"{cpu_ms:.2f} ms", "", "", ""),
+            Row(
+                "P5",
+                "worker CPU per delivery",
+                f"{cpu_ms:.2f} ms",
+                f"bare httpx {ceilings['httpx']['cpu_ms_per_request']:.2f} ms per request",
+                (
+                    f"{ceilings['httpx']['cpu_ms_per_request'] / cpu_ms:.0%} of it is httpx's"
+                    if cpu_ms
+                    else ""
+                ),
+                "steadier than the rates on a shared machine",
+            ),
             Row(
                 "P5",
                 "deliveries per worker CPU-second",
