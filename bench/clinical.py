@@ -115,6 +115,14 @@ def _fill(report, patients: int, days: int):
             if lo % 2000 == 0:
                 log(f"BILLING fill: {lo + step:,}/{patients:,} patients")
         conn.execute("DROP TABLE bench_billmap")
+        # the devices' first and last measurement times, as the write path keeps them
+        conn.execute(
+            "UPDATE devices_device d SET first_measurement_at = m.f, last_measurement_at = m.l "
+            "FROM (SELECT device_id, min(measured_at) AS f, max(measured_at) AS l "
+            "FROM readings_measurement WHERE company_id = %s GROUP BY device_id) m "
+            "WHERE m.device_id = d.id",
+            [company.pk],
+        )
         conn.execute("VACUUM (ANALYZE) readings_measurement")
         conn.execute("ANALYZE")
         rows = conn.execute(
