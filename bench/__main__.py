@@ -22,7 +22,9 @@ from .common import (
     Database,
     Interrupted,
     Report,
+    Row,
     Server,
+    cpu_probe,
     django_environment,
     ensure_postgres,
     install_signal_handlers,
@@ -43,10 +45,12 @@ OPTIONAL = (
     ("FHIR", "fhir", {"FHIR"}),
     ("CONSOLE", "console", {"CONSOLE"}),
     ("BILLING/ALERTS", "clinical", {"BILLING", "ALERTS"}),
+    ("P9", "tokens", {"P9"}),
+    ("P10", "orders", {"P10"}),
 )
 SCENARIOS = (
     *("P1", "P2", "P3", "P4", "P5", "P6", "P7", "TENOVI", "FHIR", "CONSOLE"),
-    *("BILLING", "ALERTS"),
+    *("BILLING", "ALERTS", "P9", "P10"),
 )
 
 
@@ -57,7 +61,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="",
         help="comma-separated scenarios (P1,P2,P3 here; P4,P5 bench/webhooks.py, P6 "
         "bench/hayylo.py, P7 bench/ping.py, TENOVI bench/tenovi.py, FHIR bench/fhir.py, "
-        "CONSOLE bench/console.py); "
+        "CONSOLE bench/console.py, P9 bench/tokens.py, P10 bench/orders.py); "
         "default: all",
     )
     p.add_argument("--quick", action="store_true", help="a short run: 1M rows, shorter loads")
@@ -80,8 +84,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--console-samples", type=int, default=60, help="CONSOLE requests per page (p50/p95)"
     )
-    p.add_argument("--workers", type=int, default=2 * CORES, help="gunicorn worker processes")
-    p.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn worker processes (default: what `pulsebridge serve` starts: "
+        "WEB_CONCURRENCY, else 2 per core + 1)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="gunicorn threads per worker (default: `pulsebridge serve`'s, "
+        "pulsebridge/operations/webserver.py)",
+    )
+    p.add_argument(
+        "--worker-class",
+        choices=("gthread", "sync"),
+        default=None,
+        help="compare gunicorn worker classes (default: `pulsebridge serve`'s, gthread)",
+    )
     p.add_argument(
         "--redis",
         default="auto",
@@ -118,6 +140,39 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _served_configuration(args: argparse.Namespace) -> None:
+    """Workers and threads as ``pulsebridge serve`` runs them, unless given."""
+    from pulsebridge.operations import webserver  # after --src: the configuration served
+
+    if args.workers is None:
+        args.workers = webserver.default_workers()
+    if args.threads is None:
+        args.threads = webserver.THREADS
+
+
+def _run_scenarios(report: Report, args: argparse.Namespace) -> list:
+    """Each scenario asked for, in order; the names of those that failed."""
+    failed = []
+    if args.only & {"P1", "P2"}:
+        from . import ingest
+
+        fleet = _guard(report, "P1/P2 setup", failed, ingest.prepare_fleet, report, args.devices)
+        for key, scenario in (("P1", ingest.run_p1), ("P2", ingest.run_p2)):
+            if key in args.only and fleet is not None:
+                _guard(report, key, failed, scenario, report, fleet)
+    if "P3" in args.only:
+        from . import readings
+
+        _guard(report, "P3", failed, readings.run_p3, report)
+    for label, module, keys in OPTIONAL:
+        if args.only & keys:
+            _optional(report, failed, label, module)
+
+    if args.only & LATENCY_SCENARIOS:
+        _guard(report, "CEILING", failed, _latency_ceilings, report)
+    return failed
+
+
 def run(args: argparse.Namespace) -> int:
     install_signal_handlers()
     if args.src:
@@ -126,6 +181,12 @@ def run(args: argparse.Namespace) -> int:
         os.environ["PYTHONPATH"] = os.pathsep.join(
             filter(None, [src, os.environ.get("PYTHONPATH")])
         )
+    _served_configuration(args)
+    probe = cpu_probe()
+    log(
+        f"CPU speed probe: {probe['ms']:.0f} ms for a fixed pure-Python loop "
+        f"({probe['mloops_per_s']:.1f} M iterations/s; best of {probe['runs']})"
+    )
     pg_version = ensure_postgres()
     with contextlib.ExitStack() as cleanup:
         report = Report(args=args, cleanup=cleanup)
@@ -134,6 +195,7 @@ def run(args: argparse.Namespace) -> int:
         report.meta["pulsebridge_source"] = _source(args)
         with CpuMeter({}) as idle:
             time.sleep(2)
+        report.meta["cpu_probe"] = probe
         report.meta["machine_busy_before_start"] = idle.result["machine"]
         if idle.result["machine"] >= 0.3:
             report.note(
@@ -161,34 +223,20 @@ def run(args: argparse.Namespace) -> int:
             threads=args.threads,
             env=report.env,
             log_path=report.var_dir / "gunicorn.log",
+            worker_class=args.worker_class,
         )
         cleanup.callback(report.server.stop)
         report.server.start()
         report.meta["server"] = " ".join(report.server.command[2:])
-        log(
-            f"gunicorn: {args.workers} workers x {args.threads} threads on {report.server.base_url}"
-        )
+        log(f"gunicorn: {report.meta['server']}")
 
-        failed = []
-        if args.only & {"P1", "P2"}:
-            from . import ingest
-
-            fleet = _guard(
-                report, "P1/P2 setup", failed, ingest.prepare_fleet, report, args.devices
-            )
-            for key, scenario in (("P1", ingest.run_p1), ("P2", ingest.run_p2)):
-                if key in args.only and fleet is not None:
-                    _guard(report, key, failed, scenario, report, fleet)
-        if "P3" in args.only:
-            from . import readings
-
-            _guard(report, "P3", failed, readings.run_p3, report)
-        for label, module, keys in OPTIONAL:
-            if args.only & keys:
-                _optional(report, failed, label, module)
-
+        failed = _run_scenarios(report, args)
         report.meta["loadavg_at_end"] = list(os.getloadavg())
         print()
+        print(
+            f"CPU speed probe: {probe['ms']:.0f} ms ({probe['mloops_per_s']:.1f} M loop "
+            "iterations/s): compare machines by it, and figures by their ratios below"
+        )
         print(report.table())
         print()
         for note in report.notes:
@@ -198,6 +246,40 @@ def run(args: argparse.Namespace) -> int:
         if report.server.process.poll() is not None:
             print(f"gunicorn exited during the run:\n{report.server.log_tail()}")
         return 1 if failed else 0
+
+
+# Scenarios whose figures are latencies of one request at a time: read against the latency
+# ceilings (bench/ceiling.py), measured once after them.
+LATENCY_SCENARIOS = {"P6", "P7", "TENOVI", "FHIR", "CONSOLE"}
+
+
+def _latency_ceilings(report: Report) -> None:
+    from .ceiling import latency_ceilings
+
+    found = latency_ceilings(report)
+    small, page = found["small"], found["page"]
+    report.add(
+        "CEILING",
+        figures=found,
+        rows=[
+            Row(
+                "CEILING (no database)",
+                "small JSON answer p50 / p99",
+                f"{small['p50_ms']:.1f} / {small['p99_ms']:.1f} ms",
+                "one request at a time",
+                "",
+                "P7, TENOVI, FHIR, CONSOLE over it",
+            ),
+            Row(
+                "CEILING (no database)",
+                f"{page['bytes'] / 1000:.0f} kB JSON answer p50 / p99",
+                f"{page['p50_ms']:.1f} / {page['p99_ms']:.1f} ms",
+                "one request at a time",
+                "",
+                "large pages over it",
+            ),
+        ],
+    )
 
 
 def _source(args: argparse.Namespace) -> str:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from cryptography.fernet import Fernet
 
 HOST = "127.0.0.1"
 ADMIN_URL = os.environ.get("BENCH_PG_URL", f"postgres://postgres@{HOST}:5432/postgres")
@@ -138,6 +139,7 @@ def django_environment(db: Database, var_dir: Path) -> dict[str, str]:
         "DATABASE_URL": db.url,
         "PULSEBRIDGE_VAR_DIR": str(var_dir),
         "SECRET_KEY": "bench-" + secrets.token_hex(16),
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "DJANGO_SETTINGS_MODULE": "pulsebridge.settings",
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
@@ -183,7 +185,9 @@ def free_port() -> int:
 
 @dataclass
 class Server:
-    """gunicorn serving ``pulsebridge.wsgi`` on 127.0.0.1, in its own process group."""
+    """gunicorn serving ``pulsebridge.wsgi`` (or ``app``) on 127.0.0.1, in its own process
+    group, with the configuration ``pulsebridge serve`` runs
+    (``pulsebridge.operations.webserver.gunicorn_options``)."""
 
     workers: int
     threads: int
@@ -191,6 +195,8 @@ class Server:
     log_path: Path
     port: int = 0
     process: subprocess.Popen | None = None
+    app: str = "pulsebridge.wsgi:application"
+    worker_class: str | None = None  # None: the configuration's (operations/webserver.py)
 
     @property
     def base_url(self) -> str:
@@ -198,30 +204,24 @@ class Server:
 
     @property
     def command(self) -> list[str]:
+        from pulsebridge.operations.webserver import WORKER_CLASS, gunicorn_options
+
+        options = gunicorn_options(
+            workers=self.workers,
+            threads=self.threads,
+            worker_class=self.worker_class or WORKER_CLASS,
+        )
         return [
             sys.executable,
             "-m",
             "gunicorn",
-            "pulsebridge.wsgi:application",
-            "-b",
+            self.app,
+            "--bind",
             f"{HOST}:{self.port}",
-            "-w",
-            str(self.workers),
-            "--threads",
-            str(self.threads),
-            "--worker-class",
-            "gthread",
-            "--keep-alive",
-            "30",
-            "--backlog",
-            "2048",
-            "--timeout",
-            "120",
-            "--graceful-timeout",
-            "5",
+            *options,
         ]
 
-    def start(self, timeout: float = 30.0) -> Server:
+    def start(self, timeout: float = 60.0) -> Server:
         self.port = self.port or free_port()
         out = self.log_path.open("ab")
         self.process = subprocess.Popen(
@@ -241,9 +241,20 @@ class Server:
             if len(self.worker_pids()) >= self.workers:
                 with contextlib.suppress(OSError):
                     socket.create_connection((HOST, self.port), timeout=1).close()
+                    self._warm(deadline)
                     return self
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not start within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def _warm(self, deadline: float) -> None:
+        """Each worker loads the application after it is forked, which takes seconds on a busy
+        machine: a few requests on new connections (spread over the workers by the kernel), so
+        that the first measured or checked request does not wait for a worker still loading."""
+        import httpx
+
+        for _ in range(2 * self.workers):
+            with contextlib.suppress(httpx.HTTPError):
+                httpx.get(self.base_url + "/", timeout=max(1.0, deadline - time.monotonic()))
 
     def worker_pids(self) -> list[int]:
         return children(self.process.pid) if self.process else []
@@ -296,6 +307,24 @@ def _cpu_ticks(pid: int) -> int | None:
     return int(fields[11]) + int(fields[12])  # utime + stime
 
 
+def _switches(pid: int) -> int | None:
+    """Context switches of every thread of ``pid`` (voluntary: it waited for something, a reply
+    from another process among others; involuntary: the scheduler took the core away)."""
+    total = 0
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return None
+    for task in tasks:
+        try:
+            for line in (task / "status").read_text().splitlines():
+                if "ctxt_switches:" in line:
+                    total += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 def _thread_ticks_self() -> int:
     """CPU of this process (all its threads), in ticks."""
     return _cpu_ticks(os.getpid()) or 0
@@ -328,6 +357,9 @@ class CpuMeter:
         self.wall = 0.0
         self._stop = threading.Event()
         self._last: dict[str, dict[int, int]] = {name: {} for name in groups}
+        self._switches0: dict[str, dict[int, int]] = {name: {} for name in groups}
+        self._switches1: dict[str, dict[int, int]] = {name: {} for name in groups}
+        self.switches: dict[str, int] = {}
 
     def _sample(self) -> dict[str, dict[int, int]]:
         snap = {}
@@ -341,6 +373,10 @@ class CpuMeter:
                 ticks = _cpu_ticks(pid)
                 if ticks is not None:
                     snap[name][pid] = ticks
+                switches = _switches(pid)
+                if switches is not None:
+                    self._switches0[name].setdefault(pid, switches)
+                    self._switches1[name][pid] = switches
             self._last[name].update(snap[name])
         return snap
 
@@ -374,6 +410,9 @@ class CpuMeter:
             cores = ticks / CLK_TCK / wall
             self.result[name] = round(cores, 2)
             used += cores
+        for name in self.groups:
+            first, last = self._switches0[name], self._switches1[name]
+            self.switches[name] = sum(n - first.get(pid, n) for pid, n in last.items())
         self.result["machine"] = round(machine, 2)
         self.result["other"] = round(max(machine - used, 0.0), 2)
         self.result["stolen"] = round(CORES * steal / total, 2) if total else 0.0
@@ -419,6 +458,36 @@ def postgres_pids(db: Database) -> Any:
 
     pids.close = conn.close  # type: ignore[attr-defined]
     return pids
+
+
+# --------------------------------------------------------------------------- CPU speed probe
+
+PROBE_ITERATIONS = 3_000_000
+
+
+def _probe_loop(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += (i * i) % 7
+    return total
+
+
+def cpu_probe(runs: int = 3) -> dict[str, float]:
+    """The speed of one core for pure Python, with this interpreter: a fixed loop, best of
+    ``runs`` (the best is the least disturbed by other processes). Printed at the top of every
+    run so that two runs' absolute figures can be put side by side; the ratios are what is
+    compared."""
+    best = math.inf
+    for _ in range(runs):
+        t = time.perf_counter()
+        _probe_loop(PROBE_ITERATIONS)
+        best = min(best, time.perf_counter() - t)
+    return {
+        "ms": round(best * 1000, 1),
+        "mloops_per_s": round(PROBE_ITERATIONS / best / 1e6, 2),
+        "iterations": PROBE_ITERATIONS,
+        "runs": runs,
+    }
 
 
 # --------------------------------------------------------------------------- statistics

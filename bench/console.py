@@ -63,7 +63,7 @@ def fill() -> Filled:
     from pulsebridge.core.models import Membership
     from pulsebridge.core.services import NewUser, create_company, create_user
     from pulsebridge.devices.services import add_device, assign_device
-    from pulsebridge.readings.services import record_measurements
+    from pulsebridge.ingest.readings import record_items as record_measurements
 
     t0 = time.perf_counter()
     rng = random.Random(7)

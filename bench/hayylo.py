@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from cryptography.fernet import Fernet
 
 LIMIT = 6 * 1024 * 1024
 TARGET_SECONDS = 5.0
@@ -414,6 +415,8 @@ class _Server:
     def __init__(self, env: dict[str, str], log_path: Path):
         import socket
 
+        from pulsebridge.operations.webserver import gunicorn_options
+
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -422,8 +425,9 @@ class _Server:
             self.process = subprocess.Popen(
                 [
                     *(sys.executable, "-m", "gunicorn", "pulsebridge.wsgi:application"),
-                    *("-b", f"127.0.0.1:{self.port}", "-w", "2", "--threads", "4"),
-                    *("--worker-class", "gthread", "--timeout", "120"),
+                    *("-b", f"127.0.0.1:{self.port}"),
+                    # what `pulsebridge serve` runs (operations/webserver.py), with 2 workers
+                    *gunicorn_options(workers=2),
                 ],
                 cwd=PROJECT_DIR,
                 env={**os.environ, **env},
@@ -486,6 +490,7 @@ def main() -> int:
             "DATABASE_URL": report.db.url,
             "PULSEBRIDGE_VAR_DIR": str(report.var_dir),
             "SECRET_KEY": "bench-" + secrets.token_hex(16),
+            "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "DJANGO_SETTINGS_MODULE": "pulsebridge.settings",
             "LOG_LEVEL": "WARNING",
         }

@@ -36,6 +36,11 @@ INGEST_PATH = "/ingest/v1/measurements"
 P1_TARGET = 10_000  # readings/s
 P2_TARGET_RPS = 1_000
 P2_TARGET_P99_MS = 50.0
+# The targets as ratios to ceilings measured in the same run (docs/performance.md says how they
+# were derived): P1's rate over a raw COPY of the same rows; P2's requests/s over a DRF view with
+# no database under the same gunicorn configuration (bench/ceiling.py).
+P1_TARGET_RATIO = 0.5
+P2_TARGET_RATIO = 0.5
 
 # The columns of readings_measurement that COPY moves (every column, in this order).
 COLUMNS = (
@@ -76,7 +81,10 @@ def preflight(report: Report, fleet: Fleet) -> None:
     """One reading through the server: figures of a server that answers 500 mean nothing."""
     body = reading(fleet.imeis[0], datetime(2020, 1, 1, tzinfo=UTC), 0)
     response = httpx.post(
-        report.server.base_url + INGEST_PATH, json=body, headers={"x-api-key": fleet.key}
+        report.server.base_url + INGEST_PATH,
+        json=body,
+        headers={"x-api-key": fleet.key},
+        timeout=30,
     )
     if response.status_code != 200:
         raise RuntimeError(
@@ -218,6 +226,7 @@ def run_p1(report: Report, fleet: Fleet) -> None:
             "request_p99_ms": ms(percentile(lat, 99)),
             "copy": copy,
             "ratio_to_copy": round(ratio, 4),
+            "target_ratio_to_copy": P1_TARGET_RATIO,
             "target_readings_per_s": P1_TARGET,
             "cpu_cores": cpu.result,
             "failures": len(failures),
@@ -237,7 +246,7 @@ def run_p1(report: Report, fleet: Fleet) -> None:
                 f"{fmt_int(copy['rate'])} ({fmt_int(copy['rate_without_fk_checks'])} no FK check)",
                 "ingest readings/s",
                 f"{ratio:.3f} ({ratio:.1%} of COPY)",
-                "the figure",
+                f"{verdict(ratio >= P1_TARGET_RATIO)} (>= {P1_TARGET_RATIO})",
             ),
             Row(
                 "P1 batched ingest",
@@ -540,8 +549,14 @@ def run_p2(report: Report, fleet: Fleet) -> None:
     log(f"P2: {rps:,.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms; {cpu.describe()}")
     queries = queries_per_request(fleet)
     limits = p2_limits(cpu.result, use_wrk)
+    from .ceiling import p2_ceiling
+
+    ceiling = p2_ceiling(report, use_wrk=bool(use_wrk), seconds=args.p2_seconds)
+    ratio = rps / ceiling["requests_per_s"] if ceiling["requests_per_s"] else 0.0
     # the meter covers the middle of the run: count the requests of that window only
     cost = cpu.cost(rps * cpu.wall)
+    in_window = rps * cpu.wall
+    switches = {k: round(v / in_window, 1) for k, v in cpu.switches.items() if in_window and v}
     report.add(
         "P2",
         figures={
@@ -558,8 +573,20 @@ def run_p2(report: Report, fleet: Fleet) -> None:
             "target_p99_ms": P2_TARGET_P99_MS,
             "cpu_cores": cpu.result,
             "sql_queries_per_request": queries,
+            "ceiling": ceiling,
+            "context_switches_per_request": switches,
+            "ratio_to_ceiling": round(ratio, 3),
+            "target_ratio_to_ceiling": P2_TARGET_RATIO,
         },
         rows=[
+            Row(
+                "P2 single reading",
+                "ceiling: DRF view, no database",
+                f"{fmt_int(ceiling['requests_per_s'])} req/s, p99 {fmt_ms(ceiling['p99_ms'])}",
+                "P2 requests/s",
+                f"{ratio:.2f}",
+                f"{verdict(ratio >= P2_TARGET_RATIO)} (>= {P2_TARGET_RATIO})",
+            ),
             Row(
                 "P2 single reading",
                 "requests/s",
@@ -584,6 +611,23 @@ def run_p2(report: Report, fleet: Fleet) -> None:
                 f"projected on {CORES} idle cores",
                 f"{fmt_int(cost['projected_per_s'])} req/s",
                 verdict(cost["projected_per_s"] >= P2_TARGET_RPS),
+            ),
+            Row(
+                "P2 single reading",
+                "server CPU per request",
+                f"{cost['server_ms']:.2f} ms",
+                f"ceiling {ceiling['server_cpu_ms_per_request']:.2f} ms",
+                (
+                    f"{cost['server_ms'] / ceiling['server_cpu_ms_per_request']:.1f}x"
+                    if ceiling["server_cpu_ms_per_request"]
+                    else ""
+                ),
+            ),
+            Row(
+                "P2 single reading",
+                "context switches per request",
+                f"server {switches.get('server', 0):.1f}, postgres {switches.get('postgres', 0):.1f}",
+                f"ceiling: server {ceiling['context_switches_per_request']:.1f}",
             ),
             Row(
                 "P2 single reading",

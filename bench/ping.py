@@ -25,6 +25,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.fernet import Fernet
+
 TARGET_MS = 50.0
 TIMES_SQUARE = (40.758970, -73.984479)
 # Where the fleet gathers: half the trackers around these, half anywhere in the box.
@@ -481,6 +483,7 @@ def main(argv: list[str] | None = None) -> int:
                 "DATABASE_URL": url,
                 "PULSEBRIDGE_VAR_DIR": var_dir,
                 "SECRET_KEY": "bench-" + secrets.token_hex(16),
+                "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
                 "DJANGO_SETTINGS_MODULE": "pulsebridge.settings",
                 "LOG_LEVEL": "WARNING",
             }

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from cryptography.fernet import Fernet
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 COMPANY_CODE = "bench-tenovi"
@@ -266,6 +267,8 @@ def _free_port() -> int:
 
 
 def _start_server(env: dict[str, str], log_path: Path) -> _Server:
+    from pulsebridge.operations.webserver import gunicorn_options
+
     port = _free_port()
     workers = max(2, (os.cpu_count() or 1))
     command = [
@@ -275,14 +278,8 @@ def _start_server(env: dict[str, str], log_path: Path) -> _Server:
         "pulsebridge.wsgi:application",
         "-b",
         f"127.0.0.1:{port}",
-        "-w",
-        str(workers),
-        "--threads",
-        "4",
-        "--worker-class",
-        "gthread",
-        "--timeout",
-        "120",
+        # what `pulsebridge serve` runs (operations/webserver.py)
+        *gunicorn_options(workers=workers),
     ]
     with log_path.open("ab") as out:
         process = subprocess.Popen(
@@ -342,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
             "DATABASE_URL": admin.rsplit("/", 1)[0] + "/" + name,
             "PULSEBRIDGE_VAR_DIR": str(var_dir),
             "SECRET_KEY": "bench-" + secrets.token_hex(16),
+            "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "DJANGO_SETTINGS_MODULE": "pulsebridge.settings",
             "LOG_LEVEL": "WARNING",
         }

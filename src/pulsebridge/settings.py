@@ -40,8 +40,34 @@ def _dev_secret_key() -> str:
     return path.read_text().strip()
 
 
+def _dev_field_encryption_key() -> str:
+    # Like the SECRET_KEY above: an embedded install (no SECRET_KEY given) encrypts its stored
+    # secrets with a key of its own, made on first run and kept beside its database.
+    path = VAR_DIR / "field_encryption_key"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        path.write_bytes(Fernet.generate_key())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = secret("SECRET_KEY", default="") or _dev_secret_key()
+# Keys that encrypt the stored secrets that must be read back (webhook signing secrets, Tenovi
+# auth_key values): comma-separated Fernet keys, the first encrypts, all decrypt (lib/encryption.py,
+# `pulsebridge secrets rotate`). Required once SECRET_KEY is given (production: every host needs
+# the same keys); an embedded install without SECRET_KEY makes its own in VAR_DIR.
+FIELD_ENCRYPTION_KEYS = [
+    key.strip() for key in secret("FIELD_ENCRYPTION_KEYS", default="").split(",") if key.strip()
+]
+if not FIELD_ENCRYPTION_KEYS:
+    if secret("SECRET_KEY", default=""):
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS (or FIELD_ENCRYPTION_KEYS_FILE) must be set when SECRET_KEY is: "
+            "one or more Fernet keys, comma-separated, the same on every host"
+        )
+    FIELD_ENCRYPTION_KEYS = [_dev_field_encryption_key()]
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver", "[::1]"])
 
 INSTALLED_APPS = [
@@ -54,6 +80,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by the app (no CDN)
     "django_tasks",
     "django_tasks_db",
     "oauth2_provider",
@@ -72,11 +99,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # outermost: counts and times every answer, the error pages included (/metrics, logs)
+    "pulsebridge.lib.metrics.observe_requests",
     # anywhere in the list: every response is rendered inside the innermost middleware
     "pulsebridge.lib.middleware.release_rendered_responses",
     # outside the session and CSRF middleware, so that it sees the cookies they set
     "pulsebridge.lib.middleware.secure_cookies_over_https",
+    "pulsebridge.lib.middleware.no_store",
     "django.middleware.security.SecurityMiddleware",
+    "pulsebridge.lib.middleware.refuse_long_query_strings",
     # the console's static files, before anything that would look at a session
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -128,8 +159,8 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Parameters bound by the server, not spliced into the SQL text by the driver, and a statement
     # run PREPARE_THRESHOLD times on a connection prepared there (psycopg keeps 100 per
-    # connection): PostgreSQL then parses and plans it once. Bench P2 (one reading per request)
-    # went from 610-880 to 910-1160 req/s, PostgreSQL's CPU per request down a quarter. Set
+    # connection): PostgreSQL then parses and plans it once, which matters most to one-reading
+    # requests (bench P2; the figure is in docs/performance.md, "Figures from the code"). Set
     # PREPARE_THRESHOLD=off behind a pooler that cannot keep prepared statements (PgBouncer
     # before 1.21 in transaction mode).
     PREPARE_THRESHOLD = env.str("PREPARE_THRESHOLD", default="5").strip().lower()
@@ -149,7 +180,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # One cache shared by every process: Redis when configured, else a table in the database.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "pulsebridge.core.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
         "default": {
@@ -167,6 +198,8 @@ TASKS = {
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # OAuth client secrets only (CLIENT_SECRET_HASHER below): 128 random characters need no slow hash
+    "pulsebridge.core.hashers.KeyedSecretHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -198,16 +231,38 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+
+
+def proxy_ssl_header(raw: str) -> tuple[str, str]:
+    """``X-Forwarded-Proto: https`` or Django's ``HTTP_X_FORWARDED_PROTO,https``: the header the
+    proxy that ends TLS sets (and only it), and the value that means HTTPS."""
+    name, sep, value = raw.partition(":") if ":" in raw else raw.partition(",")
+    name = name.strip().upper().replace("-", "_")
+    if not sep or not name or not value.strip():
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER={raw!r}: write it as 'X-Forwarded-Proto: https'"
+        )
+    return (name if name.startswith("HTTP_") else f"HTTP_{name}", value.strip())
+
+
 if env.str("SECURE_PROXY_SSL_HEADER", default=""):
-    # e.g. "X-Forwarded-Proto: https", set by the proxy that ends TLS (and only by it)
-    _name, _, _value = env.str("SECURE_PROXY_SSL_HEADER").partition(":")
-    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _name.strip().upper().replace("-", "_"), _value.strip())
+    SECURE_PROXY_SSL_HEADER = proxy_ssl_header(env.str("SECURE_PROXY_SSL_HEADER"))
+# HSTS on every answer to an HTTPS request (SecurityMiddleware sends none over plain HTTP).
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 86400)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+# Django's admin site at /admin/: off unless an operator turns it on.
+ADMIN_ENABLED = env.bool("ADMIN_ENABLED", default=False)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Failed console sign-ins allowed per account and per address within the window, then refused
 # with 429 and Retry-After until the window has passed (console/signin.py).
 CONSOLE_SIGNIN_FAILURES_PER_ACCOUNT = env.int("CONSOLE_SIGNIN_FAILURES_PER_ACCOUNT", default=5)
 CONSOLE_SIGNIN_FAILURES_PER_ADDRESS = env.int("CONSOLE_SIGNIN_FAILURES_PER_ADDRESS", default=20)
 CONSOLE_SIGNIN_WINDOW_SECONDS = env.int("CONSOLE_SIGNIN_WINDOW_SECONDS", default=15 * 60)
+# The same for every other password or secret check (PING log-in, token endpoint and password
+# change, /admin/ log-in: core/lockout.py), per account or OAuth client and per address.
+CREDENTIAL_FAILURES_PER_ACCOUNT = env.int("CREDENTIAL_FAILURES_PER_ACCOUNT", default=10)
+CREDENTIAL_FAILURES_PER_ADDRESS = env.int("CREDENTIAL_FAILURES_PER_ADDRESS", default=50)
+CREDENTIAL_WINDOW_SECONDS = env.int("CREDENTIAL_WINDOW_SECONDS", default=15 * 60)
 
 # Content-Security-Policy of every HTML page (lib.middleware.DocumentCSPMiddleware, django-csp):
 # scripts, styles, images and requests from this origin only; no inline script or style.
@@ -225,7 +280,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-CONTENT_SECURITY_POLICY_EXEMPT_PATHS = ("/api/docs/", "/ping/auth/")
+CONTENT_SECURITY_POLICY_EXEMPT_PATHS = ("/ping/auth/",)
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # FHIR Bulk Data export files. Web and worker processes on several hosts must share this place
 # (a shared volume, or object storage through a Django storage backend set here).
@@ -258,7 +313,7 @@ DEFAULT_FROM_EMAIL = env.str(
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["pulsebridge.lib.parsers.StrictJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
@@ -269,6 +324,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Connected-care device cloud: Pylo, Tenovi, Hayylo and PING dialects on one core.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # Outbound webhooks refuse private and loopback addresses unless this is set (dev and tests).
@@ -288,11 +345,26 @@ DEFAULT_RATE_PER_SECOND = {
 # How long a server process trusts an API key it has verified (core/apikeys.py); 0: not at all.
 API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5.0)
 
+# LOG_FORMAT=json: one JSON object per line (python-json-logger), with the extra fields a line
+# carries (a request's id, company, route, status, duration_ms). LOG_REQUESTS: one line per
+# request (on by default with json). Neither ever holds a secret, a body or a patient's values.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain").strip().lower()
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: plain or json")
+LOG_REQUESTS = env.bool("LOG_REQUESTS", default=LOG_FORMAT == "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "timestamp": False,
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     "loggers": {
         "pulsebridge": {"level": env.str("PULSEBRIDGE_LOG_LEVEL", default="INFO")},
@@ -352,6 +424,10 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("PING_ACCESS_TOKEN_SECONDS", default=3600),
     "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("PING_REFRESH_TOKEN_SECONDS", default=30 * 86400),
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
+    # client secrets: a keyed SHA-256 (core.hashers), argon2 ones upgraded on their next use
+    "CLIENT_SECRET_HASHER": "pb_hmac_sha256",
+    # access and refresh tokens: only their SHA-256 is stored (RFC 9700 §2.2, the toolkit's gate)
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
 
 # History kept, in days, of the tables partitioned by month on PostgreSQL (whole months past it
@@ -359,6 +435,32 @@ OAUTH2_PROVIDER = {
 READINGS_RETENTION_DAYS = env.int("READINGS_RETENTION_DAYS", default=None)
 TRACKER_EVENTS_RETENTION_DAYS = env.int("TRACKER_EVENTS_RETENTION_DAYS", default=None)
 DELIVERY_ATTEMPTS_RETENTION_DAYS = env.int("DELIVERY_ATTEMPTS_RETENTION_DAYS", default=90)
+
+# Retention, by the background worker (hourly; operations/retention.py): webhook deliveries that
+# succeeded (with their attempts) and the bodies of finished Hayylo import batches (the batch
+# and its outcome stay) are removed after these many days; unset or 0: kept for ever.
+SUCCEEDED_DELIVERIES_RETENTION_DAYS = env.int("SUCCEEDED_DELIVERIES_RETENTION_DAYS", default=30)
+IMPORT_BODIES_RETENTION_DAYS = env.int("IMPORT_BODIES_RETENTION_DAYS", default=7)
+# Retention steps owned by a wire format, run with the above (FHIR_EXPORT_RETENTION_SECONDS).
+RETENTION_STEPS = {"fhir_exports": "pulsebridge.dialects.fhir.exports.prune_exports"}
+
+# /readyz: ready while a background worker beat within this many seconds (each writes its
+# heartbeat every WORKER_HEARTBEAT_SECONDS) and the oldest due webhook delivery is later than
+# its time by at most READYZ_OUTBOX_LAG_SECONDS. READYZ_REQUIRE_WORKER=false: web hosts whose
+# workers are watched apart.
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=10.0)
+READYZ_WORKER_HEARTBEAT_SECONDS = env.float("READYZ_WORKER_HEARTBEAT_SECONDS", default=60.0)
+READYZ_OUTBOX_LAG_SECONDS = env.float("READYZ_OUTBOX_LAG_SECONDS", default=300.0)
+READYZ_REQUIRE_WORKER = env.bool("READYZ_REQUIRE_WORKER", default=True)
+# /metrics asks for "Authorization: Bearer <METRICS_TOKEN>" when it is set (or METRICS_TOKEN_FILE).
+METRICS_TOKEN = secret("METRICS_TOKEN", default="")
+
+# The largest JSON body of any API but Hayylo's (1,000 ingest readings are about 250 kB): one
+# byte more is 413 in the dialect's shape (lib/parsers.py). Django's own limit on a form body.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+# A longer query string is 414 in the dialect's shape (lib/middleware.refuse_long_query_strings).
+MAX_QUERY_STRING_BYTES = env.int("MAX_QUERY_STRING_BYTES", default=4096)
 
 # Hayylo Inbound API: the document's 6 MB request limit, read as 6 MiB (AWS Lambda's limit).
 HAYYLO_MAX_BODY_BYTES = env.int("HAYYLO_MAX_BODY_BYTES", default=6 * 1024 * 1024)

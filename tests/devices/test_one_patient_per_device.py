@@ -12,8 +12,8 @@ import pytest
 from pulsebridge.devices.models import Assignment, Device
 from pulsebridge.fulfillment.models import Order
 from pulsebridge.fulfillment.services import ship_order
+from pulsebridge.ingest.readings import record_items as record_measurements
 from pulsebridge.readings.models import Measurement
-from pulsebridge.readings.services import record_measurements
 from pulsebridge.webhooks.models import Delivery, WebhookEndpoint
 from tests.dialects.pylo.conftest import PyloClient
 from tests.dialects.tenovi.conftest import GATEWAY, TenoviClient, bp

@@ -15,7 +15,7 @@ from pulsebridge.fulfillment.services import (
     return_order,
     ship_order,
 )
-from pulsebridge.readings.services import record_measurements
+from pulsebridge.ingest.readings import record_items as record_measurements
 from pulsebridge.webhooks.models import Event
 
 GATEWAY = "0A1B2C3D4E5F"

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from pulsebridge.devices.models import Device
+from pulsebridge.ingest.readings import record_items as record_measurements
 from pulsebridge.readings.models import Measurement
-from pulsebridge.readings.services import record_measurements
 from pulsebridge.webhooks.models import Delivery, Event, EventType, WebhookEndpoint
 from pulsebridge.webhooks.services import create_endpoint
 

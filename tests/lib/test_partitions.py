@@ -14,9 +14,9 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from pulsebridge.ingest.readings import record_items as record_measurements
 from pulsebridge.lib import partitions
 from pulsebridge.readings.models import Measurement
-from pulsebridge.readings.services import record_measurements
 
 pytestmark = [
     pytest.mark.django_db,

@@ -110,7 +110,7 @@ def test_suspending_a_device_shows_in_pylo_and_is_announced(
     assert sent["event"] == "DEVICE_BILLING_STATUS_CHANGED"
     assert json.loads(sent["data"])["billing_status"] == "suspended"
     # a suspended device still measures, and stays suspended
-    from pulsebridge.readings.services import record_measurements
+    from pulsebridge.ingest.readings import record_items as record_measurements
 
     record_measurements(
         alice,

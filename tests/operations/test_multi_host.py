@@ -26,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import psycopg
 import pytest
+from cryptography.fernet import Fernet
 
 from tests.conftest import missing_service
 
@@ -39,6 +40,10 @@ CREATE_KEY = ("apikey", "create", "--company", "multi", "--dialect", "ingest", "
 LEASE_SECONDS = 6
 RATE = 5
 DEVICES = 20
+
+
+# one key for every host, made once per run
+FIELD_ENCRYPTION_KEYS = Fernet.generate_key().decode()
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -115,6 +120,8 @@ class Cluster:
             "DATABASE_URL": self.database_url,
             "REDIS_URL": f"redis://{self.db.address}:6379/0",
             "SECRET_KEY": "multi-host-test-secret-key-shared-by-every-host",
+            # the webhook secrets one host stores, every other host must decrypt
+            "FIELD_ENCRYPTION_KEYS": FIELD_ENCRYPTION_KEYS,
             "ALLOWED_HOSTS": "*",
             "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
             "API_KEY_CACHE_SECONDS": str(KEY_CACHE_SECONDS),

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from pulsebridge.ingest.readings import parse_reading
 from pulsebridge.operations.simulate import (
     SimulatedDevice,
     baseline_for,
@@ -12,7 +13,6 @@ from pulsebridge.operations.simulate import (
     random_imei,
     simulated_readings,
 )
-from pulsebridge.readings.validation import parse_reading
 
 KINDS = ["blood_pressure", "weight", "glucose", "pulse_oximetry", "temperature", "peak_flow"]
 

@@ -2,8 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 from pulsebridge.devices.models import Device, Patient
 from pulsebridge.devices.services import assign_device
+from pulsebridge.ingest.readings import record_items as record_measurements
 from pulsebridge.readings import queries
-from pulsebridge.readings.services import record_measurements
 
 NOW = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
 

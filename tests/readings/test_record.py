@@ -2,8 +2,8 @@
 
 import pytest
 
+from pulsebridge.ingest.readings import record_items as record_measurements
 from pulsebridge.readings.models import Measurement
-from pulsebridge.readings.services import record_measurements
 
 
 def bp(at="2026-11-01T08:00:00Z", **ref):

@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pulsebridge.readings.validation import ItemError, parse_reading
+from pulsebridge.ingest.readings import parse_reading
+from pulsebridge.readings.validation import ItemError
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pulsebridge.ingest.events import record_event_items as record_events
 from pulsebridge.tracking.models import EventType, GeoMembership, Tracker, TrackerEvent
-from pulsebridge.tracking.services import create_geogroup, record_events, update_geogroup
+from pulsebridge.tracking.services import create_geogroup, update_geogroup
 
 from .conftest import square
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from pulsebridge.ingest.events import record_event_items as record_events
 from pulsebridge.tracking import queries
 from pulsebridge.tracking.models import Tracker
-from pulsebridge.tracking.services import create_geogroup, record_events
+from pulsebridge.tracking.services import create_geogroup
 
 from .conftest import square
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
+from pulsebridge.ingest.readings import record_items as record_measurements
 from pulsebridge.readings.models import Measurement
-from pulsebridge.readings.services import record_measurements
 from pulsebridge.webhooks.dispatch import deliver_due
 from pulsebridge.webhooks.models import Delivery, Event
 

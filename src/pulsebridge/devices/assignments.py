@@ -130,7 +130,7 @@ def _write(
                 since=at,
             )
     Device.objects.filter(pk=device.pk).update(
-        patient_id=now.patient_id, practice_id=now.practice_id
+        patient_id=now.patient_id, practice_id=now.practice_id, updated_at=timezone.now()
     )
     if enrolment_follows and now.enrolment_id is not None:
         Enrolment.objects.filter(pk=now.enrolment_id).exclude(patient_id=now.patient_id).update(

@@ -75,6 +75,9 @@ class Patient(models.Model):
         default=False, help_text="The company vouches for the address (Tenovi confirm_address)."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the company's details of the patient last changed (FHIR meta.lastUpdated); set by
+    # save() and by each service that changes them with update().
+    updated_at = models.DateTimeField(auto_now=True)
     removed_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -89,6 +92,9 @@ class Patient(models.Model):
             models.UniqueConstraint(
                 fields=["company", "external_id"], name="patient_company_external_id_uniq"
             )
+        ]
+        indexes = [
+            models.Index(fields=["company", "updated_at", "id"], name="patient_company_updated")
         ]
 
     def __str__(self) -> str:
@@ -139,6 +145,9 @@ class Device(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When what the device is (model, serial, IMEI, status, patient) last changed (FHIR
+    # meta.lastUpdated); not moved by readings, positions or faults, which are not part of it.
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = models.Manager.from_queryset(DeviceQuerySet)()
 
@@ -146,7 +155,10 @@ class Device(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["serial"], name="device_serial_uniq"),
         ]
-        indexes = [models.Index(fields=["company", "created_at", "id"], name="device_company_page")]
+        indexes = [
+            models.Index(fields=["company", "created_at", "id"], name="device_company_page"),
+            models.Index(fields=["company", "updated_at", "id"], name="device_company_updated"),
+        ]
 
     def __str__(self) -> str:
         return self.serial

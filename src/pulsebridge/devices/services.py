@@ -46,7 +46,7 @@ def ensure_patient(company: Company, external_id: str, **details) -> Patient | N
         for name in changed:
             setattr(patient, name, details[name])
         if changed:
-            patient.save(update_fields=changed)
+            patient.save(update_fields=[*changed, "updated_at"])
     return patient
 
 
@@ -137,7 +137,7 @@ def _set_billing(device: Device, status: str | None) -> Device:
     elif device.billing_status == status:
         raise DeviceError(f"device {device.serial} is {status} already")
     device.billing_status = status
-    device.save(update_fields=["billing_status"])
+    device.save(update_fields=["billing_status", "updated_at"])
     publish(device.company, EventType.DEVICE_BILLING_STATUS_CHANGED, [(device.pk, device)])
     return device
 
@@ -212,7 +212,7 @@ def change_patient(patient: Patient, *, external_id: str | None = None, **detail
             setattr(patient, name, value)
             changed.append(name)
     if changed:
-        patient.save(update_fields=changed)
+        patient.save(update_fields=[*changed, "updated_at"])
     return patient
 
 
@@ -223,4 +223,4 @@ def remove_patient(patient: Patient) -> None:
     them stay theirs: naming the id again brings the patient back with them."""
     assignments.unassign_patient(patient)
     patient.removed_at = timezone.now()
-    patient.save(update_fields=["removed_at"])
+    patient.save(update_fields=["removed_at", "updated_at"])

@@ -33,6 +33,7 @@ from pulsebridge.devices.models import (
     Replacement,
 )
 from pulsebridge.devices.services import DeviceError, ensure_patient
+from pulsebridge.lib.errors import Gone
 
 from .models import Order
 from .services import (
@@ -267,11 +268,7 @@ def update(
     """PUT/PATCH of an HWI device. A value equal to the current one changes nothing, so a
     client may PUT back what it read. ``patient=None`` takes the patient off this HWI device
     (and its hardware) only."""
-    enrolment = (
-        Enrolment.objects.select_for_update(of=("self",))
-        .select_related("company", "model", "patient", "order", "device", "gateway")
-        .get(pk=enrolment.pk)
-    )
+    enrolment = _locked(enrolment, "company", "model", "patient", "order", "device", "gateway")
     if patient is not UNSET:
         _change_patient(enrolment, _patient(enrolment.company, patient))
     if name is not None:
@@ -397,15 +394,25 @@ def _change_shipping(enrolment: Enrolment, shipping: dict[str, Any]) -> None:
     order.save(update_fields=list(changed))
 
 
+def _locked(enrolment: Enrolment, *related: str) -> Enrolment:
+    """The HWI device read again and locked for this transaction; Gone if a concurrent
+    request deleted it since it was found."""
+    locked = (
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related(*related)
+        .filter(pk=enrolment.pk)
+        .first()
+    )
+    if locked is None:
+        raise Gone(f"HWI device {enrolment.pk} was deleted meanwhile")
+    return locked
+
+
 @transaction.atomic
 def delete(enrolment: Enrolment) -> None:
     """Remove an HWI device. Refused once its fulfilment request has been fulfilled (the guide:
     such a device can only be unlinked); a pending request is cancelled with it."""
-    enrolment = (
-        Enrolment.objects.select_for_update(of=("self",))
-        .select_related("company", "order")
-        .get(pk=enrolment.pk)
-    )
+    enrolment = _locked(enrolment, "company", "order")
     order = enrolment.order
     if order is not None and order.fulfilled:
         if enrolment.status == Status.UNLINKED:
@@ -430,11 +437,7 @@ def delete(enrolment: Enrolment) -> None:
 @transaction.atomic
 def unlink(enrolment: Enrolment) -> Enrolment:
     """Detach the gateway or cellular unit: always possible, even after fulfilment."""
-    enrolment = (
-        Enrolment.objects.select_for_update(of=("self",))
-        .select_related("company", "model", "patient", "order", "device")
-        .get(pk=enrolment.pk)
-    )
+    enrolment = _locked(enrolment, "company", "model", "patient", "order", "device")
     was = enrolment.status
     hardware.unlink(enrolment)
     enrolment.save()

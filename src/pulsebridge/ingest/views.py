@@ -12,7 +12,9 @@ from pulsebridge.core.drf import (
     RefusesNulCharacters,
     UsagePlanThrottle,
 )
-from pulsebridge.readings.services import record_measurements
+from pulsebridge.lib.parsers import ItemJSONParser
+
+from .readings import record_items
 
 MAX_ITEMS = 1000
 
@@ -41,6 +43,8 @@ class IngestView(RefusesNulCharacters, APIView):
     authentication_classes = [IngestKeyAuthentication]
     permission_classes = [HasUsagePlan]
     throttle_classes = [UsagePlanThrottle]
+    # an item's unrepresentable number or lone surrogate is that item's error, not the batch's
+    parser_classes = [ItemJSONParser]
 
     def get_exception_handler(self):
         return error_handler
@@ -93,4 +97,4 @@ class MeasurementsView(BatchView):
     noun = "reading"
 
     def record(self, company, items):
-        return record_measurements(company, items)
+        return record_items(company, items)

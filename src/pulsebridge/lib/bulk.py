@@ -89,8 +89,8 @@ def max_length(model: type[models.Model], name: str) -> int:
 class Loader(Generic[M]):
     """Model instances from plain SQL rows, as ``Model.objects.raw()`` makes them, without the
     cost a raw query set pays on every run to work out its columns and converters (measured on
-    a one-reading request: its device and endpoint look-ups took 1.7 ms of CPU through
-    ``raw()``, 1.0 ms this way). ``columns(alias)`` lists the model's columns in the order
+    a one-reading request's device and endpoint look-ups: docs/performance.md, "Figures from the
+    code"). ``columns(alias)`` lists the model's columns in the order
     ``load`` expects them (extra columns after them are ignored); the database's values are
     converted as the ORM converts them (SQLite gives UUIDs and times as text)."""
 

@@ -37,9 +37,11 @@ from pulsebridge.operations.simulate import (
     simulated_readings,
 )
 from pulsebridge.readings.services import record_measurements
+from pulsebridge.readings.validation import DEVICE_REFS, Reading, ReadingDetails, build_reading
 from pulsebridge.tracking.applications import Application, create_application
 from pulsebridge.tracking.models import TRACKER_SKU
 from pulsebridge.tracking.services import create_geogroup, record_events
+from pulsebridge.tracking.validation import build_event
 
 CODE = "demo-clinic"
 NAME = "Demo Clinic"
@@ -200,7 +202,7 @@ def create_demo(*, now: datetime | None = None) -> Demo:
         items = simulated_readings(
             simulated, days=DAYS, per_day=PER_DAY, rng=rng, end=now or datetime.now(UTC)
         )
-        outcomes = record_measurements(company, items, now=now)
+        outcomes = record_measurements(company, [_reading(item, now) for item in items], now=now)
         failed = [o for o in outcomes if o.status == "error"]
         if failed:  # the simulator and the validator disagree: a bug, not bad luck
             raise RuntimeError(f"demo readings were refused: {failed[0].as_dict()}")
@@ -223,6 +225,19 @@ def create_demo(*, now: datetime | None = None) -> Demo:
     return demo
 
 
+def _reading(item: dict[str, Any], now: datetime | None) -> Reading:
+    """A simulated ingest item (typed already: the simulator writes numbers and units) as the
+    domain's Reading."""
+    return build_reading(
+        kind=item["kind"],
+        measured_at=datetime.fromisoformat(item["measured_at"]),
+        values=item["values"],
+        device_ref={name: str(item[name]) for name in DEVICE_REFS if item.get(name)},
+        details=ReadingDetails(battery=item.get("battery"), signal=item.get("signal")),
+        now=now,
+    )
+
+
 def _trackers(company: Company, rng: random.Random, now: datetime) -> None:
     create_geogroup(
         company,
@@ -234,15 +249,9 @@ def _trackers(company: Company, rng: random.Random, now: datetime) -> None:
         imei = add_device(company, TRACKER_SKU, imei=random_imei(rng)).imei
         for step, (lon, lat) in enumerate(track):
             at = now - timedelta(hours=2 * (len(track) - step))
+            measures = {"latitude": lat, "longitude": lon, "accuracy": 15.0}
             events.append(
-                {
-                    "imei": imei,
-                    "type": "position",
-                    "timestamp": at.isoformat().replace("+00:00", "Z"),
-                    "latitude": lat,
-                    "longitude": lon,
-                    "accuracy": 15,
-                }
+                build_event(imei=imei, kind="position", timestamp=at, measures=measures, now=now)
             )
     failed = [o for o in record_events(company, events, now=now) if o.status == "error"]
     if failed:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from django.utils.module_loading import import_string
 from pulsebridge.core.models import Company
 from pulsebridge.devices.hardware import note_measurements
 from pulsebridge.devices.models import Device, DeviceModel, Enrolment
+from pulsebridge.lib import metrics
 from pulsebridge.lib.bulk import Loader, Table, among, among_sql
 from pulsebridge.lib.ids import uuid7
 from pulsebridge.lib.outcomes import Outcome
@@ -31,7 +33,7 @@ from pulsebridge.webhooks.services import (
 )
 
 from .models import Measurement
-from .validation import ItemError, Reading, parse_reading
+from .validation import Reading
 
 MEASUREMENTS = Table(Measurement)
 PREACTIVE = Device.BillingStatus.PREACTIVE
@@ -125,20 +127,16 @@ def _devices_named(company: Company, imeis: set[str], serials: set[str]) -> list
 
 
 def record_measurements(
-    company: Company, items: list[Any], *, now: datetime | None = None
+    company: Company, batch: Sequence[Reading], *, now: datetime | None = None
 ) -> list[Outcome]:
-    """Validate, de-duplicate and store readings; announce each new one exactly once.
+    """De-duplicate and store validated readings (``validation.build_reading``); announce each
+    new one exactly once. Each reading's outcome, indexed by its position in ``batch``.
 
-    Every item is judged on its own. Valid new readings are stored in one transaction together
-    with the device updates and the webhook events they cause."""
+    Every reading is judged on its own (its device known, of its kind). New readings are stored
+    in one transaction together with the device updates and the webhook events they cause."""
     now = now or timezone.now()
     outcomes: dict[int, Outcome] = {}
-    readings: dict[int, Reading] = {}
-    for index, item in enumerate(items):
-        try:
-            readings[index] = parse_reading(item, now)
-        except ItemError as exc:
-            outcomes[index] = Outcome(index, "error", errors=exc.errors)
+    readings: dict[int, Reading] = dict(enumerate(batch))
 
     devices = _resolve_devices(company, readings) if readings else {}
     rows: dict[int, dict[str, Any]] = {}
@@ -190,6 +188,9 @@ def record_measurements(
 
     if rows:
         _store(company, rows, devices, outcomes)
+        stored = Counter(rows[i]["kind"] for i in rows if outcomes[i].status == "created")
+        for kind, count in stored.items():
+            metrics.READINGS_STORED.labels(kind).inc(count)
     for index, first in copies:  # a second copy in the same batch is a duplicate of the first
         outcomes[index] = Outcome(index, "duplicate", id=outcomes[first].id)
     return [outcomes[i] for i in sorted(outcomes)]
@@ -344,7 +345,9 @@ def _activate(candidates: set[Any]) -> list:
     ).select_for_update(of=("self",))
     ids = list(preactive.values_list("pk", flat=True))
     if ids:
-        Device.objects.filter(pk__in=ids).update(billing_status=Device.BillingStatus.ACTIVE)
+        Device.objects.filter(pk__in=ids).update(
+            billing_status=Device.BillingStatus.ACTIVE, updated_at=timezone.now()
+        )
     return ids
 
 

@@ -1,13 +1,12 @@
-"""Validation of one tracker event posted to the ingest API, independent of any wire format."""
+"""The rules of one tracker event, on typed values (the ingest API types its JSON first:
+``ingest/events``): a known type, a plausible time, measures a tracker can physically report."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from pulsebridge.readings.validation import EARLIEST, NO_NUL, ItemError, parse_timestamp
+from pulsebridge.readings.validation import ItemError, check_time
 
 from .models import REPORTED_TYPES, EventType
 
@@ -18,7 +17,7 @@ RANGES = {
     "shock": (0.0, 200.0, "g"),
     "battery": (0.0, 100.0, "%"),
 }
-REQUIRED_BY_TYPE = {
+REQUIRED_BY_TYPE: dict[str, tuple[str, ...]] = {
     EventType.POSITION: ("latitude", "longitude"),
     EventType.TEMPERATURE: ("temperature",),
     EventType.SHOCK: ("shock",),
@@ -47,42 +46,22 @@ class ParsedEvent:
         return f"e:{self.type}:{at}"
 
 
-def _number(item: dict, name: str, errors: dict, low: float, high: float, unit: str):
-    raw = item.get(name)
-    if raw is None:
+MEASURES = ("latitude", "longitude", *RANGES)
+
+
+def _in_range(measures: dict, name: str, errors: dict, low: float, high: float, unit: str):
+    value = measures.get(name)
+    if value is None or name in errors:
         return None
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-        errors[name] = "must be a number"
+    if not low <= value <= high:
+        errors[name] = f"{value:g} is outside the plausible range {low:g}-{high:g} {unit}".rstrip()
         return None
-    if not low <= raw <= high:
-        errors[name] = f"{raw:g} is outside the plausible range {low:g}-{high:g} {unit}".rstrip()
-        return None
-    return float(raw)
+    return float(value)
 
 
-def parse_event(item: Any, now: datetime | None = None) -> ParsedEvent:
-    """Validate one item; raises ItemError naming every problem found."""
-    if not isinstance(item, dict):
-        raise ItemError({"item": "must be a JSON object"})
-    errors: dict[str, str] = {}
-
-    imei = item.get("imei")
-    if isinstance(imei, int) and not isinstance(imei, bool):
-        imei = str(imei)
-    if not isinstance(imei, str) or not imei.strip():
-        errors["imei"] = "is required: the tracker's IMEI"
-        imei = ""
-    elif "\x00" in imei:
-        errors["imei"] = NO_NUL
-
-    kind = item.get("type")
-    if kind not in REPORTED_TYPES:
-        errors["type"] = f"must be one of {', '.join(REPORTED_TYPES)}"
-
-    timestamp = parse_timestamp(item.get("timestamp"), "timestamp", errors, now)
-
-    latitude = _number(item, "latitude", errors, -90, 90, "degrees")
-    longitude = _number(item, "longitude", errors, -180, 180, "degrees")
+def _position(measures: dict, errors: dict) -> tuple[float | None, float | None]:
+    latitude = _in_range(measures, "latitude", errors, -90, 90, "degrees")
+    longitude = _in_range(measures, "longitude", errors, -180, 180, "degrees")
     if ("latitude" in errors) == ("longitude" in errors) and (latitude is None) != (
         longitude is None
     ):
@@ -90,30 +69,42 @@ def parse_event(item: Any, now: datetime | None = None) -> ParsedEvent:
         errors[missing] = "is required with " + (
             "latitude" if latitude is not None else "longitude"
         )
-    values = {name: _number(item, name, errors, *RANGES[name]) for name in RANGES}
-    for name in REQUIRED_BY_TYPE.get(kind, ()):
-        if item.get(name) is None and name not in errors:
-            errors[name] = f"is required for a {kind} event"
+    return latitude, longitude
 
-    sender_id = item.get("id")
-    if sender_id is None:
-        sender_id = ""
-    elif isinstance(sender_id, bool) or not isinstance(sender_id, str | int):
-        errors["id"] = "must be a string"
-        sender_id = ""
+
+def build_event(
+    *,
+    imei: str,
+    kind: str | None,
+    timestamp: datetime | None,
+    measures: dict[str, float | None],
+    sender_id: str = "",
+    errors: dict[str, str] | None = None,
+    now: datetime | None = None,
+) -> ParsedEvent:
+    """A tracker event from typed values, after the rules: a tracker named, a known type, a
+    plausible time, measures in range and those its type requires. Raises ItemError naming every
+    problem, those of ``errors`` (found while typing the values) included."""
+    errors = errors if errors is not None else {}
+    if not imei.strip() and "imei" not in errors:
+        errors["imei"] = "is required: the tracker's IMEI"
+    if kind not in REPORTED_TYPES:
+        errors["type"] = f"must be one of {', '.join(REPORTED_TYPES)}"
+    if timestamp is None:
+        errors.setdefault("timestamp", "is required: an ISO 8601 date-time")
     else:
-        sender_id = str(sender_id)
-        if len(sender_id) > 128:
-            errors["id"] = "must be at most 128 characters"
-        elif "\x00" in sender_id:
-            errors["id"] = NO_NUL
-
-    if errors:
+        timestamp = check_time(timestamp, "timestamp", errors, now)
+    latitude, longitude = _position(measures, errors)
+    values = {name: _in_range(measures, name, errors, *RANGES[name]) for name in RANGES}
+    for name in REQUIRED_BY_TYPE.get(kind or "", ()):
+        if measures.get(name) is None and name not in errors:
+            errors[name] = f"is required for a {kind} event"
+    if errors or kind is None or timestamp is None:
         raise ItemError(errors)
     return ParsedEvent(
         imei=imei.strip(),
         type=kind,
-        timestamp=timestamp or EARLIEST,
+        timestamp=timestamp,
         latitude=latitude,
         longitude=longitude,
         accuracy=values["accuracy"],

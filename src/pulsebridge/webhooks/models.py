@@ -5,6 +5,7 @@ import uuid
 from django.db import models
 
 from pulsebridge.core.models import Company, CompanyScopedManager
+from pulsebridge.lib.encryption import EncryptedTextField
 from pulsebridge.lib.ids import uuid7
 
 
@@ -32,7 +33,8 @@ class WebhookEndpoint(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="webhook_endpoints")
     url = models.URLField(max_length=2000)
-    secret = models.CharField(max_length=256, blank=True, default="")
+    # read back to sign every delivery: encrypted at rest (lib/encryption.py)
+    secret = EncryptedTextField(max_length=256, blank=True, default="")
     format = models.CharField(max_length=16, choices=Format.choices, default=Format.PYLO)
     event_types = models.JSONField(default=list, blank=True, help_text="Empty means every type.")
     enabled = models.BooleanField(default=True)
@@ -43,7 +45,7 @@ class WebhookEndpoint(models.Model):
     # webhook posts a reading's metrics as one array (``post_as_array``) or one POST each, and
     # receives the readings of devices not routed elsewhere only when ``enabled_by_default``.
     auth_header = models.CharField(max_length=200, blank=True, default="")
-    auth_key = models.CharField(max_length=1000, blank=True, default="")
+    auth_key = EncryptedTextField(max_length=1000, blank=True, default="")
     post_as_array = models.BooleanField(default=False)
     enabled_by_default = models.BooleanField(default=True)
 

@@ -93,7 +93,10 @@ class FhirClient:
 
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "pulsebridge.core.hashers.KeyedSecretHasher",  # client secrets
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -142,7 +145,7 @@ def bob_token(bob):
 @pytest.fixture
 def record(alice):
     """Record readings as a device posts them; returns the stored readings' ids."""
-    from pulsebridge.readings.services import record_measurements
+    from pulsebridge.ingest.readings import record_items as record_measurements
 
     def record(items, company=alice, now=None):
         outcomes = record_measurements(company, items, now=now or T0 + timedelta(hours=12))

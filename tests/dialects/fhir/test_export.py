@@ -235,3 +235,36 @@ def test_a_failed_export_is_a_500_outcome(
     assert response.status_code == 500
     assert response.fhir["issue"][0]["code"] == "exception"
     assert "disk" not in response.fhir["issue"][0]["diagnostics"]
+
+
+def test_the_worker_prunes_a_finished_export_when_it_expires_with_no_other_export_started(
+    transactional_db, settings, alice_fhir, ann
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    def worker():
+        call_command("worker", "--once", stdout=StringIO(), stderr=StringIO())
+
+    status_url = kick_off(alice_fhir)
+    worker()  # writes the export
+    job = ExportJob.objects.get()
+    assert job.status == ExportJob.Status.COMPLETED
+    names = exports.file_names(job)
+    assert names
+    assert all(exports.storage().exists(n) for n in names)
+    (due,) = DBTaskResult.objects.filter(task_path__endswith="prune_task", status="READY")
+    expires = job.finished_at + timedelta(seconds=settings.FHIR_EXPORT_RETENTION_SECONDS)
+    assert expires < due.run_after <= expires + timedelta(seconds=2)
+    worker()  # not due yet: nothing goes
+    assert alice_fhir.get(status_url).status_code == 200
+    # a day later
+    ExportJob.objects.filter(pk=job.pk).update(finished_at=job.finished_at - timedelta(days=1))
+    DBTaskResult.objects.filter(pk=due.pk).update(run_after=timezone.now())
+    worker()
+    assert not ExportJob.objects.exists()
+    assert not any(exports.storage().exists(n) for n in names)

@@ -13,8 +13,8 @@ def test_metadata_is_public_and_names_exactly_the_supported_searches():
     (rest,) = statement["rest"]
     searches = {r["type"]: sorted(p["name"] for p in r["searchParam"]) for r in rest["resource"]}
     assert searches == {
-        "Patient": ["_id", "identifier", "name"],
-        "Device": ["_id", "patient"],
+        "Patient": ["_id", "_lastUpdated", "identifier", "name"],
+        "Device": ["_id", "_lastUpdated", "patient"],
         "Observation": ["_id", "_lastUpdated", "category", "code", "date", "patient", "subject"],
     }
     assert [o["name"] for o in rest["operation"]] == ["export"]

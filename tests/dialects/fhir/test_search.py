@@ -4,11 +4,12 @@ Bundles with cursor pages that stay right when readings share a timestamp, and t
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
 
-from .conftest import T0, reading
+from .conftest import T0, FhirClient, reading
 
 
 def ids(bundle):
@@ -39,7 +40,8 @@ def many(fleet, record):
 
 
 def test_pages_of_observations_hold_every_reading_once_in_time_order(alice_fhir, many, ann):
-    pages = walk(alice_fhir, "/Observation", {"patient": f"Patient/{ann.pk}", "_count": "37"})
+    pages = walk(alice_fhir, "/Observation",
+                 {"patient": f"Patient/{ann.pk}", "_count": "37", "_total": "accurate"})  # fmt: skip
     seen = [i for page in pages for i in ids(page.fhir)]
     assert len(seen) == 500
     assert len(set(seen)) == 500
@@ -169,11 +171,17 @@ def test_a_cursor_of_another_search_is_refused(alice_fhir, many, ann):
     assert response.status_code == 400
 
 
-def test_a_company_wide_search_leaves_out_the_total_unless_asked(alice_fhir, many):
-    assert "total" not in alice_fhir.get("/Observation", {"_count": "5"}).fhir
-    assert (
-        alice_fhir.get("/Observation", {"_count": "5", "_total": "accurate"}).fhir["total"] == 500
-    )
+def test_an_observation_search_of_several_pages_leaves_out_the_total_unless_asked(
+    alice_fhir, many, ann
+):
+    for params in ({}, {"patient": str(ann.pk)}):
+        assert "total" not in alice_fhir.get("/Observation", {"_count": "5", **params}).fhir
+        for asked in ("accurate", "estimate"):
+            bundle = alice_fhir.get("/Observation", {"_count": "5", "_total": asked, **params}).fhir
+            assert bundle["total"] == 500
+    # an answer that fits in its first page has its total, free
+    assert alice_fhir.get("/Observation", {"_count": "1000"}).fhir["total"] == 500
+    assert "total" not in alice_fhir.get("/Observation", {"_count": "1000", "_total": "none"}).fhir
     assert "total" not in alice_fhir.get("/Patient", {"_total": "none"}).fhir
 
 
@@ -217,3 +225,103 @@ def test_devices_and_patients_page_by_cursor_too(alice_fhir, alice, add_device):
     pages = walk(alice_fhir, "/Device", {"_count": "3"})
     assert [len(ids(p.fhir)) for p in pages] == [3, 3, 1]
     assert len({i for p in pages for i in ids(p.fhir)}) == 7
+
+
+@pytest.fixture
+def mixed(fleet, record):
+    """Readings of one and of two Observations, interleaved on shared timestamps: 60 weights
+    (one each), 30 cuff readings with a pulse (two each), 10 peak flows without FEV1 (one):
+    130 Observations."""
+    items = []
+    for i in range(100):
+        at, user = T0 + timedelta(minutes=i // 4), str(1 + i % 4)
+        if i % 10 == 9:
+            items.append(reading(fleet["peak_flow"], "peak_flow", {"peak_flow": 400},
+                                 at=at, device_user=user))  # fmt: skip
+        elif i % 10 in (1, 4, 7):
+            items.append(reading(fleet["blood_pressure"], "blood_pressure",
+                                 {"systolic": 120, "diastolic": 80, "pulse": 60}, at=at,
+                                 device_user=user))  # fmt: skip
+        else:
+            items.append(reading(fleet["weight"], "weight", {"weight": 80 + i / 10, "unit": "kg"},
+                                 at=at, device_user=user))  # fmt: skip
+    return record(items)
+
+
+@pytest.mark.parametrize("size", ["2", "3", "7", "64", "129", "130", "1000"])
+def test_pages_of_readings_of_one_and_two_observations_hold_each_once_and_end_with_the_last(
+    alice, make_key, mixed, ann, size
+):
+    fhir = FhirClient(make_key(alice, "fhir", rate_per_second=10_000))
+    for sort in ("date", "-date"):
+        pages = walk(fhir, "/Observation", {"patient": str(ann.pk), "_count": size,
+                                            "_sort": sort, "_total": "accurate"})  # fmt: skip
+        seen = [i for page in pages for i in ids(page.fhir)]
+        assert len(seen) == 130 == len(set(seen))
+        assert {s.removesuffix("-hr") for s in seen} == {str(pk) for pk in mixed}
+        # every page is full but the last, and the last is never empty
+        assert [len(ids(p.fhir)) for p in pages[:-1]] == [int(size)] * (len(pages) - 1)
+        assert 0 < len(ids(pages[-1].fhir)) <= int(size)
+        assert pages[0].fhir["total"] == 130
+
+
+def test_totals_count_the_observations_the_codes_select(alice_fhir, mixed, ann):
+    def total(**params):
+        asked = {"patient": str(ann.pk), "_count": "1", "_total": "accurate", **params}
+        return alice_fhir.get("/Observation", asked).fhir["total"]
+
+    assert total(code="8867-4") == 30
+    assert total(code="85354-9") == 30
+    assert total(code="85354-9,8867-4") == 60
+    assert total(code="29463-7,8867-4") == 90
+    assert total(code="19935-6") == 10
+    assert total(code="20150-9") == 0
+    assert total(category="laboratory") == 0
+
+
+def test_times_with_microseconds_are_written_exactly_in_search_read_and_export(
+    alice_fhir, fleet, record
+):
+    at = T0.replace(microsecond=123450)
+    (pk,) = record([reading(fleet["weight"], "weight", {"weight": 80, "unit": "kg"}, at=at)],
+                   now=at + timedelta(seconds=1))  # fmt: skip
+    (other,) = record([reading(fleet["weight"], "weight", {"weight": 81, "unit": "kg"},
+                               at=T0 + timedelta(minutes=1))])  # fmt: skip
+    read = alice_fhir.get(f"/Observation/{pk}").fhir
+    assert read["effectiveDateTime"] == "2026-11-02T08:00:00.123450Z"
+    assert read["issued"] == read["meta"]["lastUpdated"] == "2026-11-02T08:00:01.123450Z"
+    assert alice_fhir.get(f"/Observation/{other}").fhir["effectiveDateTime"] == (
+        "2026-11-02T08:01:00Z"
+    )
+    found = alice_fhir.get("/Observation", {"_count": "1"}).fhir
+    assert found["entry"][0]["resource"] == read
+    # the next page starts right after the microsecond, not at the whole second
+    nexts = [link["url"] for link in found["link"] if link["relation"] == "next"]
+    assert ids(alice_fhir.get(nexts[0]).fhir) == [str(other)]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="plan caching: PostgreSQL only (SQLite plans every statement anew)",
+)
+def test_on_postgresql_the_page_query_once_prepared_is_still_planned_for_its_patient(
+    alice_fhir, many, ann
+):
+    """A generic plan reads every reading of the patient in the range and sorts them (see
+    queries.custom_plans); each page must be planned for the patient it asks for. The session
+    here prefers generic plans, as PostgreSQL comes to on a large table."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+    for _ in range(8):
+        response = alice_fhir.get("/Observation", {"patient": str(ann.pk), "_count": "10"})
+        assert response.status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE '%readings_measurement%' AND statement LIKE '%LIMIT%'"
+        )
+        plans = cursor.fetchall()
+    assert plans, "the page query was never prepared (settings.PREPARE_THRESHOLD)"
+    assert [generic for generic, _ in plans] == [0] * len(plans)

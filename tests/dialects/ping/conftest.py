@@ -13,7 +13,10 @@ PASSWORD = "correct horse battery staple"
 def _fast_hashing(settings):
     """Argon2 makes every secret check take tens of milliseconds; these tests check the flows,
     not the hasher (which the toolkit and Django test). Storage stays hashed."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "pulsebridge.core.hashers.KeyedSecretHasher",  # client secrets
+    ]
 
 
 class PingClient:
@@ -118,7 +121,7 @@ def tracker(alice, add_device):
 @pytest.fixture
 def post_events(alice):
     """Record tracker events through the core, as the ingest API would."""
-    from pulsebridge.tracking.services import record_events
+    from pulsebridge.ingest.events import record_event_items as record_events
 
     def post(*items, company=None):
         return record_events(company or alice, list(items))

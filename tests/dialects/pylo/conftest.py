@@ -38,7 +38,7 @@ class PyloClient:
 @pytest.fixture
 def record(alice):
     """Store readings through the core, as the ingest API would."""
-    from pulsebridge.readings.services import record_measurements
+    from pulsebridge.ingest.readings import record_items as record_measurements
 
     def store(items, company=alice):
         outcomes = record_measurements(company, items)

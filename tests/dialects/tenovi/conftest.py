@@ -71,7 +71,7 @@ class TenoviClient:
 @pytest.fixture
 def reading(alice):
     """Store one reading through the core, as the ingest API would; its outcome id."""
-    from pulsebridge.readings.services import record_measurements
+    from pulsebridge.ingest.readings import record_items as record_measurements
 
     def store(item, company=alice):
         [outcome] = record_measurements(company, [item])

@@ -6,10 +6,8 @@ from django.shortcuts import render
 
 from pulsebridge import errors
 
-API_PREFIXES = ("/pylo/", "/tenovi/", "/hayylo/", "/ping/", "/ingest/", "/api/", "/fhir/")
-
 
 def not_found(request, exception=None):
-    if request.path.startswith(API_PREFIXES):
+    if errors.is_api(request):
         return errors.not_found(request, exception)
     return render(request, "console/404.html", status=404)

@@ -8,7 +8,7 @@ from .auth import ALL, RESOURCE_TYPES, scope_for
 from .resources import OBSERVATION_KINDS
 
 # The day this statement last changed (CapabilityStatement.date is required).
-CHANGED = "2026-12-01"
+CHANGED = "2026-12-02"
 BULK_DATA = "http://hl7.org/fhir/uv/bulkdata"
 SECURITY_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service"
 OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
@@ -16,7 +16,9 @@ SCOPES = [*(scope_for(t) for t in RESOURCE_TYPES), ALL]
 
 PAGING = (
     " Results come in pages of _count (default 100, at most 1000) with a 'next' link; "
-    "_total=none|estimate|accurate."
+    "_total=none|estimate|accurate (estimate is accurate). Bundle.total is given when asked, "
+    "for _count=0, when the answer fits in its first page, and for every Patient and Device "
+    "search."
 )
 
 
@@ -109,11 +111,15 @@ def statement(base: str, token_url: str) -> dict:
                            "The company's patient id or the Hayylo client id: [system|]value."),
                     _param("name", "string",
                            "Case-insensitive match of the start of the name or of one of its words."),
+                    _param("_lastUpdated", "date", "When the patient's details (or the care "
+                           "client's) last changed; prefixes eq, ge, gt, le, lt, sa, eb."),
                     ID,
                 ], "Patients: the company's patients, with the care client details Hayylo "
                    "imported.", export=True),
                 _resource("Device", [
                     _param("patient", "reference", "The patient the device serves."),
+                    _param("_lastUpdated", "date", "When the device's model, serial, IMEI, "
+                           "status or patient last changed; prefixes eq, ge, gt, le, lt, sa, eb."),
                     ID,
                 ], "Devices: every unit the company holds."),
                 _resource("Observation", [

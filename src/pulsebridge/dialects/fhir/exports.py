@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import storages
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_tasks import task
 
@@ -163,12 +163,16 @@ def _source(job: ExportJob, resource_type: str) -> tuple[QuerySet, str]:
     """The rows of ``resource_type`` in the job, and the time field they are ordered by."""
     company = job.company
     if resource_type == "Patient":
-        # patients and devices keep no modification time: _since cannot leave any out
-        return queries.patients(company).filter(created_at__lte=job.transaction_time), "created_at"
+        patients = queries.patients(company).filter(created_at__lte=job.transaction_time)
+        if job.since is not None:
+            patients = patients.filter(last_updated__gte=job.since)
+        return patients, "created_at"
     if resource_type == "Device":
         devices = queries.devices(company).filter(created_at__lte=job.transaction_time)
         if job.level == ExportJob.Level.PATIENT:
             devices = devices.filter(patient__isnull=False)
+        if job.since is not None:
+            devices = devices.filter(updated_at__gte=job.since)
         return devices, "created_at"
     readings = queries.readings(company).filter(received_at__lte=job.transaction_time)
     if job.level == ExportJob.Level.PATIENT:
@@ -178,20 +182,34 @@ def _source(job: ExportJob, resource_type: str) -> tuple[QuerySet, str]:
     return readings, "measured_at"
 
 
-def _lines(job: ExportJob, resource_type: str, rows: list[tuple]):
-    """(time, pk, NDJSON lines) of one chunk of rows."""
+def _encoder(job: ExportJob, resource_type: str):
+    """The NDJSON lines of one row, and the row's place in the order, for ``resource_type``."""
     dumps = orjson.dumps
     if resource_type == "Observation":
         write, loads = resources.ObservationWriter().observations, orjson.loads
-        for row in rows:
-            yield row[3], row[0], [dumps(r) for _, r in write(row, loads(row[7]))]
-    elif resource_type == "Patient":
+
+        def lines(row):
+            return [dumps(r) for _, r in write(row, loads(row[7]))]
+
+        def place(row):
+            return [row[3], str(row[0])]  # the time as the database wrote it (queries.Instant)
+
+        return lines, place
+    if resource_type == "Patient":
         code = job.company.code
-        for row in rows:
-            yield row[-1], row[0], [dumps(resources.patient(row[:-1], code))]
+
+        def lines(row):
+            return [dumps(resources.patient(row[:-1], code))]
+
     else:
-        for row in rows:
-            yield row[-1], row[0], [dumps(resources.device(row[:-1]))]
+
+        def lines(row):
+            return [dumps(resources.device(row[:-1]))]
+
+    def place(row):
+        return [row[-1].isoformat(), str(row[0])]
+
+    return lines, place
 
 
 def _rows(queryset: QuerySet, resource_type: str) -> QuerySet:
@@ -210,6 +228,7 @@ def write_part(
     queryset, time_field = _source(job, resource_type)
     queryset = pagination.ordered(queryset, time_field, descending=False)
     part_size = settings.FHIR_EXPORT_PART_SIZE
+    lines_of, place_of = _encoder(job, resource_type)
     written = 0
     place = after
     while True:
@@ -220,26 +239,29 @@ def write_part(
                 pagination.at_or_beyond(time_field, at, pk, descending=False)
             ).exclude(pk=pk)
         # every row is at least one resource: no more rows than the part still takes
-        rows = list(_rows(page, resource_type)[: min(CHUNK, part_size - written)])
+        with queries.custom_plans():
+            rows = list(_rows(page, resource_type)[: min(CHUNK, part_size - written)])
         if not rows:
             return written, place, True
-        for at, pk, lines in _lines(job, resource_type, rows):
-            out.write(b"\n".join(lines) + b"\n")
+        chunk: list[bytes] = []
+        for row in rows:
+            lines = lines_of(row)
+            chunk += lines
             written += len(lines)
-            place = [at.isoformat(), str(pk)]
             if written >= part_size:  # a reading's Observations stay in one part
-                return written, place, False
+                break
+        chunk.append(b"")  # the last line's end
+        out.write(b"\n".join(chunk))
+        place = place_of(row)
+        if written >= part_size:
+            return written, place, False
 
 
 def _estimate(job: ExportJob, resource_type: str) -> int:
     queryset, _ = _source(job, resource_type)
     if resource_type != "Observation":
         return queryset.count()
-    counts = queryset.aggregate(**{
-        f"t{i}": Count("pk", filter=search.target_condition(target))
-        for i, target in enumerate(sorted(search.TARGETS, key=str))
-    })  # fmt: skip
-    return sum(counts.values())
+    return search.count_observations(queryset, search.TARGETS)
 
 
 # --- the worker's side -----------------------------------------------------------------------
@@ -283,15 +305,29 @@ def run_export(job_id) -> None:
         finished = _run(job, token)
     except Exception:
         logger.exception("export %s failed", job.pk)
-        ExportJob.objects.filter(pk=job.pk, lease_token=token).update(
-            status=Status.FAILED, finished_at=timezone.now(), lease_until=None,
+        now = timezone.now()
+        if ExportJob.objects.filter(pk=job.pk, lease_token=token).update(
+            status=Status.FAILED, finished_at=now, lease_until=None,
             error="The export failed; start a new one.",
-        )  # fmt: skip
+        ):  # fmt: skip
+            _prune_when_expired(now)
         return
     if finished:
-        _checkpoint(job, token, status=Status.COMPLETED, finished_at=timezone.now(),
-                    lease_until=None)  # fmt: skip
+        now = timezone.now()
+        if _checkpoint(job, token, status=Status.COMPLETED, finished_at=now, lease_until=None):
+            _prune_when_expired(now)
     # a slice that ran out of time queued the rest itself (in _run)
+
+
+def _prune_when_expired(finished_at: datetime) -> None:
+    """Queue the pruning for the moment this export expires, so that its files (health data)
+    go then even if no other export ever starts. The task row is in the database: a worker
+    restarted meanwhile still runs it. Backends that cannot defer a task (the immediate one of
+    tests and development) leave it to the next kick-off."""
+    if not prune_task.get_backend().supports_defer:
+        return
+    due = prune_task.using(run_after=finished_at + retention() + timedelta(seconds=1))
+    transaction.on_commit(lambda: due.enqueue(), robust=True)
 
 
 def _run(job: ExportJob, token: str) -> bool:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet, TextField
-from django.db.models.functions import Cast
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+from django.db.models import Func, QuerySet, TextField
+from django.db.models.functions import Cast, Coalesce, Greatest
 
 from pulsebridge.core.models import Company
 from pulsebridge.devices.models import Device, Patient
@@ -11,11 +14,51 @@ from pulsebridge.readings.models import Measurement
 
 from .resources import DEVICE_COLUMNS, OBSERVATION_KINDS, PATIENT_COLUMNS
 
-# The first seven are what ``resources.ObservationWriter`` reads; the values come as JSON text,
-# parsed by orjson (Django's JSONField parses with the standard library, several times slower).
+# The first seven are what ``resources.ObservationWriter`` reads: the times come as the text
+# FHIR writes (``Instant``), the values as JSON text, parsed by orjson (Django's JSONField
+# parses with the standard library, several times slower).
 OBSERVATION_COLUMNS = (
-    "pk", "kind", "unit", "measured_at", "received_at", "device_id", "patient_id", "values_text",
+    "pk", "kind", "unit", "effective", "issued", "device_id", "patient_id", "values_text",
 )  # fmt: skip
+
+
+class Instant(Func):
+    """A time written by the database as ``resources.instant`` writes it: UTC, ``Z``, the
+    microseconds only when there are any. A search page holds a thousand Observations and an
+    export a million: loading each time into a Python datetime (the loader Django installs for
+    psycopg is pure Python) and formatting it again was a large share of an export's Python
+    time (profiled: docs/performance.md, "Figures from the code"); ``to_char`` costs PostgreSQL
+    next to nothing."""
+
+    arity = 1
+    output_field = TextField()
+    # SQLite: Django stores a time as UTC text, 'YYYY-MM-DD HH:MM:SS[.ffffff]'
+    template = "(replace(%(expressions)s, ' ', 'T') || 'Z')"
+    POSTGRESQL = (
+        "(CASE WHEN date_trunc('second', $t) = $t "
+        """THEN to_char($t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') """
+        """ELSE to_char($t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END)"""
+    )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return self.POSTGRESQL.replace("$t", sql), [*params] * 4
+
+
+@contextmanager
+def custom_plans():
+    """Queries planned for their own values, even once prepared. A statement run
+    PREPARE_THRESHOLD times is prepared (settings), and PostgreSQL then plans it once for any
+    values: for "a patient's readings in a range, in time order, the first 500" it guesses a
+    handful of rows, reads all of them and sorts, many times slower than the plan made for the
+    patient (profiled: docs/performance.md, "Figures from the code")."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        yield
 
 
 def readings(company: Company) -> QuerySet:
@@ -23,13 +66,19 @@ def readings(company: Company) -> QuerySet:
 
 
 def observation_rows(measurements: QuerySet) -> QuerySet:
-    return measurements.annotate(values_text=Cast("values", TextField())).values_list(
-        *OBSERVATION_COLUMNS
-    )
+    return measurements.annotate(
+        effective=Instant("measured_at"),
+        issued=Instant("received_at"),
+        values_text=Cast("values", TextField()),
+    ).values_list(*OBSERVATION_COLUMNS)
 
 
 def patients(company: Company) -> QuerySet:
-    return Patient.objects.for_company(company)
+    # what the Patient resource shows comes from the patient and its care client: it changed
+    # when either did
+    return Patient.objects.for_company(company).annotate(
+        last_updated=Greatest("updated_at", Coalesce("care_client__updated_at", "updated_at"))
+    )
 
 
 def patient_rows(queryset: QuerySet) -> QuerySet:

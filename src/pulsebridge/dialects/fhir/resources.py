@@ -101,20 +101,7 @@ def _measured(kind: str, variant: str, values: dict, unit: str) -> tuple[dict, s
             {"valueQuantity": _quantity(celsius, codes.CELSIUS)},
         )
     if kind == "glucose":
-        mg_dl = values["glucose"]
-        if unit == "mmol/L":
-            out = {"valueQuantity": _quantity(mg_dl / MGDL_PER_MMOLL, codes.MMOL_L)}
-            code = codes.GLUCOSE_MOLES
-        else:
-            out = {"valueQuantity": _quantity(mg_dl, codes.MG_DL)}
-            code = codes.GLUCOSE_MASS
-        before_meal = values.get("before_meal")
-        if before_meal is not None:
-            out["component"] = [{
-                "code": codes.MEAL_CONTEXT,
-                "valueCodeableConcept": codes.BEFORE_MEAL if before_meal else codes.AFTER_MEAL,
-            }]  # fmt: skip
-        return code, "vitalsigns", out
+        return _glucose(values, unit)
     if kind == "peak_flow":
         return (
             codes.PEAK_FLOW,
@@ -124,18 +111,27 @@ def _measured(kind: str, variant: str, values: dict, unit: str) -> tuple[dict, s
     raise ValueError(f"no Observation for readings of kind {kind!r}")
 
 
+def _glucose(values: dict, unit: str) -> tuple[dict, str, dict]:
+    """A glucose Observation in the company's unit, with the meal context when it is known."""
+    mg_dl = values["glucose"]
+    if unit == "mmol/L":
+        out = {"valueQuantity": _quantity(mg_dl / MGDL_PER_MMOLL, codes.MMOL_L)}
+        code = codes.GLUCOSE_MOLES
+    else:
+        out = {"valueQuantity": _quantity(mg_dl, codes.MG_DL)}
+        code = codes.GLUCOSE_MASS
+    before_meal = values.get("before_meal")
+    if before_meal is not None:
+        out["component"] = [{
+            "code": codes.MEAL_CONTEXT,
+            "valueCodeableConcept": codes.BEFORE_MEAL if before_meal else codes.AFTER_MEAL,
+        }]  # fmt: skip
+    return code, "vitalsigns", out
+
+
 VITAL_ONLY = [codes.VITAL_SIGNS]
 VITAL_AND_LAB = [codes.VITAL_SIGNS, codes.LABORATORY]
 PROFILE_LISTS = {key: [url] for key, url in codes.PROFILES.items()}
-
-
-def observation(pk: Any, variant: str, kind: str, values: dict, unit: str,
-                measured_at: datetime, received_at: datetime, device_id: Any,
-                patient_id: Any | None) -> dict:  # fmt: skip
-    """One Observation of a reading (``variant``: ``MAIN``, ``HEART_RATE`` or ``FEV1``)."""
-    subject = reference("Patient", patient_id) if patient_id is not None else None
-    return _observation(str(pk), variant, kind, values, unit, instant(measured_at),
-                        instant(received_at), reference("Device", device_id), subject)  # fmt: skip
 
 
 def _observation(pk: str, variant: str, kind: str, values: dict, unit: str, effective: str,
@@ -177,10 +173,11 @@ class ObservationWriter:
 
     def observations(self, row: tuple, values: dict, only: frozenset[str] | None = None,
                      after_variant: int = -1) -> list[tuple[int, dict]]:  # fmt: skip
-        """The Observations of one row ``(id, kind, unit, measured_at, received_at,
-        device_id, patient_id, ...)`` as ``(variant index, resource)``, keeping the variants
-        in ``only`` (all when None) that come after ``after_variant``."""
-        pk, kind, unit, measured_at, received_at, device_id, patient_id = row[:7]
+        """The Observations of one row ``(id, kind, unit, measured, received, device_id,
+        patient_id, ...)`` (the times as ``instant`` writes them: ``queries.observation_rows``)
+        as ``(variant index, resource)``, keeping the variants in ``only`` (all when None) that
+        come after ``after_variant``."""
+        pk, kind, unit, effective, received, device_id, patient_id = row[:7]
         wanted = [
             (index, variant)
             for index, variant in enumerate(variants(kind, values))
@@ -188,7 +185,7 @@ class ObservationWriter:
         ]
         if not wanted:
             return []
-        text, effective, received = str(pk), instant(measured_at), instant(received_at)
+        text = str(pk)
         device_ref = self._reference("Device", device_id)
         subject = self._reference("Patient", patient_id) if patient_id is not None else None
         return [
@@ -222,9 +219,10 @@ HAYYLO_CLIENT_ID = "hayylo-client-id"
 DEVICE_SERIAL = "urn:pulsebridge:device-serial"
 DEVICE_IMEI = "urn:pulsebridge:imei"
 
-# What ``patient`` takes: ``values_list(*PATIENT_COLUMNS)`` of a patient queryset
+# What ``patient`` takes: ``values_list(*PATIENT_COLUMNS)`` of ``queries.patients`` (which
+# annotates ``last_updated``: the later of the patient's and its care client's change)
 PATIENT_COLUMNS = (
-    "pk", "external_id", "name", "phone_number", "email",
+    "pk", "last_updated", "removed_at", "external_id", "name", "phone_number", "email",
     "care_client__external_id", "care_client__first_name", "care_client__last_name",
     "care_client__phone", "care_client__phone2", "care_client__email",
     "care_client__address", "care_client__suburb", "care_client__state",
@@ -233,9 +231,12 @@ PATIENT_COLUMNS = (
 
 
 def patient(row: tuple, company_code: str) -> dict:
-    (pk, external_id, name, phone, email, client_id, first, last, client_phone, mobile,
-     client_email, address, suburb, state, post_code, gender, dob) = row  # fmt: skip
-    out: dict[str, Any] = {"resourceType": "Patient", "id": str(pk)}
+    (pk, last_updated, removed_at, external_id, name, phone, email, client_id, first, last,
+     client_phone, mobile, client_email, address, suburb, state, post_code, gender,
+     dob) = row  # fmt: skip
+    out: dict[str, Any] = {
+        "resourceType": "Patient", "id": str(pk), "meta": {"lastUpdated": instant(last_updated)}
+    }  # fmt: skip
     identifiers = [{"use": "usual", "system": identifier_system(company_code, PATIENT_ID),
                     "value": external_id}]  # fmt: skip
     if client_id:
@@ -243,19 +244,56 @@ def patient(row: tuple, company_code: str) -> dict:
             {"system": identifier_system(company_code, HAYYLO_CLIENT_ID), "value": client_id}
         )
     out["identifier"] = identifiers
-    out["active"] = True
-    human: dict[str, Any] = {}
+    # A patient the company removed stays readable (its readings refer to it), not in use.
+    out["active"] = removed_at is None
+    human = _human_name(first, last, name)
+    if human:
+        out["name"] = [human]
+    telecom = _telecom(phone, email, client_phone, mobile, client_email)
+    if telecom:
+        out["telecom"] = telecom
+    mapped = GENDERS.get((gender or "").strip().lower())
+    if mapped:
+        out["gender"] = mapped
+    if dob:
+        out["birthDate"] = dob.isoformat() if isinstance(dob, date) else str(dob)
+    place = {
+        key: value
+        for key, value in (
+            ("line", [address] if address else None),
+            ("city", suburb),
+            ("state", state),
+            ("postalCode", post_code),
+        )
+        if value
+    }
+    if place:
+        out["address"] = [{"use": "home", **place}]
+    return out
+
+
+def _human_name(first: str | None, last: str | None, name: str | None) -> dict[str, Any]:
+    """The care record's official name when it has one, else the patient's name as given."""
     if first or last:
         full = " ".join(part for part in (first, last) if part)
-        human = {"use": "official", "text": full}
+        human: dict[str, Any] = {"use": "official", "text": full}
         if last:
             human["family"] = last
         if first:
             human["given"] = first.split()
-    elif name:
-        human = {"text": name}
-    if human:
-        out["name"] = [human]
+        return human
+    return {"text": name} if name else {}
+
+
+def _telecom(
+    phone: str | None,
+    email: str | None,
+    client_phone: str | None,
+    mobile: str | None,
+    client_email: str | None,
+) -> list[dict[str, str]]:
+    """Contact points: the care record's before the patient's, and the patient's own phone too
+    when it differs."""
     telecom = []
     for value, system, use in (
         (client_phone or phone, "phone", "home"),
@@ -269,43 +307,27 @@ def patient(row: tuple, company_code: str) -> dict:
             telecom.append(point)
     if client_phone and phone and phone != client_phone:
         telecom.append({"system": "phone", "value": phone})
-    if telecom:
-        out["telecom"] = telecom
-    mapped = GENDERS.get((gender or "").strip().lower())
-    if mapped:
-        out["gender"] = mapped
-    if dob:
-        out["birthDate"] = dob.isoformat() if isinstance(dob, date) else str(dob)
-    place: dict[str, Any] = {}
-    if address:
-        place["line"] = [address]
-    if suburb:
-        place["city"] = suburb
-    if state:
-        place["state"] = state
-    if post_code:
-        place["postalCode"] = post_code
-    if place:
-        out["address"] = [{"use": "home", **place}]
-    return out
+    return telecom
 
 
 # --- Device ----------------------------------------------------------------------------------
 
 DEVICE_COLUMNS = (
-    "pk", "serial", "imei", "billing_status", "patient_id", "model__sku", "model__name",
+    "pk", "updated_at", "serial", "imei", "billing_status", "patient_id", "model__sku",
+    "model__name",
 )  # fmt: skip
 DEVICE_STATUS = {"preactive": "active", "active": "active", "suspended": "inactive"}
 
 
 def device(row: tuple) -> dict:
-    pk, serial, imei, billing_status, patient_id, sku, model_name = row
+    pk, updated_at, serial, imei, billing_status, patient_id, sku, model_name = row
     identifiers = [{"type": {"text": "Serial number"}, "system": DEVICE_SERIAL, "value": serial}]
     if imei:
         identifiers.append({"type": {"text": "IMEI"}, "system": DEVICE_IMEI, "value": imei})
     out: dict[str, Any] = {
         "resourceType": "Device",
         "id": str(pk),
+        "meta": {"lastUpdated": instant(updated_at)},
         "identifier": identifiers,
         "status": DEVICE_STATUS.get(billing_status, "unknown"),
         "serialNumber": serial,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from datetime import datetime
 from urllib.parse import urlencode
 
 import orjson
-from django.db.models import Count
 from django.utils import timezone
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -111,11 +111,11 @@ class ObservationRead(FhirView):
             else None
         )
         if row is not None:
-            values = orjson.loads(row[7])
-            if variant in resources.variants(row[1], values):
-                return Response(
-                    resources.observation(row[0], variant, row[1], values, row[2], *row[3:7])
-                )
+            written = resources.ObservationWriter().observations(
+                row, orjson.loads(row[7]), frozenset([(row[1], variant)])
+            )
+            if written:
+                return Response(written[0][1])
         raise not_found(f"Observation/{pk} is not known.")
 
 
@@ -144,11 +144,15 @@ class Search(FhirView):
         cursor = pagination.read(token, fingerprint) if token else None
         if cursor is not None:
             total = cursor.total
-        elif total_wanted == "none" or not (total_wanted == "accurate" or self.cheap(asked)):
+        elif total_wanted == "none":
             total = None
-        else:
+        elif total_wanted in ("accurate", "estimate") or count == 0 or self.cheap(asked):
             total = self.total(queryset)
+        else:
+            total = None
         entries, last = self.page(queryset, cursor, count, descending) if count else ([], None)
+        if total is None and cursor is None and last is None and total_wanted != "none":
+            total = len(entries)  # the whole answer is this page: its total costs nothing
         bundle = {
             "resourceType": "Bundle",
             "meta": {"lastUpdated": resources.instant(timezone.now())},
@@ -165,11 +169,11 @@ class Search(FhirView):
                 {"relation": "next", "url": f"{url}?{urlencode([*kept, ('_cursor', next_token)])}"}
             )
         bundle["link"] = links
+        base, match = self.base(), {"mode": "match"}
         out = [
-            {"fullUrl": f"{self.base()}/{r['resourceType']}/{r['id']}", "resource": r,
-             "search": {"mode": "match"}}
+            {"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r, "search": match}
             for r in entries
-        ]  # fmt: skip
+        ]
         if asked.ignored:
             out.append({
                 "resource": outcome(
@@ -230,7 +234,8 @@ class PatientSearch(Search):
         found = search.ids(asked)
         if found is not None:
             queryset = queryset.filter(pk__in=found)
-        return queryset
+        updated, _, _ = search.date_filter(asked, "_lastUpdated", "last_updated")
+        return queryset.filter(updated)
 
     def rows(self, queryset):
         return queryset.values_list(*resources.PATIENT_COLUMNS, "created_at")
@@ -253,7 +258,8 @@ class DeviceSearch(Search):
         found = search.ids(asked)
         if found is not None:
             queryset = queryset.filter(pk__in=found)
-        return queryset
+        updated, _, _ = search.date_filter(asked, "_lastUpdated", "updated_at")
+        return queryset.filter(updated)
 
     def rows(self, queryset):
         return queryset.values_list(*resources.DEVICE_COLUMNS, "created_at")
@@ -292,38 +298,53 @@ class ObservationSearch(Search):
         return queryset.filter(dates, updated)
 
     def cheap(self, asked) -> bool:
-        # one patient's readings are counted on its index; a company's millions are not
-        return bool(asked.values("patient") or asked.values("subject"))
+        # Never, unless asked: a patient's thousands of readings cost more to count (each row's
+        # kind and values read) than the page itself, many times over (profiled:
+        # docs/performance.md, "Figures from the code"), and a company's millions more still.
+        # Clients page by the next link; a search whose answer fits in its first page has its
+        # total all the same (Search.get).
+        return False
 
     def total(self, queryset) -> int:
-        # one Observation per (reading, variant): a count per kind of Observation, one query
-        counts = queryset.aggregate(**{
-            f"t{i}": Count("pk", filter=search.target_condition(target))
-            for i, target in enumerate(sorted(self.targets, key=str))
-        })  # fmt: skip
-        return sum(counts.values())
+        with queries.custom_plans():
+            return search.count_observations(queryset, self.targets)
 
     def page(self, queryset, cursor, count, descending):
+        """Up to ``count`` Observations after ``cursor``. A reading is one or two of them, so
+        rows are read for half the Observations still wanted (and two more: the cursor's own
+        reading comes again, and one shows whether there is more), again as long as the page
+        is not full: a page of cuff readings is one query of ``count / 2`` rows, not of
+        ``count``."""
         queryset = pagination.ordered(queryset, "measured_at", descending=descending)
-        if cursor is not None:
-            queryset = queryset.filter(
-                pagination.at_or_beyond(
-                    "measured_at", cursor.time, cursor.pk, descending=descending
-                )
-            )
-        # each reading is at least one Observation; the cursor's own reading may have none left
-        rows = list(queries.observation_rows(queryset)[: count + 2])
         writer = resources.ObservationWriter()
         entries: list[dict] = []
-        last = None
-        for row in rows:
-            after = cursor.variant if cursor is not None and str(row[0]) == cursor.pk else -1
-            for index, resource in writer.observations(row, orjson.loads(row[7]), self.only, after):
-                if len(entries) == count:
-                    return entries, last
-                entries.append(resource)
-                last = pagination.Cursor(row[3], str(row[0]), index, None)
-        return entries, None
+        last = None  # (row, variant index) of the last Observation written
+        place = cursor
+        while True:
+            limit = (count - len(entries)) // 2 + 2
+            rows = queryset
+            if place is not None:
+                rows = rows.filter(pagination.at_or_beyond(
+                    "measured_at", place.time, place.pk, descending=descending))  # fmt: skip
+            with queries.custom_plans():
+                rows = list(queries.observation_rows(rows)[:limit])
+            for row in rows:
+                after = place.variant if place is not None and str(row[0]) == place.pk else -1
+                for index, resource in writer.observations(
+                    row, orjson.loads(row[7]), self.only, after
+                ):
+                    if len(entries) == count:
+                        return entries, self._after(*last)
+                    entries.append(resource)
+                    last = (row, index)
+            if len(rows) < limit:
+                return entries, None
+            # every variant of the last row read is written or not wanted
+            place = self._after(rows[-1], len(resources.SUFFIXES))
+
+    def _after(self, row, variant):
+        """The cursor just after Observation ``variant`` of reading ``row``."""
+        return pagination.Cursor(datetime.fromisoformat(row[3]), str(row[0]), variant, None)
 
 
 # --- metadata -------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ class ActsForCustomer(BasePermission):
         company = acting_company(request.user)
         if company is None:
             raise exceptions.PermissionDenied("This account belongs to no customer.")
-        request.company = company
+        request.company = request._request.company = company  # the latter for the log line
         return True
 
 

@@ -6,7 +6,6 @@ from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,6 +19,7 @@ from pulsebridge.devices.models import Device, Patient
 from pulsebridge.devices.services import assign_device
 from pulsebridge.fulfillment.models import Order, OrderLine
 from pulsebridge.fulfillment.services import OrderError, cancel_order, place_order, update_order
+from pulsebridge.lib.parsers import AnyContentTypeJSONParser
 from pulsebridge.lib.renderers import FastJSONRenderer
 from pulsebridge.readings.models import Measurement
 
@@ -39,13 +39,6 @@ ONE_DEVICE = [
 class PyloKeyAuthentication(HeaderApiKeyAuthentication):
     header = "x-api-key"
     dialect = "pylo"
-
-
-class AnyContentTypeJSONParser(JSONParser):
-    """The document's own curl examples send JSON with ``-d`` and no Content-Type, which curl
-    labels form-encoded: the body is JSON whatever the label says."""
-
-    media_type = "*/*"
 
 
 class PyloView(RefusesNulCharacters, APIView):
@@ -170,7 +163,7 @@ class ReadingsView(PyloView):
         if "measurement_taken_end_date" in filters:
             qs = qs.filter(measured_at__lte=filters["measurement_taken_end_date"])
         # Plain rows, and each device and patient of the page once: building 1000 model
-        # instances with their relations was a third of a page's time.
+        # instances with their relations was a large share of a page's time (docs/performance.md).
         rows, token = paginate(
             wire.reading_rows(qs),
             time_field="measured_at",
@@ -219,7 +212,8 @@ def _is_uuid(text: str) -> bool:
 
 
 class OrdersView(PyloView):
-    """``POST /orders`` (place), ``GET /orders`` (all, or one by ``?number=``), ``PATCH /orders``."""
+    """``POST /orders`` (place), ``GET /orders`` (all, or one by ``?number=``), ``PATCH /orders``
+    (or ``PUT``, as the document's Python sample sends it)."""
 
     def _orders(self):
         return (
@@ -246,12 +240,16 @@ class OrdersView(PyloView):
         if number:
             return Response(wire.order(self._get(number)))
         rows, token = paginate(
-            self._orders(), time_field="placed_at", token=cursor_from(request), salt="pylo.orders"
+            Order.objects.for_company(self.company).values_list(*wire.ORDER_COLUMNS),
+            time_field="placed_at",
+            token=cursor_from(request),
+            salt="pylo.orders",
+            position=wire.order_position,
         )
         return Response(
             {
                 "count": len(rows),
-                "orders": [wire.order(o) for o in rows],
+                "orders": wire.order_page(rows),
                 "page_info": {"cursor_token": token},
             }
         )
@@ -273,6 +271,12 @@ class OrdersView(PyloView):
             order, patient_id=changes.get("patient_id"), practice_id=changes.get("practice_id")
         )
         return Response({"status": "OK", "updated order number": order.number})
+
+    # The document's HTTP line and curl sample say PATCH, its own Python sample ``requests.put``:
+    # both are the same update.
+    @extend_schema(request=serializers.UpdateOrder, responses=OpenApiTypes.OBJECT)
+    def put(self, request):
+        return self.patch(request)
 
 
 class CancelOrderView(PyloView):

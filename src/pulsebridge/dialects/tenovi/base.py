@@ -24,7 +24,7 @@ from pulsebridge.core.drf import (
     UsagePlanThrottle,
 )
 from pulsebridge.devices.errors import FieldError
-from pulsebridge.lib.errors import DomainError
+from pulsebridge.lib.errors import DomainError, Gone
 
 MAX_UNPAGINATED = 1000
 
@@ -56,6 +56,8 @@ def domain_errors():
         yield
     except FieldError as exc:
         raise exceptions.ValidationError(_nested(exc.field, str(exc))) from None
+    except Gone:  # deleted by a concurrent request: as if it never was
+        raise exceptions.NotFound() from None
     except DomainError as exc:
         raise Refused(str(exc)) from None
 

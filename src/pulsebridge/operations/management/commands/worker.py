@@ -17,35 +17,61 @@ import asyncio
 import logging
 import signal
 import threading
+import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from pulsebridge.lib.commands import positive_int
-from pulsebridge.operations import partitioning
+from pulsebridge.operations import health, partitioning, retention
 from pulsebridge.webhooks.dispatch import Worker
 
 logger = logging.getLogger("pulsebridge.worker")
 
 UPKEEP_EVERY_SECONDS = 24 * 3600
+RETENTION_EVERY_SECONDS = 3600
+
+
+def _step(name: str, function) -> bool:
+    try:
+        function()
+    except Exception:
+        logger.exception("worker: the %s failed; trying again in an hour", name)
+        return False
+    finally:
+        connections.close_all()
+    return True
 
 
 def _upkeep(stopping: threading.Event) -> None:
     """Once at start and then daily: the coming months' partitions made, the expired dropped
-    (PostgreSQL; nothing to do on SQLite). Several workers may do it: each step is idempotent
-    and serialised in the database."""
+    (PostgreSQL; nothing to do on SQLite); hourly, the retention of what ages out
+    (operations/retention.py). Several workers may do it: each step is idempotent and
+    serialised in the database."""
+    partitions_due = 0.0
+    while not stopping.is_set():
+        if time.monotonic() >= partitions_due:
+            done = _step("daily partition upkeep", partitioning.upkeep)
+            partitions_due = time.monotonic() + (UPKEEP_EVERY_SECONDS if done else 3600)
+        _step("retention", retention.prune_all)
+        stopping.wait(RETENTION_EVERY_SECONDS)
+
+
+def _heartbeat(stopping: threading.Event, worker_id: str) -> None:
+    """This worker's row in the heartbeat table, rewritten every WORKER_HEARTBEAT_SECONDS:
+    /readyz tells from it that some worker is alive."""
+    started_at = timezone.now()
     while not stopping.is_set():
         try:
-            partitioning.upkeep()
+            health.beat(worker_id, started_at)
         except Exception:
-            logger.exception("worker: the daily partition upkeep failed; trying again in an hour")
-            stopping.wait(3600)
-            continue
+            logger.exception("worker: could not write its heartbeat")
         finally:
             connections.close_all()
-        stopping.wait(UPKEEP_EVERY_SECONDS)
+        stopping.wait(settings.WORKER_HEARTBEAT_SECONDS)
 
 
 def _tasks_worker(once: bool):
@@ -111,6 +137,12 @@ class Command(BaseCommand):
         stopping = threading.Event()
         if not once:
             threading.Thread(target=_upkeep, args=(stopping,), name="upkeep", daemon=True).start()
+            threading.Thread(
+                target=_heartbeat,
+                args=(stopping, get_random_string(32)),
+                name="heartbeat",
+                daemon=True,
+            ).start()
         thread = None
         if tasks is not None and not once:
             thread = threading.Thread(target=self._run_tasks, args=(tasks,), name="tasks")

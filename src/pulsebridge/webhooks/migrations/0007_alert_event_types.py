@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("webhooks", "0005_partitioned_by_month"),
+        ("webhooks", "0006_encrypted_secrets"),
     ]
 
     operations = [

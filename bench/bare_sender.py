@@ -1,0 +1,99 @@
+"""P5's ceilings: the same POSTs a webhook worker sends, with none of the worker's own work (no
+claim, no signing, no recording), from one process, so that P5 is read as a ratio to them.
+
+``python -m bench.bare_sender MODE COUNT PER_URL URL [URL ...]`` sends COUNT POSTs of a
+700-byte body spread over the URLs, PER_URL in flight on each, one keep-alive pool per URL (as
+the worker's ``Clients``), then prints a JSON line with its CPU time. MODE:
+
+- ``httpx``: ``httpx.AsyncClient.post`` in a loop: the library the worker sends with; its ratio
+  is what the worker's own work (claiming, signing, recording) costs;
+- ``raw``: HTTP/1.1 written and read on asyncio streams by hand, no library: what the loopback,
+  the event loop and the receiver allow; httpx over raw is the library's share.
+
+The bench counts the rate at the receiver, first to last arrival, as it does for the worker."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from urllib.parse import urlsplit
+
+BODY = json.dumps({"event": "DEVICE_MEASUREMENT", "data": "x" * 640, "signature": "0" * 64})
+HEADERS = {
+    "content-type": "application/json",
+    "webhook-id": "msg_" + "0" * 32,
+    "webhook-timestamp": "1700000000",
+    "webhook-signature": "v1," + "0" * 44,
+    "user-agent": "Pulsebridge-Webhooks/1",
+}
+
+
+async def with_httpx(count: int, per_url: int, urls: list[str]) -> None:
+    import httpx
+
+    left = [count]
+
+    async def loop(client: httpx.AsyncClient, url: str) -> None:
+        while left[0] > 0:
+            left[0] -= 1
+            response = await client.post(url, content=BODY.encode(), headers=HEADERS)
+            await response.aread()
+
+    clients = [
+        httpx.AsyncClient(
+            limits=httpx.Limits(max_connections=per_url, max_keepalive_connections=per_url),
+            trust_env=False,
+            timeout=30,
+        )
+        for _ in urls
+    ]
+    try:
+        await asyncio.gather(
+            *(loop(c, u) for c, u in zip(clients, urls, strict=True) for _ in range(per_url))
+        )
+    finally:
+        for client in clients:
+            await client.aclose()
+
+
+async def raw(count: int, per_url: int, urls: list[str]) -> None:
+    left = [count]
+    body = BODY.encode()
+
+    async def loop(url: str) -> None:
+        parts = urlsplit(url)
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        head = f"POST {parts.path} HTTP/1.1\r\nhost: {parts.netloc}\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in HEADERS.items()
+        )
+        request = (head + f"content-length: {len(body)}\r\n\r\n").encode() + body
+        try:
+            while left[0] > 0:
+                left[0] -= 1
+                writer.write(request)
+                answer = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in answer.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                if length:
+                    await reader.readexactly(length)
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(loop(u) for u in urls for _ in range(per_url)))
+
+
+def main(argv: list[str]) -> int:
+    mode, count, per_url, urls = argv[0], int(argv[1]), int(argv[2]), argv[3:]
+    t0, c0 = time.perf_counter(), time.process_time()
+    asyncio.run((with_httpx if mode == "httpx" else raw)(count, per_url, urls))
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(json.dumps({"mode": mode, "sent": count, "seconds": wall, "cpu_seconds": cpu}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
