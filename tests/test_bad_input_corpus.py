@@ -84,7 +84,10 @@ class Judge:
             if must_refuse:
                 self.failures.append(f"{where}: {code}, expected a refusal")
             return counts()  # accepted: what it changed is the new baseline
-        if not is_shaped(route.prefix, route.pattern, json_of(response)):
+        # a page (sign-in, consent) answers an HTML page, a lockout's 429 included
+        if route.pattern not in PAGES and not is_shaped(
+            route.prefix, route.pattern, json_of(response)
+        ):
             self.failures.append(
                 f"{where}: {code} not in the dialect's shape: {response.content[:200]!r}"
             )

@@ -26,6 +26,7 @@ from pulsebridge.core.services import audit
 from pulsebridge.devices.services import find_patient
 from pulsebridge.lib.commands import iso
 from pulsebridge.lib.errors import DomainError
+from pulsebridge.lib.parsers import StrictJSONParser
 
 from .views import IngestView
 
@@ -44,6 +45,8 @@ class Refused(exceptions.APIException):
 
 class ApiView(IngestView):
     authentication_classes = [ApiKeyAuthentication]
+    # one request, one object: a value no field takes refuses the body (no items to judge apart)
+    parser_classes = [StrictJSONParser]
 
     def handle_exception(self, exc):
         if isinstance(exc, DomainError):
