@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 VENDOR := src/pulsebridge/console/static/console/vendor
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test test-browser test-multihost test-durability bench lint install clean
+.PHONY: run test test-browser test-fuzz test-multihost test-durability bench lint install clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,11 +33,17 @@ run: $(STAMP) $(NODE_STAMP)
 	WEBHOOK_ALLOW_PRIVATE_NETWORKS=$${WEBHOOK_ALLOW_PRIVATE_NETWORKS:-true} $(BIN)/pulsebridge demo
 
 # The browser tests (a real server and Debian's chromium, minutes) run apart: `make test-browser`.
+# worksteal: a worker that runs out of tests takes some of the other's (the slow live tests
+# otherwise leave one worker alone at the end).
 test: $(STAMP) $(NODE_STAMP)
-	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} -m "not browser and not multihost and not durability" $(PYTEST_ARGS)
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} --dist worksteal -m "not browser and not multihost and not durability and not fuzz" $(PYTEST_ARGS)
 
 test-browser: $(STAMP) $(NODE_STAMP)
 	$(BIN)/pytest -n 0 -m browser $(PYTEST_ARGS)
+
+# schemathesis against each dialect's schema on a real server (FUZZ_MAX_EXAMPLES per operation)
+test-fuzz: $(STAMP)
+	$(BIN)/pytest -n 0 -m fuzz $(PYTEST_ARGS)
 
 # Two web hosts, two worker hosts, a database host, in network namespaces (needs root).
 test-multihost: $(STAMP)
@@ -53,6 +59,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/pulsebridge makemigrations --check --dry-run
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -45,10 +45,12 @@ OPTIONAL = (
     ("FHIR", "fhir", {"FHIR"}),
     ("CONSOLE", "console", {"CONSOLE"}),
     ("BILLING/ALERTS", "clinical", {"BILLING", "ALERTS"}),
+    ("P9", "tokens", {"P9"}),
+    ("P10", "orders", {"P10"}),
 )
 SCENARIOS = (
     *("P1", "P2", "P3", "P4", "P5", "P6", "P7", "TENOVI", "FHIR", "CONSOLE"),
-    *("BILLING", "ALERTS"),
+    *("BILLING", "ALERTS", "P9", "P10"),
 )
 
 
@@ -59,7 +61,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="",
         help="comma-separated scenarios (P1,P2,P3 here; P4,P5 bench/webhooks.py, P6 "
         "bench/hayylo.py, P7 bench/ping.py, TENOVI bench/tenovi.py, FHIR bench/fhir.py, "
-        "CONSOLE bench/console.py); "
+        "CONSOLE bench/console.py, P9 bench/tokens.py, P10 bench/orders.py); "
         "default: all",
     )
     p.add_argument("--quick", action="store_true", help="a short run: 1M rows, shorter loads")
@@ -138,6 +140,39 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _served_configuration(args: argparse.Namespace) -> None:
+    """Workers and threads as ``pulsebridge serve`` runs them, unless given."""
+    from pulsebridge.operations import webserver  # after --src: the configuration served
+
+    if args.workers is None:
+        args.workers = webserver.default_workers()
+    if args.threads is None:
+        args.threads = webserver.THREADS
+
+
+def _run_scenarios(report: Report, args: argparse.Namespace) -> list:
+    """Each scenario asked for, in order; the names of those that failed."""
+    failed = []
+    if args.only & {"P1", "P2"}:
+        from . import ingest
+
+        fleet = _guard(report, "P1/P2 setup", failed, ingest.prepare_fleet, report, args.devices)
+        for key, scenario in (("P1", ingest.run_p1), ("P2", ingest.run_p2)):
+            if key in args.only and fleet is not None:
+                _guard(report, key, failed, scenario, report, fleet)
+    if "P3" in args.only:
+        from . import readings
+
+        _guard(report, "P3", failed, readings.run_p3, report)
+    for label, module, keys in OPTIONAL:
+        if args.only & keys:
+            _optional(report, failed, label, module)
+
+    if args.only & LATENCY_SCENARIOS:
+        _guard(report, "CEILING", failed, _latency_ceilings, report)
+    return failed
+
+
 def run(args: argparse.Namespace) -> int:
     install_signal_handlers()
     if args.src:
@@ -146,12 +181,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ["PYTHONPATH"] = os.pathsep.join(
             filter(None, [src, os.environ.get("PYTHONPATH")])
         )
-    from pulsebridge.operations import webserver  # after --src: the configuration served
-
-    if args.workers is None:
-        args.workers = webserver.default_workers()
-    if args.threads is None:
-        args.threads = webserver.THREADS
+    _served_configuration(args)
     probe = cpu_probe()
     log(
         f"CPU speed probe: {probe['ms']:.0f} ms for a fixed pure-Python loop "
@@ -200,26 +230,7 @@ def run(args: argparse.Namespace) -> int:
         report.meta["server"] = " ".join(report.server.command[2:])
         log(f"gunicorn: {report.meta['server']}")
 
-        failed = []
-        if args.only & {"P1", "P2"}:
-            from . import ingest
-
-            fleet = _guard(
-                report, "P1/P2 setup", failed, ingest.prepare_fleet, report, args.devices
-            )
-            for key, scenario in (("P1", ingest.run_p1), ("P2", ingest.run_p2)):
-                if key in args.only and fleet is not None:
-                    _guard(report, key, failed, scenario, report, fleet)
-        if "P3" in args.only:
-            from . import readings
-
-            _guard(report, "P3", failed, readings.run_p3, report)
-        for label, module, keys in OPTIONAL:
-            if args.only & keys:
-                _optional(report, failed, label, module)
-
-        if args.only & LATENCY_SCENARIOS:
-            _guard(report, "CEILING", failed, _latency_ceilings, report)
+        failed = _run_scenarios(report, args)
         report.meta["loadavg_at_end"] = list(os.getloadavg())
         print()
         print(

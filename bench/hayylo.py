@@ -284,11 +284,13 @@ def copy_floor(db_url: str, records: int) -> float:
         patient_ids = [uuid.uuid4() for _ in rows]
         with conn.cursor().copy(
             "copy p (id, company_id, external_id, name, phone_number, email, physician, "
-            "clinic_name, care_manager, sms_opt_in, practice_id, created_at) from stdin"
+            "clinic_name, care_manager, sms_opt_in, practice_id, created_at, address, city, "
+            "state, zip_code, confirm_address, updated_at) from stdin"
         ) as copy:
             for pid, r in zip(patient_ids, rows, strict=True):
                 name = f"{r['firstName']} {r['lastName']}"
-                blank = ("", "", "", False, "", "now")  # physician ... practice id, created
+                # physician ... practice id, created; address ... confirmed, updated
+                blank = ("", "", "", False, "", "now", "", "", "", "", False, "now")
                 copy.write_row([pid, company_id, r["id"], name, r["phone2"], r["email"], *blank])
         with conn.cursor().copy(
             "copy c (id, company_id, external_id, created_at, updated_at, patient_id, "

@@ -27,6 +27,68 @@ def missing_service(message: str):
 
 
 DB_FIXTURES = ("db", "transactional_db", "live_server", "django_db_reset_sequences")
+# A test that starts a real server (a loopback webhook receiver, Django's live server) is
+# ``live`` whether or not its module says so: `-m "not live"` is the loop without sockets, and
+# .ci/run runs them all.
+LIVE_FIXTURES = {"receiver", "receiver_factory", "live_server"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if LIVE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.live)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """pytest-django's fixture, with the database copied from a template migrated once
+    (tests/testdb.py) instead of migrated again in every worker on every run."""
+    if not django_db_use_migrations:
+        pytest.fail("--nomigrations: the test database is always migrated (tests/testdb.py)")
+    from tests import testdb
+
+    workerinput = getattr(request.config, "workerinput", {})
+    run_id = workerinput.get("testrunuid") or str(os.getpid())
+    with django_db_blocker.unblock():
+        connection, old_name = testdb.setup(run_id, rebuild=django_db_createdb)
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+# A password hashed with argon2 costs tens of milliseconds of CPU and 100 MB of memory: that is
+# its purpose, and it was a large share of the suite's time (every persona has a password).
+# Tests hash with MD5; the production hashers still verify, and a test that asserts what
+# production hashes with is marked ``production_hashers``.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashes():
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=[*FAST_HASHERS, *settings.PASSWORD_HASHERS]):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _production_hashers(request):
+    if request.node.get_closest_marker("production_hashers") is None:
+        return
+    from django.conf import settings
+
+    production = [h for h in settings.PASSWORD_HASHERS if h not in FAST_HASHERS]
+    request.getfixturevalue("settings").PASSWORD_HASHERS = production
 
 
 @pytest.fixture(autouse=True)
@@ -143,3 +205,24 @@ def run_json(run):
         return parsed
 
     return run_json
+
+
+@pytest.fixture
+def reload_urls(settings):
+    """``reload_urls(enabled)``: the URL conf built again with ``ADMIN_ENABLED`` so (it is read
+    when the URL conf is imported); put back as it was after the test."""
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    import pulsebridge.urls
+
+    def reload(enabled: bool):
+        settings.ADMIN_ENABLED = enabled
+        importlib.reload(pulsebridge.urls)
+        clear_url_caches()
+
+    yield reload
+    settings.ADMIN_ENABLED = False
+    importlib.reload(pulsebridge.urls)
+    clear_url_caches()

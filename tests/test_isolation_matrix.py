@@ -66,3 +66,64 @@ def test_every_route_answers_404_for_another_companys_object(worlds):
                 failures.append(f"{where}: rows changed in {changed(before, rows())}")
     assert asked > 60
     assert not failures, "\n".join(failures)
+
+
+def _console_ids(world) -> dict:
+    from pulsebridge.core.models import ApiKey, Membership
+    from pulsebridge.fulfillment.models import Order
+    from pulsebridge.webhooks.models import Delivery, WebhookEndpoint
+
+    company = world.company
+    delivery = Delivery.objects.filter(endpoint__company=company).first()
+    assert delivery is not None, "the world's reading was announced to its Tenovi webhook"
+    return {
+        "patient_id": world.ids["patient"],
+        "device_id": world.ids["device"],
+        "order_id": Order.objects.filter(company=company).first().pk,
+        "endpoint_id": WebhookEndpoint.objects.filter(company=company).first().pk,
+        "delivery_id": delivery.pk,
+        "batch_id": world.ids["hayylo_batch"],
+        "key_id": ApiKey.objects.filter(company=company).first().pk,
+        "app_id": world.ids["ping_application"],
+        "tracker_id": world.ids["ping_device"],
+        "membership_id": Membership.objects.filter(company=company).first().pk,
+        "document_id": "00000000-0000-4000-8000-000000000000",  # found only under its patient
+    }
+
+
+def test_every_console_route_answers_404_for_another_companys_object(worlds):
+    from pulsebridge.core.models import Membership
+    from pulsebridge.core.services import NewUser, create_user
+
+    from .corpus import console_routes
+
+    alice, charlie = worlds
+    owner = create_user(
+        alice.company, NewUser(username="olive", password="x" * 12, role=Membership.Role.OWNER)
+    )
+    client = Client(raise_request_exception=False)
+    client.force_login(owner)
+    mine, theirs = _console_ids(alice), _console_ids(charlie)
+    failures, asked = [], 0
+    for route in console_routes():
+        if not route.params:
+            continue
+        # a console view is a function: which methods it takes is in its decorator, so ask
+        # both; the one it refuses is 405 (which names nothing), the one it takes must be 404
+        codes = {}
+        for method in ("GET", "POST"):
+            before = rows()
+            codes[method] = client.generic(method, route.path(theirs)).status_code
+            asked += 1
+            if changed(before, rows()):
+                failures.append(
+                    f"{method} /{route.pattern}: rows changed {changed(before, rows())}"
+                )
+        if 404 not in codes.values() or not set(codes.values()) <= {404, 405}:
+            failures.append(f"/{route.pattern}: {codes}")
+        if codes["GET"] == 404 and "document_id" not in route.params:
+            own = client.get(route.path(mine))  # the control: Alice's own is found
+            if own.status_code >= 400:
+                failures.append(f"GET {route.path(mine)}: {own.status_code} for Alice's own")
+    assert asked > 15
+    assert not failures, "\n".join(failures)

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by the app (no CDN)
     "django_tasks",
     "django_tasks_db",
     "oauth2_provider",
@@ -179,7 +180,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # One cache shared by every process: Redis when configured, else a table in the database.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "pulsebridge.core.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
         "default": {
@@ -197,6 +198,8 @@ TASKS = {
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # OAuth client secrets only (CLIENT_SECRET_HASHER below): 128 random characters need no slow hash
+    "pulsebridge.core.hashers.KeyedSecretHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -255,6 +258,11 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CONSOLE_SIGNIN_FAILURES_PER_ACCOUNT = env.int("CONSOLE_SIGNIN_FAILURES_PER_ACCOUNT", default=5)
 CONSOLE_SIGNIN_FAILURES_PER_ADDRESS = env.int("CONSOLE_SIGNIN_FAILURES_PER_ADDRESS", default=20)
 CONSOLE_SIGNIN_WINDOW_SECONDS = env.int("CONSOLE_SIGNIN_WINDOW_SECONDS", default=15 * 60)
+# The same for every other password or secret check (PING log-in, token endpoint and password
+# change, /admin/ log-in: core/lockout.py), per account or OAuth client and per address.
+CREDENTIAL_FAILURES_PER_ACCOUNT = env.int("CREDENTIAL_FAILURES_PER_ACCOUNT", default=10)
+CREDENTIAL_FAILURES_PER_ADDRESS = env.int("CREDENTIAL_FAILURES_PER_ADDRESS", default=50)
+CREDENTIAL_WINDOW_SECONDS = env.int("CREDENTIAL_WINDOW_SECONDS", default=15 * 60)
 
 # Content-Security-Policy of every HTML page (lib.middleware.DocumentCSPMiddleware, django-csp):
 # scripts, styles, images and requests from this origin only; no inline script or style.
@@ -272,7 +280,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-CONTENT_SECURITY_POLICY_EXEMPT_PATHS = ("/api/docs/", "/ping/auth/")
+CONTENT_SECURITY_POLICY_EXEMPT_PATHS = ("/ping/auth/",)
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # FHIR Bulk Data export files. Web and worker processes on several hosts must share this place
 # (a shared volume, or object storage through a Django storage backend set here).
@@ -316,6 +324,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Connected-care device cloud: Pylo, Tenovi, Hayylo and PING dialects on one core.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # Outbound webhooks refuse private and loopback addresses unless this is set (dev and tests).
@@ -414,6 +424,10 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("PING_ACCESS_TOKEN_SECONDS", default=3600),
     "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("PING_REFRESH_TOKEN_SECONDS", default=30 * 86400),
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
+    # client secrets: a keyed SHA-256 (core.hashers), argon2 ones upgraded on their next use
+    "CLIENT_SECRET_HASHER": "pb_hmac_sha256",
+    # access and refresh tokens: only their SHA-256 is stored (RFC 9700 §2.2, the toolkit's gate)
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
 
 # History kept, in days, of the tables partitioned by month on PostgreSQL (whole months past it

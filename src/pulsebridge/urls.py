@@ -1,9 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
+from pulsebridge.core.lockout import Guard, guarded_login
 from pulsebridge.operations import health
+
+ADMIN_GUARD = Guard("admin.login", actor="admin")
 
 
 def dialect_docs(name: str, title: str) -> list:
@@ -13,11 +16,25 @@ def dialect_docs(name: str, title: str) -> list:
             f"api/schema/{name}.json",
             SpectacularJSONAPIView.as_view(
                 urlconf=f"pulsebridge.dialects.{name}.urls",
-                custom_settings={"TITLE": title, "SERVERS": [{"url": f"/{name}"}]},
+                custom_settings={
+                    "TITLE": title,
+                    "SERVERS": [{"url": f"/{name}"}],
+                    # each dialect's words, bodies, errors and security (its schema.py)
+                    "POSTPROCESSING_HOOKS": [
+                        "drf_spectacular.hooks.postprocess_schema_enums",
+                        f"pulsebridge.dialects.{name}.schema.postprocess",
+                    ],
+                },
             ),
             name=f"schema-{name}",
         ),
-        path(f"api/docs/{name}/", SpectacularSwaggerView.as_view(url_name=f"schema-{name}")),
+        # Swagger UI from the installed sidecar, its script at ?script= (no inline script)
+        path(
+            f"api/docs/{name}/",
+            SpectacularSwaggerSplitView.as_view(
+                url_name=f"schema-{name}", template_name="console/swagger_ui.html"
+            ),
+        ),
     ]
 
 
@@ -31,7 +48,8 @@ urlpatterns = [
     path("pylo/", include("pulsebridge.dialects.pylo.urls")),
     path("tenovi/", include("pulsebridge.dialects.tenovi.urls")),
     path("hayylo/", include("pulsebridge.dialects.hayylo.urls")),
-    path("ping/", include("pulsebridge.dialects.ping.urls")),
+    # the PING document writes its URLs with a doubled slash (`https://api.pingasset.com//auth/token/`)
+    re_path(r"^ping/+", include("pulsebridge.dialects.ping.urls")),
     path("fhir/R4/", include("pulsebridge.dialects.fhir.urls")),
     *dialect_docs("pylo", "Pulsebridge: the Pylo RPM API"),
     *dialect_docs("tenovi", "Pulsebridge: the Tenovi HWI API"),
@@ -41,7 +59,11 @@ urlpatterns = [
     path("", include("pulsebridge.console.urls")),
 ]
 if settings.ADMIN_ENABLED:  # off unless ADMIN_ENABLED=true: one more sign-in to guard
-    urlpatterns.insert(0, path("admin/", admin.site.urls))
+    urlpatterns[:0] = [
+        # wrong passwords at /admin/ are limited per account and address like every other
+        path("admin/login/", guarded_login(ADMIN_GUARD)(admin.site.login)),
+        path("admin/", admin.site.urls),
+    ]
 
 # an unknown path under an API prefix answers in that API's JSON shape, any other the console's page
 handler400 = "pulsebridge.errors.bad_request"

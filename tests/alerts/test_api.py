@@ -6,7 +6,7 @@ import pytest
 
 from pulsebridge.alerts.models import Alert
 from pulsebridge.core.models import AuditEntry
-from pulsebridge.readings.services import record_measurements
+from pulsebridge.ingest.readings import record_items as record_measurements
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

@@ -7,8 +7,8 @@ import pytest
 
 from pulsebridge.alerts import rules
 from pulsebridge.alerts.models import Alert, AlertReading
+from pulsebridge.ingest.readings import record_items as record_measurements
 from pulsebridge.readings.models import Measurement
-from pulsebridge.readings.services import record_measurements
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ and the PostgreSQL one-statement path (an active device, no endpoint, no enrolme
 from datetime import UTC, datetime, timedelta
 
 from pulsebridge.alerts.models import Alert
-from pulsebridge.readings.services import record_measurements
+from pulsebridge.ingest.readings import record_items as record_measurements
 
 
 def stamp(at: datetime) -> str:

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from pulsebridge.alerts.models import Alert
 from pulsebridge.alerts.services import acknowledge, resolve
-from pulsebridge.readings.services import record_measurements
+from pulsebridge.ingest.readings import record_items as record_measurements
 from pulsebridge.webhooks.models import Delivery, Event
 from pulsebridge.webhooks.services import create_endpoint
 

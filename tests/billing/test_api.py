@@ -8,7 +8,7 @@ import pytest
 
 from pulsebridge.billing import services
 from pulsebridge.core.models import AuditEntry
-from pulsebridge.readings.services import record_measurements
+from pulsebridge.ingest.readings import record_items as record_measurements
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from pulsebridge.billing import services
 from pulsebridge.billing.services import BillingError
-from pulsebridge.readings.services import record_measurements
+from pulsebridge.ingest.readings import record_items as record_measurements
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 

@@ -46,12 +46,21 @@ def test_a_document_of_an_unknown_client_is_reported(load, errors_of):
     assert 'clientId "ABC_CL_001" is not a client of this company' in errors_of(outcome)[0]
 
 
+def test_a_records_report_lists_its_field_errors_and_unknown_references_at_once(load, errors_of):
+    outcome = load("clientDocument", [examples.document(data="JVBERi1=")])
+    message = errors_of(outcome)[0]
+    assert "non-canonical padding bits" in message
+    assert 'clientId "ABC_CL_001" is not a client of this company' in message
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
         ("", "data is empty"),
         ("data:application/pdf;base64,JVBERi0=", "without a 'data:...;base64,' prefix"),
-        ("JVBE\nRi0x", "not valid base64"),
+        ("JVBE\nRi0x", "not valid base64: it has line breaks"),
+        # 76-column MIME lines: the length is then no multiple of 4, but the breaks are the fault
+        ("JVBERi0x" * 10 + "\r\n" + "JVBERi0x", "it has line breaks"),
         ("JVBERi0x*===", "not valid base64"),
         ("JVBERi1=", "non-canonical padding bits"),
         ("JVBERi0x" + "=" * 4, "not valid base64"),

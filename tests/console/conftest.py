@@ -95,7 +95,10 @@ def patient_with_readings(alice, add_device):
 def _console_settings(settings):
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     # argon2 is what production hashes with; here it would only make every persona slow
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "pulsebridge.core.hashers.KeyedSecretHasher",  # client secrets
+    ]
 
 
 # --- the browser tests ----------------------------------------------------------------------

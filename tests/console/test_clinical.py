@@ -9,7 +9,7 @@ from pulsebridge.alerts.models import Alert
 from pulsebridge.billing.models import TimeEntry
 from pulsebridge.core.models import AuditEntry
 from pulsebridge.devices.services import assign_device
-from pulsebridge.readings.services import record_measurements
+from pulsebridge.ingest.readings import record_items as record_measurements
 
 
 @pytest.fixture

@@ -11,13 +11,33 @@ from django.db import connection, connections
 
 from pulsebridge.core.apikeys import create_api_key
 from pulsebridge.core.models import RateCounter, UsageCounter
-from pulsebridge.core.throttle import check_and_count, count_in_second
+from pulsebridge.core.throttle import check_and_count, count_in_window, wait_for_second
 
 
-def test_each_request_in_a_second_is_counted_once(db):
-    assert [count_in_second("rl:k:1") for _ in range(3)] == [1, 2, 3]
-    assert count_in_second("rl:k:2") == 1
-    assert RateCounter.objects.get(bucket="rl:k:1").count == 3
+def test_each_request_in_the_last_second_is_counted_once(db):
+    assert [count_in_window("rl:k", now=100.05) for _ in range(3)] == [1, 2, 3]
+    assert count_in_window("rl:k", now=100.55) == 4  # the same second, another bucket
+    assert count_in_window("rl:k", now=101.06) == 2  # 100.0-100.1 has left the window
+    assert count_in_window("rl:other", now=100.05) == 1
+    assert RateCounter.objects.get(bucket="rl:k:1000").count == 3
+
+
+def test_the_limit_holds_across_a_calendar_second_boundary(db, alice, monkeypatch, settings):
+    """Ten requests late in one second and more early in the next: the calendar second let
+    them all through (twice the limit within 0.2 s)."""
+    from pulsebridge.core import throttle
+
+    settings.REDIS_URL = ""  # the table's window (Redis keeps time by its own clock)
+
+    api_key = create_api_key(alice, "pylo", rate_per_second=10).api_key
+    monkeypatch.setattr(throttle.time, "time", lambda: 100.95)
+    assert [check_and_count(api_key) for _ in range(10)] == [None] * 10
+    monkeypatch.setattr(throttle.time, "time", lambda: 101.05)
+    refusal = check_and_count(api_key)
+    assert refusal is not None
+    assert (refusal.limit, refusal.retry_after) == ("per_second", 1)
+    monkeypatch.setattr(throttle.time, "time", lambda: 102.0)  # a second after the ten
+    assert check_and_count(api_key) is None
 
 
 def test_expired_buckets_are_swept(db, monkeypatch):
@@ -29,32 +49,54 @@ def test_expired_buckets_are_swept(db, monkeypatch):
 
     RateCounter.objects.create(bucket="old", count=9, expires_at=timezone.now() - timedelta(1))
     monkeypatch.setattr(throttle.random, "random", lambda: 0.0)
-    count_in_second("rl:k:3")
+    count_in_window("rl:k")
     assert not RateCounter.objects.filter(bucket="old").exists()
 
 
-def test_with_redis_each_request_in_a_second_is_counted_once_and_not_in_the_table(db, redis):
-    bucket = f"rl:test:{uuid.uuid4().hex}"
-    assert [count_in_second(bucket) for _ in range(3)] == [1, 2, 3]
-    assert not RateCounter.objects.filter(bucket=bucket).exists()
-    assert 0 < redis.ttl(cache.make_key(bucket)) <= 5  # the bucket goes by itself
+def _server_micros(redis) -> int:
+    seconds, micros = redis.time()
+    return seconds * 1_000_000 + micros
 
 
-def test_with_redis_requests_counted_at_once_from_many_threads_each_get_their_own_number(redis):
+def test_with_redis_the_limit_holds_over_any_second_and_nothing_goes_in_the_table(db, redis):
+    name = f"rl:test:{uuid.uuid4().hex}"
+    assert [wait_for_second(name, 3) for _ in range(3)] == [0, 0, 0]
+    assert wait_for_second(name, 3) == 1  # refused, and not counted
+    assert redis.zcard(cache.make_key(name)) == 3
+    assert not RateCounter.objects.exists()
+    assert 0 < redis.pttl(cache.make_key(name)) <= 1000  # the log goes by itself
+
+
+def test_with_redis_requests_of_the_last_second_count_whatever_second_they_were_in(redis):
+    """Requests half a second ago (in the previous calendar second, or not) still count; those
+    of more than a second ago do not."""
+    name = f"rl:test:{uuid.uuid4().hex}"
+    key = cache.make_key(name)
+    now = _server_micros(redis)
+    redis.zadd(key, {f"old{i}": now - 1_500_000 for i in range(5)})
+    redis.zadd(key, {f"recent{i}": now - 500_000 for i in range(4)})
+    assert wait_for_second(name, 5) == 0  # four recent and this one
+    assert wait_for_second(name, 5) == 1
+    assert redis.zcard(key) == 5  # the old ones were trimmed
+
+
+def test_with_redis_requests_at_once_from_many_threads_pass_the_limit_exactly(redis):
     """Each thread has its own cache backend and connections, as each server thread does."""
-    bucket = f"rl:test:{uuid.uuid4().hex}"
-    counted = []
+    name = f"rl:test:{uuid.uuid4().hex}"
+    waits = []
 
-    def count():
-        counted.extend(count_in_second(bucket) for _ in range(50))
+    def requests():
+        # a window of a minute: a slow machine cannot let the first requests leave it
+        waits.extend(wait_for_second(name, 120, window=60) for _ in range(50))
         close_caches()
 
-    threads = [threading.Thread(target=count) for _ in range(4)]
+    threads = [threading.Thread(target=requests) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(counted) == list(range(1, 201))
+    assert waits.count(0) == 120
+    assert redis.zcard(cache.make_key(name)) == 120
 
 
 def month_key(api_key):

@@ -5,6 +5,7 @@ from django.core.management.base import CommandError
 PASSWORD = "tangerine-violin-42"
 
 
+@pytest.mark.production_hashers
 def test_it_creates_a_viewer_whose_password_is_hashed_with_argon2(run_json, alice):
     created = run_json(
         "user",

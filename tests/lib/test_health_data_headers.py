@@ -3,11 +3,8 @@ and its cookies secure (behind a proxy too), and Django's admin is off unless tu
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.urls import clear_url_caches
 
 from pulsebridge.settings import proxy_ssl_header
 
@@ -67,21 +64,6 @@ def test_the_proxy_header_setting_reads_both_spellings(raw):
 def test_a_malformed_proxy_header_setting_fails_loudly(raw):
     with pytest.raises(ImproperlyConfigured):
         proxy_ssl_header(raw)
-
-
-@pytest.fixture
-def reload_urls(settings):
-    import pulsebridge.urls
-
-    def reload(enabled: bool):
-        settings.ADMIN_ENABLED = enabled
-        importlib.reload(pulsebridge.urls)
-        clear_url_caches()
-
-    yield reload
-    settings.ADMIN_ENABLED = False
-    importlib.reload(pulsebridge.urls)
-    clear_url_caches()
 
 
 def test_the_admin_is_off_unless_a_setting_turns_it_on(client, reload_urls):

@@ -78,7 +78,7 @@ def test_readyz_is_unavailable_while_the_outbox_falls_behind(client, alice):
 def test_readyz_says_redis_is_down_without_saying_where_it_is(client, db):
     health.beat("w1", timezone.now())
     unreachable = "redis://127.0.0.1:9/0"
-    cache = {"BACKEND": "pulsebridge.core.cache.RedisCache", "LOCATION": unreachable}
+    cache = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": unreachable}
     with override_settings(REDIS_URL=unreachable, CACHES={"default": cache}):
         response = client.get("/readyz")
     assert response.status_code == 503
@@ -97,7 +97,7 @@ def test_readyz_checks_a_running_redis(client, db):
 
         missing_service("Redis is not running on 127.0.0.1:6379")
     health.beat("w1", timezone.now())
-    cache = {"BACKEND": "pulsebridge.core.cache.RedisCache", "LOCATION": url}
+    cache = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": url}
     with override_settings(REDIS_URL=url, CACHES={"default": cache}):
         response = client.get("/readyz")
     assert response.status_code == 200

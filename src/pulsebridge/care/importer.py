@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -72,12 +73,20 @@ class Importer:
 
     def import_chunk(self, items: list[tuple[int, Any]], outcome: Outcome) -> None:
         parsed: list[Parsed] = []
+        rejected: list[Rejected] = []
         for index, raw in items:
             result = parse_record(self.fmt, index, raw)
             if isinstance(result, Rejected):
-                outcome.rejected.append(result)
+                rejected.append(result)
             else:
                 parsed.append(result)
+        targets = self._resolve_references([*parsed, *rejected])
+        for r in rejected:
+            # every reason at once: an unknown reference beside the field errors
+            unknown = self._unknown_references(r.references, targets)
+            if unknown:
+                r.message = "; ".join([r.message, *unknown])
+        outcome.rejected.extend(rejected)
         if not parsed:
             return
         scoped = self.model.objects.for_company(self.company)
@@ -85,7 +94,6 @@ class Importer:
             row["external_id"]: row
             for row in self.table.fetch(scoped.filter(among("external_id", {p.id for p in parsed})))
         }
-        targets = self._resolve_references(parsed)
         created: dict[str, dict[str, Any]] = {}
         updated: dict[str, dict[str, Any]] = {}
         changed: set[str] = set()
@@ -112,12 +120,22 @@ class Importer:
             outcome.imported += 1
         self.flush(list(created.values()), list(updated.values()), changed)
 
-    def _resolve_references(self, parsed: list[Parsed]) -> dict[str, dict[str, Any]]:
+    def _unknown_references(
+        self, references: dict[str, str | None], targets: dict[str, dict[str, Any]]
+    ) -> list[str]:
+        return [
+            f"{ref.wire} {shown(given)} is not a {ref.target} of this company "
+            f"(send the {ref.target} records first)"
+            for ref in self.fmt.references
+            if (given := references.get(ref.wire)) and given not in targets[ref.target]
+        ]
+
+    def _resolve_references(self, parsed: Sequence[Parsed | Rejected]) -> dict[str, dict[str, Any]]:
         """The company's rows named by the chunk's references: target -> {external id: pk}."""
         wanted: dict[str, set[str]] = {}
         for ref in self.fmt.references:
-            ids = {p.references[ref.wire] for p in parsed if p.references.get(ref.wire)}
-            wanted.setdefault(ref.target, set()).update(ids)  # type: ignore[arg-type]
+            named = {given for p in parsed if (given := p.references.get(ref.wire))}
+            wanted.setdefault(ref.target, set()).update(named)
         found: dict[str, dict[str, Any]] = {}
         for target, ids in wanted.items():
             found[target] = dict(
@@ -152,13 +170,9 @@ class Importer:
                 values[ref.attr] = None
                 continue
             pk = targets[ref.target].get(given)
-            if pk is None:
-                problems.append(
-                    f"{ref.wire} {shown(given)} is not a {ref.target} of this company "
-                    f"(send the {ref.target} records first)"
-                )
-            else:
+            if pk is not None:
                 values[ref.attr] = pk
+        problems += self._unknown_references(p.references, targets)
         return "; ".join(problems), values
 
     # Hooks for the kinds that need more ---------------------------------------------------
@@ -395,8 +409,8 @@ def _import_one(batch_id) -> None:
 
 def _count_finished(batch_id) -> None:
     """/metrics: the batch's status and how long it took from being received."""
-    row = ImportBatch.objects.filter(pk=batch_id).values("status", "received_at", "finished_at")
-    row = row.first()
+    rows = ImportBatch.objects.filter(pk=batch_id).values("status", "received_at", "finished_at")
+    row = rows.first()
     if row is None or row["finished_at"] is None:
         return
     metrics.IMPORTS.labels(row["status"]).inc()

@@ -234,6 +234,11 @@ def base64_content(name: str, value: Any) -> Content:
         raise Invalid(f"{name} must be bare base64, without a 'data:...;base64,' prefix")
     if not value:
         raise Invalid(f"{name} is empty; a document needs content")
+    if "\n" in value or "\r" in value:
+        raise Invalid(
+            f"{name} is not valid base64: it has line breaks (MIME's 76-column lines); "
+            f"send it on one line"
+        )
     if len(value) % 4:
         raise Invalid(
             f"{name} is not valid base64: its length ({len(value)}) is not a multiple of 4"
@@ -300,6 +305,9 @@ class Rejected:
     index: int
     id: Any
     message: str
+    # The references that parsed, so that the import can add "not a client of this company" to
+    # the same report: a sender learns every reason at once, not in rounds.
+    references: dict[str, str | None] = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {"index": self.index, "id": self.id, "message": self.message}
@@ -314,21 +322,18 @@ def reported_id(raw: Any) -> str | int | None:
     return None
 
 
-def parse_record(fmt: RecordFormat, index: int, raw: Any) -> Parsed | Rejected:
-    """Check one record's fields on their own; whether it may create a row, and whether the
-    records it names exist, is for the import to say."""
-    if not isinstance(raw, dict):
-        return Rejected(index, None, f"record must be an object, not {json_type(raw)}")
-    problems: list[str] = []
-    record_id: str | None = None
+def _record_id(raw: dict, problems: list[str]) -> str | None:
     if "id" not in raw:
         problems.append("id is missing")
-    else:
-        try:
-            record_id = identifier("id", raw["id"])
-        except Invalid as exc:
-            problems.append(str(exc))
+        return None
+    try:
+        return identifier("id", raw["id"])
+    except Invalid as exc:
+        problems.append(str(exc))
+        return None
 
+
+def _import_status(fmt: RecordFormat, raw: dict, problems: list[str]) -> str:
     status = raw.get("importStatus")
     if "importStatus" not in raw:
         problems.append("importStatus is missing (NEW, CHANGED or CANCELLED)")
@@ -340,13 +345,11 @@ def parse_record(fmt: RecordFormat, index: int, raw: Any) -> Parsed | Rejected:
             problems.append(
                 f"importStatus CANCELLED applies to schedule records (visits) only, not to a {fmt.noun}"
             )
+        return status
+    return ""
 
-    unknown = sorted(set(raw) - fmt.wire_names)
-    if unknown:
-        problems.append(
-            f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(shown(u) for u in unknown)}"
-        )
 
+def _field_values(fmt: RecordFormat, raw: dict, problems: list[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for spec in fmt.fields:
         if spec.wire in raw:
@@ -354,7 +357,10 @@ def parse_record(fmt: RecordFormat, index: int, raw: Any) -> Parsed | Rejected:
                 values[spec.attr] = spec.parse(spec.wire, raw[spec.wire])
             except Invalid as exc:
                 problems.append(str(exc))
+    return values
 
+
+def _references(fmt: RecordFormat, raw: dict, problems: list[str]) -> dict[str, str | None]:
     references: dict[str, str | None] = {}
     for ref in fmt.references:
         if ref.wire not in raw:
@@ -367,9 +373,26 @@ def parse_record(fmt: RecordFormat, index: int, raw: Any) -> Parsed | Rejected:
             references[ref.wire] = identifier(ref.wire, value)
         except Invalid as exc:
             problems.append(str(exc))
+    return references
 
+
+def parse_record(fmt: RecordFormat, index: int, raw: Any) -> Parsed | Rejected:
+    """Check one record's fields on their own; whether it may create a row, and whether the
+    records it names exist, is for the import to say."""
+    if not isinstance(raw, dict):
+        return Rejected(index, None, f"record must be an object, not {json_type(raw)}")
+    problems: list[str] = []
+    record_id = _record_id(raw, problems)
+    status = _import_status(fmt, raw, problems)
+    unknown = sorted(set(raw) - fmt.wire_names)
+    if unknown:
+        problems.append(
+            f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(shown(u) for u in unknown)}"
+        )
+    values = _field_values(fmt, raw, problems)
+    references = _references(fmt, raw, problems)
     if problems:
-        return Rejected(index, reported_id(raw.get("id")), "; ".join(problems))
+        return Rejected(index, reported_id(raw.get("id")), "; ".join(problems), references)
     assert record_id is not None
     return Parsed(index, record_id, status, values, references)
 

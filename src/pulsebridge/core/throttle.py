@@ -1,7 +1,12 @@
 """Usage-plan limits that hold across processes.
 
-Requests per second are counted in Redis when ``REDIS_URL`` is set (``INCR`` is atomic), else in
-the ``RateCounter`` table with one atomic upsert.
+Requests per second hold over any one-second interval, not per calendar second (which let twice
+the limit through across a boundary). With ``REDIS_URL`` set, a sliding log: the times of the
+requests let through in the last second, in a sorted set per key, trimmed, counted and added to
+by one Lua script (one atomic round trip, timed by the Redis server's clock, so hosts whose clocks
+differ share one window). Without Redis, a sliding window over ten 100 ms buckets of the
+``RateCounter`` table, counted and read by one atomic upsert: it holds over any second to within
+one bucket's requests.
 
 Requests per month are recorded in the ``UsageCounter`` table, so that a month's count survives
 restarts and cache evictions. Without Redis each request counts itself there. With Redis the
@@ -16,6 +21,7 @@ from __future__ import annotations
 import math
 import random
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -58,9 +64,9 @@ def check_and_count(api_key: ApiKey) -> Refusal | None:
     if plan is None:
         return None
     if plan.rate_per_second:
-        bucket = f"rl:{api_key.lookup}:{int(time.time())}"
-        if count_in_second(bucket) > plan.rate_per_second:
-            return Refusal("per_second", 1)
+        wait = wait_for_second(f"rl:{api_key.lookup}", plan.rate_per_second)
+        if wait:
+            return Refusal("per_second", wait)
     if plan.monthly_quota is not None:
         now = datetime.now(UTC)
         period = now.strftime("%Y-%m")
@@ -117,33 +123,66 @@ def _record_month(api_key: ApiKey, period: str, used: int) -> None:
             rows.update(count=Greatest(F("count"), used))
 
 
-def count_in_second(bucket: str) -> int:
-    """Count one request in ``bucket``; the number counted so far, this one included."""
+# KEYS[1]: the key's sorted set; ARGV: the window and the limit (microseconds, requests), and a
+# member unique to this request. Answers 0 (let through, recorded) or the seconds to wait.
+_SLIDING_LOG = """
+local now = redis.call('TIME')
+now = tonumber(now[1]) * 1000000 + tonumber(now[2])
+local window, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < limit then
+    redis.call('ZADD', KEYS[1], now, ARGV[3])
+    redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000))
+    return 0
+end
+local oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
+return math.max(1, math.ceil((oldest + window - now) / 1000000))
+"""
+WINDOW_SECONDS = 1
+SLICES = 10  # buckets of the window in the table: the limit holds to within one of them
+_scripts: dict[int, Any] = {}  # redis client id -> the registered script (EVALSHA)
+
+
+def wait_for_second(name: str, limit: int, *, window: float = WINDOW_SECONDS) -> int:
+    """Count one request of ``name`` against ``limit`` per ``window`` seconds (the table: per
+    second); 0 if it may pass, else the seconds until it could (with Redis a refused request is
+    not counted)."""
     if settings.REDIS_URL:
-        # One round trip but for the second's first request, which opens the bucket.
-        try:
-            return cache.incr(bucket)
-        except ValueError:
-            pass
-        if cache.add(bucket, 1, timeout=BUCKET_LIFETIME.seconds):
-            return 1
-        try:
-            return cache.incr(bucket)  # another request opened it first
-        except ValueError:  # and it was evicted since: count this request as the first
-            cache.set(bucket, 1, timeout=BUCKET_LIFETIME.seconds)
-            return 1
+        client = cache.client.get_client(write=True)  # type: ignore[attr-defined]
+        script = _scripts.get(id(client))
+        if script is None:
+            script = _scripts[id(client)] = client.register_script(_SLIDING_LOG)
+        return int(
+            script(
+                keys=[cache.make_key(name)],
+                args=[int(window * 1_000_000), limit, uuid.uuid4().hex],
+                client=client,
+            )
+        )
+    return 0 if count_in_window(name) <= limit else 1
+
+
+def count_in_window(name: str, *, now: float | None = None) -> int:
+    """Count one request of ``name`` in the table; the requests of the last second, this one
+    included: its 100 ms bucket and the nine before it, counted and read in one statement."""
+    slice_number = int((time.time() if now is None else now) * SLICES)
+    bucket = f"{name}:{slice_number}"
+    earlier = [f"{name}:{slice_number - i}" for i in range(1, SLICES)]
     table = connection.ops.quote_name(RateCounter._meta.db_table)
     expires = timezone.now() + BUCKET_LIFETIME
+    marks = ", ".join(["%s"] * len(earlier))
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (bucket, count, expires_at) VALUES (%s, 1, %s) "  # noqa: S608
-            f"ON CONFLICT (bucket) DO UPDATE SET count = {table}.count + 1 RETURNING count",
-            [bucket, connection.ops.adapt_datetimefield_value(expires)],
+            f"ON CONFLICT (bucket) DO UPDATE SET count = {table}.count + 1 "
+            f"RETURNING count, (SELECT COALESCE(SUM(count), 0) FROM {table} "
+            f"WHERE bucket IN ({marks}))",
+            [bucket, connection.ops.adapt_datetimefield_value(expires), *earlier],
         )
-        used = cursor.fetchone()[0]
+        this_slice, before = cursor.fetchone()
     if random.random() < 0.01:  # sweep expired buckets now and then, not on every request
         RateCounter.objects.filter(expires_at__lt=timezone.now()).delete()
-    return used
+    return int(this_slice) + int(before)
 
 
 def usage_this_month(api_keys: list[ApiKey], *, now: datetime | None = None) -> dict[Any, int]:

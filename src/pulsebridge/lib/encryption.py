@@ -145,6 +145,14 @@ def _forget_keys(setting, **kwargs):
 setting_changed.connect(_forget_keys)
 
 
+def _column(field) -> str:
+    """A concrete field's column name (the fields encrypted are all concrete)."""
+    column = getattr(field, "column", None)
+    if not isinstance(column, str):
+        raise TypeError(f"{field!r} has no column")
+    return column
+
+
 def decrypt_in_place(model: type[models.Model], names: list[str]) -> None:
     """Write the columns ``names`` back in clear (a migration undone)."""
     from django.db import connections, router
@@ -152,8 +160,8 @@ def decrypt_in_place(model: type[models.Model], names: list[str]) -> None:
     connection = connections[router.db_for_write(model)]
     ops = connection.ops
     table = ops.quote_name(model._meta.db_table)
-    pk = ops.quote_name(model._meta.pk.column)
-    columns = [ops.quote_name(model._meta.get_field(n).column) for n in names]
+    pk = ops.quote_name(_column(model._meta.pk))
+    columns = [ops.quote_name(_column(model._meta.get_field(n))) for n in names]
     assignments = ", ".join(f"{c} = %s" for c in columns)
     rows = list(_raw_rows(model, names))
     with connection.cursor() as cursor:

@@ -23,3 +23,24 @@ def random_token(length: int = 32) -> str:
     """Lowercase letters and digits only, so the token survives any header, path or shell."""
     alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
     return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+# The largest integer a row id (a BIGINT) can hold. Past it PostgreSQL answers "no such row" or
+# "out of range", but SQLite cannot even bind the value (OverflowError): every integer a client
+# sends as an id is checked against this first.
+MAX_ROW_ID = 2**63 - 1
+
+
+class RowIdConverter:
+    """``<rowid:pk>`` in a path: digits that fit a BIGINT; a longer id matches no route (404)."""
+
+    regex = "[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > MAX_ROW_ID:
+            raise ValueError("past the largest row id")  # Django: no match
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)

@@ -99,8 +99,8 @@ def company_of(request) -> str:
 
 # The labelled children, looked up once per label set: prometheus-client's labels() takes a
 # lock and checks the labels on every call. The sets are bounded (routes are the URL patterns).
-_request_counters: dict[tuple[str, str, int], object] = {}
-_request_timers: dict[tuple[str, str], object] = {}
+_request_counters: dict[tuple[str, str, int], Counter] = {}
+_request_timers: dict[tuple[str, str], Histogram] = {}
 
 
 def _count(dialect: str, route: str, status: int, elapsed: float) -> None:

@@ -38,7 +38,7 @@ class DocumentCSPMiddleware(CSPMiddleware):
     A policy governs what a page may load and run; a JSON answer runs nothing, and the API hot
     paths (ingest, Pylo readings) need not build the header on every request. Paths under
     ``CONTENT_SECURITY_POLICY_EXEMPT_PATHS`` are pages whose owner has not moved their inline
-    script or style out yet (Swagger UI, the PING login)."""
+    script or style out yet (the PING login)."""
 
     def process_response(self, request, response):
         if not response.get("Content-Type", "").startswith("text/html"):

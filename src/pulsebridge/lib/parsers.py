@@ -83,25 +83,36 @@ def _fast(body: bytes) -> Any:
     return orjson.loads(body)
 
 
-def _walk_strict(value: Any) -> str | None:
-    """The first problem of a parsed body: a NUL in a string or key, an integer beyond 64 bits."""
-    stack = [value]
+def _walk_strict(value: Any) -> tuple[tuple[str, ...], str] | None:
+    """Where the first problem of a parsed body is, and what: a NUL in a string or key, an
+    integer beyond 64 bits."""
+    stack: list[tuple[tuple[str, ...], Any]] = [((), value)]
     while stack:
-        item = stack.pop()
+        path, item = stack.pop()
         if isinstance(item, str):
             if "\x00" in item:
-                return NUL_REFUSED
+                return path, NUL_REFUSED
         elif isinstance(item, bool):
             continue
         elif isinstance(item, int):
             if not -INT64 <= item < INT64:
-                return "integers must fit in 64 bits"
+                return path, "integers must fit in 64 bits"
         elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
+            for key, inner in item.items():
+                if "\x00" in key:
+                    return path, NUL_REFUSED
+                stack.append(((*path, key), inner))
         elif isinstance(item, list):
-            stack.extend(item)
+            stack.extend(((*path, str(i)), inner) for i, inner in enumerate(item))
     return None
+
+
+def _at(path: tuple[str, ...], message: str) -> Any:
+    """DRF's error detail naming the field at ``path``: ``{"patient": {"name": [message]}}``."""
+    detail: Any = [message]
+    for name in reversed(path):
+        detail = {name: detail}
+    return detail
 
 
 def _parse_error(exc: Exception) -> exceptions.ParseError:
@@ -118,9 +129,12 @@ def loads_strict(body: bytes) -> Any:
     except orjson.JSONDecodeError as exc:
         raise _parse_error(exc) from None
     if b"\\u0000" in body or _LONG_DIGITS.search(body):  # only then is a walk needed
-        problem = _walk_strict(data)
-        if problem:
-            raise exceptions.ParseError(problem)
+        found = _walk_strict(data)
+        if found:
+            path, problem = found
+            if not path:
+                raise exceptions.ParseError(problem)
+            raise exceptions.ValidationError(_at(path, problem))  # the field named, as DRF does
     return data
 
 

@@ -55,10 +55,9 @@ def _database() -> dict:
 
 
 def _redis() -> dict:
-    from django.core.cache import cache
+    from django_redis import get_redis_connection
 
-    client = cache._cache.get_client(write=True)
-    client.ping()
+    get_redis_connection("default").ping()
     return {"ok": True}
 
 

@@ -8,12 +8,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import (
+    AbstractApplication,
     get_access_token_model,
     get_application_model,
     get_refresh_token_model,
 )
 
-Application = get_application_model()
+# The (swappable) model, for building and querying; annotations name its abstract base, which
+# mypy sees as Any: django-oauth-toolkit ships no type information.
+Application: type[AbstractApplication] = get_application_model()
 
 GRANT_TYPES = (
     Application.GRANT_AUTHORIZATION_CODE,
@@ -36,7 +39,7 @@ def change_password(user: AbstractBaseUser, password: str) -> None:
 
 def create_application(
     user: AbstractBaseUser, *, name: str, grant_type: str, redirect_uris: list[str] | None = None
-) -> tuple[Application, str]:
+) -> tuple[AbstractApplication, str]:
     """A confidential client of ``user``; returns it and its client secret in clear, the only
     time the secret can be read."""
     if acting_company(user) is None:
@@ -61,12 +64,12 @@ def create_application(
 
 
 def update_application(
-    application: Application,
+    application: AbstractApplication,
     *,
     name: str | None = None,
     grant_type: str | None = None,
     redirect_uris: list[str] | None = None,
-) -> Application:
+) -> AbstractApplication:
     if name is not None:
         application.name = name
     if grant_type is not None:
@@ -83,7 +86,7 @@ def update_application(
 
 
 @transaction.atomic
-def delete_application(application: Application) -> None:
+def delete_application(application: AbstractApplication) -> None:
     """Deleting an application revokes every token issued through it, at once."""
     get_refresh_token_model().objects.filter(application=application).delete()
     get_access_token_model().objects.filter(application=application).delete()

@@ -226,6 +226,7 @@ def parse_boundary(raw: Any) -> Shape:
         raise GeoError("must be a GeoJSON Polygon or MultiPolygon object")
     kind = raw.get("type")
     coordinates = raw.get("coordinates")
+    polygons: tuple[Polygon, ...]
     if kind == "Polygon":
         polygons = (_polygon(coordinates, "coordinates"),)
     elif kind == "MultiPolygon":

@@ -458,6 +458,29 @@ def _apply(company, trackers: dict[int, Tracker], events: list[TrackerEvent], no
     for event in events:
         by_tracker[event.tracker_id].append(event)
     positioned = [pk for pk, evs in by_tracker.items() if any(e.latitude is not None for e in evs)]
+    shapes, before = _geo_state(company, positioned)
+    after = {pk: set(before[pk]) for pk in positioned}
+
+    crossings: list[TrackerEvent] = []
+    for tracker_id, evs in by_tracker.items():
+        tracker = trackers[tracker_id]
+        for event in sorted(evs, key=lambda e: (e.timestamp, e.pk)):
+            position = _advance(tracker, event, now)
+            if position is None:
+                continue
+            inside = {pk for pk, shape in shapes.items() if shape.contains(*position)}
+            crossings += _crossings(company, event, after[tracker_id], inside, now)
+            after[tracker_id] = inside
+
+    _save_trackers([trackers[pk] for pk in by_tracker], now)
+    _save_memberships(positioned, before, after, now)
+    if crossings:
+        TrackerEvent.objects.bulk_create(crossings, batch_size=1000)
+
+
+def _geo_state(company, positioned: list[int]) -> tuple[dict[int, Shape], dict[int, set[int]]]:
+    """The company's geo group shapes, and the groups each positioned tracker is in now; both
+    empty when no event has a position (nothing to ask the database)."""
     shapes: dict[int, Shape] = {}
     before: dict[int, set[int]] = defaultdict(set)
     if positioned:
@@ -467,54 +490,59 @@ def _apply(company, trackers: dict[int, Tracker], events: list[TrackerEvent], no
             tracker_id__in=positioned
         ).values_list("tracker_id", "geogroup_id"):
             before[tracker_id].add(geogroup_id)
-    after = {pk: set(before[pk]) for pk in positioned}
+    return shapes, before
 
-    crossings: list[TrackerEvent] = []
-    for tracker_id, evs in by_tracker.items():
-        tracker = trackers[tracker_id]
-        for event in sorted(evs, key=lambda e: (e.timestamp, e.pk)):
-            if tracker.last_event_timestamp and event.timestamp < tracker.last_event_timestamp:
-                continue
-            tracker.last_event_timestamp = event.timestamp
-            tracker.last_event_created_at = now
-            if event.battery is not None:
-                tracker.battery = event.battery
-            if event.temperature is not None:
-                tracker.temperature = event.temperature
-            if event.type == EventType.FAULT:
-                tracker.fault = True
-            elif event.type == EventType.FAULT_CLEARED:
-                tracker.fault = False
-            if event.latitude is None:
-                continue
-            tracker.latitude, tracker.longitude = event.latitude, event.longitude
-            tracker.accuracy = event.accuracy
-            inside = {
-                pk
-                for pk, shape in shapes.items()
-                if shape.contains(event.latitude, event.longitude)
-            }
-            for geogroup_id, kind in [
-                *((g, EventType.GEOGROUP_ENTER) for g in sorted(inside - after[tracker_id])),
-                *((g, EventType.GEOGROUP_LEAVE) for g in sorted(after[tracker_id] - inside)),
-            ]:
-                crossings.append(
-                    TrackerEvent(
-                        company=company,
-                        tracker_id=tracker_id,
-                        type=kind,
-                        timestamp=event.timestamp,
-                        created_at=now,
-                        latitude=event.latitude,
-                        longitude=event.longitude,
-                        accuracy=event.accuracy,
-                        geogroup_id=geogroup_id,
-                        dedupe_key=f"geo:{kind}:{geogroup_id}:{event.pk}",
-                    )
-                )
-            after[tracker_id] = inside
 
-    touched = [trackers[pk] for pk in by_tracker]
+def _advance(tracker: Tracker, event: TrackerEvent, now) -> tuple[float, float] | None:
+    """Apply one event to its tracker (in memory); the position it moved the tracker to, if it
+    is not older than the tracker's last event and reports one."""
+    if tracker.last_event_timestamp and event.timestamp < tracker.last_event_timestamp:
+        return None
+    tracker.last_event_timestamp = event.timestamp
+    tracker.last_event_created_at = now
+    if event.battery is not None:
+        tracker.battery = event.battery
+    if event.temperature is not None:
+        tracker.temperature = event.temperature
+    if event.type == EventType.FAULT:
+        tracker.fault = True
+    elif event.type == EventType.FAULT_CLEARED:
+        tracker.fault = False
+    if event.latitude is None or event.longitude is None:  # validation sends both or neither
+        return None
+    tracker.latitude, tracker.longitude = event.latitude, event.longitude
+    tracker.accuracy = event.accuracy
+    return event.latitude, event.longitude
+
+
+def _crossings(
+    company, event: TrackerEvent, was: set[int], inside: set[int], now
+) -> list[TrackerEvent]:
+    """The geo group enter and leave events of a tracker that moved from the groups ``was`` to
+    the groups ``inside`` with ``event``."""
+    return [
+        TrackerEvent(
+            company=company,
+            tracker_id=event.tracker_id,
+            type=kind,
+            timestamp=event.timestamp,
+            created_at=now,
+            latitude=event.latitude,
+            longitude=event.longitude,
+            accuracy=event.accuracy,
+            geogroup_id=geogroup_id,
+            dedupe_key=f"geo:{kind}:{geogroup_id}:{event.pk}",
+        )
+        for geogroup_id, kind in [
+            *((g, EventType.GEOGROUP_ENTER) for g in sorted(inside - was)),
+            *((g, EventType.GEOGROUP_LEAVE) for g in sorted(was - inside)),
+        ]
+    ]
+
+
+def _save_trackers(touched: list[Tracker], now) -> None:
+    """Write the trackers' new state; the shared device row follows too, so other dialects see
+    position and fault."""
     for tracker in touched:
         tracker.modified_at = now
     Tracker.objects.bulk_update(
@@ -532,7 +560,6 @@ def _apply(company, trackers: dict[int, Tracker], events: list[TrackerEvent], no
         ],
         batch_size=500,
     )
-    # The shared device row follows too, so other dialects see position and fault.
     devices = [
         Device(
             pk=t.device_id,
@@ -544,6 +571,11 @@ def _apply(company, trackers: dict[int, Tracker], events: list[TrackerEvent], no
     ]
     Device.objects.bulk_update(devices, ["latitude", "longitude", "fault"], batch_size=500)
 
+
+def _save_memberships(
+    positioned: list[int], before: dict[int, set[int]], after: dict[int, set[int]], now
+) -> None:
+    """Leave the geo groups a tracker left, join those it entered."""
     for tracker_id in positioned:
         left = before[tracker_id] - after[tracker_id]
         entered = after[tracker_id] - before[tracker_id]
@@ -552,5 +584,3 @@ def _apply(company, trackers: dict[int, Tracker], events: list[TrackerEvent], no
         GeoMembership.objects.bulk_create(
             [GeoMembership(geogroup_id=g, tracker_id=tracker_id, since=now) for g in entered]
         )
-    if crossings:
-        TrackerEvent.objects.bulk_create(crossings, batch_size=1000)

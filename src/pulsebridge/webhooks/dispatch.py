@@ -502,20 +502,11 @@ def record(outcomes: Sequence[Outcome]) -> None:
             job = o.job
             if held.get(job.delivery_id) != job.claim_token:
                 continue
-            attempts = job.attempts + 1
-            first = job.first_attempt_at or o.at
-            if o.ok:
-                status, retry, error = Delivery.Status.SUCCEEDED, None, ""
-            else:
-                error = _reason(o)
-                retry = None
-                if o.status_code != 410:
-                    retry = next_attempt_at(first, attempts, o.at, o.retry_after)
-                status = Delivery.Status.PENDING if retry else Delivery.Status.FAILED
-                if o.status_code == 410:
-                    gone.setdefault(job.endpoint_id, o)
-                elif retry is None:
-                    final.append((o, attempts))
+            status, attempts, first, error, retry = _next_state(o)
+            if o.status_code == 410:
+                gone.setdefault(job.endpoint_id, o)
+            elif status == Delivery.Status.FAILED:
+                final.append((o, attempts))
             key = (status, attempts, first, o.at, o.status_code, error, retry)
             groups[key].append(job.delivery_id)
             counted[_outcome_label(o, status)] += 1
@@ -537,14 +528,19 @@ def record(outcomes: Sequence[Outcome]) -> None:
             if disabled is not None:
                 alerts.append(disabled)
         Alert.objects.bulk_create(alerts)
-    for label, count in counted.items():
-        metrics.DELIVERIES.labels(label).inc(count)
-    for o in outcomes:
-        metrics.DELIVERY_SECONDS.observe(o.latency_ms / 1000)
+    _observe(outcomes, counted)
     for alert in alerts:
         logger.warning("webhook alert for company %s: %s", alert.company_id, alert.message)
     if alerts:
         email_alerts({a.endpoint_id for a in alerts if a.endpoint_id})
+
+
+def _observe(outcomes: Sequence[Outcome], counted: Counter[str]) -> None:
+    """The attempts in the metrics: deliveries by outcome, and their latency."""
+    for label, count in counted.items():
+        metrics.DELIVERIES.labels(label).inc(count)
+    for o in outcomes:
+        metrics.DELIVERY_SECONDS.observe(o.latency_ms / 1000)
 
 
 def _outcome_label(o: Outcome, status: str) -> str:
@@ -553,6 +549,21 @@ def _outcome_label(o: Outcome, status: str) -> str:
     if o.status_code == 410:
         return "gone"
     return "retry" if status == Delivery.Status.PENDING else "failed"
+
+
+def _next_state(o: Outcome) -> tuple[str, int, datetime, str, datetime | None]:
+    """The delivery's state after this attempt: status, attempts, first attempt, error and the
+    next attempt's time (None: no retry; never after a 410 Gone)."""
+    job = o.job
+    attempts = job.attempts + 1
+    first = job.first_attempt_at or o.at
+    if o.ok:
+        return Delivery.Status.SUCCEEDED, attempts, first, "", None
+    retry = None
+    if o.status_code != 410:
+        retry = next_attempt_at(first, attempts, o.at, o.retry_after)
+    status = Delivery.Status.PENDING if retry else Delivery.Status.FAILED
+    return status, attempts, first, _reason(o), retry
 
 
 def _failed_alert(o: Outcome, attempts: int) -> Alert:

@@ -384,34 +384,55 @@ def publish_lazily(
     deliveries = []
     common = event_renderer_for(event_type)
     for fmt, group in by_format.items():
-        render = common or renderer_for(fmt)
-        if render is None:  # endpoints_wanting keeps only formats that render
-            continue
-        select = selector_for(fmt) if route and common is None else None
-        accepts = select(event_type, group, subjects) if select is not None else None
-        for endpoint in group:
-            for event, subject in zip(events, subjects, strict=True):
-                if accepts is not None and not accepts(endpoint, subject):
-                    continue
-                rendered = render(event, subject, endpoint)
-                if rendered is None:  # the format has nothing to say about this event
-                    continue
-                for one in rendered if isinstance(rendered, list) else [rendered]:
-                    delivery = Delivery(
-                        company=company,
-                        event=event,
-                        endpoint=endpoint,
-                        body=one.body,
-                        headers=one.headers,
-                        next_attempt_at=now,
-                        created_at=now,
-                    )
-                    delivery.webhook_id = f"msg_{delivery.id.hex}"
-                    deliveries.append(delivery)
+        deliveries += _deliveries(
+            company, event_type, fmt, group, events, subjects, route, now, common
+        )
     if deliveries:
         Delivery.objects.bulk_create(deliveries)
         wakeup.notify_new_deliveries()  # heard by the workers when this transaction commits
     return rows
+
+
+def _deliveries(
+    company: Company,
+    event_type: str,
+    fmt: str,
+    group: list[WebhookEndpoint],
+    events: list[Event],
+    subjects: list[Any],
+    route: bool,
+    now: datetime,
+    common: Renderer | None,
+) -> list[Delivery]:
+    """The deliveries of ``events`` to the endpoints of one format: each rendered for each
+    endpoint its format's selector routes it to (every endpoint with ``route=False``).
+    ``common``: the event type's own renderer, the same for every format (no routing then)."""
+    render = common or renderer_for(fmt)
+    if render is None:  # endpoints_wanting keeps only formats that render
+        return []
+    select = selector_for(fmt) if route and common is None else None
+    accepts = select(event_type, group, subjects) if select is not None else None
+    deliveries = []
+    for endpoint in group:
+        for event, subject in zip(events, subjects, strict=True):
+            if accepts is not None and not accepts(endpoint, subject):
+                continue
+            rendered = render(event, subject, endpoint)
+            if rendered is None:  # the format has nothing to say about this event
+                continue
+            for one in rendered if isinstance(rendered, list) else [rendered]:
+                delivery = Delivery(
+                    company=company,
+                    event=event,
+                    endpoint=endpoint,
+                    body=one.body,
+                    headers=one.headers,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+                delivery.webhook_id = f"msg_{delivery.id.hex}"
+                deliveries.append(delivery)
+    return deliveries
 
 
 def _enabled_endpoints(company: Company) -> list[WebhookEndpoint]:

@@ -93,7 +93,10 @@ class FhirClient:
 
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "pulsebridge.core.hashers.KeyedSecretHasher",  # client secrets
+    ]
 
 
 @pytest.fixture(autouse=True)

@@ -79,14 +79,23 @@ def test_a_body_that_is_not_utf8_is_400(hayylo):
 
 
 @pytest.mark.parametrize(
-    ("company_code", "instance_id"),
-    [("charlie-health", "200"), ("alice-care", "200"), ("charlie-health", "100")],
+    ("company_code", "instance_id", "named", "not_named"),
+    [
+        ("charlie-health", "200", ["companyCode", "instanceId"], []),
+        ("alice-care", "200", ["instanceId"], ["companyCode"]),
+        ("charlie-health", "100", ["companyCode"], ["instanceId"]),
+    ],
 )
-def test_a_wrapper_of_another_company_is_403(hayylo, charlie, company_code, instance_id):
+def test_a_wrapper_of_another_company_is_403_naming_the_field_that_did_not_match(
+    hayylo, charlie, company_code, instance_id, named, not_named
+):
     body = examples.wrapper("client", [examples.client()], company_code, instance_id)
     response = hayylo.post(body)
     assert response.status_code == 403
-    assert "not the company of this API key" in response.json()["message"]
+    message = response.json()["message"]
+    assert "not the company of this API key" in message
+    assert all(name in message for name in named), message
+    assert not any(name in message for name in not_named), message
 
 
 def test_nothing_is_stored_when_the_wrapper_is_refused(hayylo, charlie):

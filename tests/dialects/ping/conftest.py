@@ -13,7 +13,10 @@ PASSWORD = "correct horse battery staple"
 def _fast_hashing(settings):
     """Argon2 makes every secret check take tens of milliseconds; these tests check the flows,
     not the hasher (which the toolkit and Django test). Storage stays hashed."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "pulsebridge.core.hashers.KeyedSecretHasher",  # client secrets
+    ]
 
 
 class PingClient:

@@ -132,3 +132,38 @@ def test_an_unknown_ping_path_is_a_drf_shaped_404(ping):
     response = ping.get("/1.0/nothing/here/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+def test_a_path_without_its_trailing_slash_is_a_301_to_it(ping):
+    response = ping.get("/1.0/customers/accounts/me")
+    assert response.status_code == 301
+    assert response["Location"] == "/ping/1.0/customers/accounts/me/"
+    assert ping.get("/1.0/devices/devices", {"page": "2"})["Location"].endswith(
+        "/ping/1.0/devices/devices/?page=2"
+    )
+
+
+def test_a_path_that_would_not_exist_with_the_slash_is_a_404_not_a_redirect(ping):
+    response = ping.get("/1.0/nothing/here")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_the_documents_doubled_slash_after_the_base_path_is_accepted(ping, bob_app):
+    application, secret = bob_app
+    token = ping.client.post(
+        "/ping//auth/token/",
+        {
+            "client_id": application.client_id,
+            "client_secret": secret,
+            "grant_type": "client_credentials",
+        },
+        content_type="application/json",
+    )
+    assert token.status_code == 200
+    me = ping.client.get(
+        "/ping//1.0/customers/accounts/me/",
+        HTTP_AUTHORIZATION=f"Bearer {token.json()['access_token']}",
+    )
+    assert me.status_code == 200
+    assert me.json()["username"] == "bob"

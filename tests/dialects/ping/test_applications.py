@@ -112,3 +112,17 @@ def test_deleting_an_application_revokes_its_tokens(ping, bob_app):
     assert ping.get("/1.0/customers/accounts/me/").status_code == 200
     assert ping.delete(f"/1.0/applications/{application.pk}/").status_code == 204
     assert ping.get("/1.0/customers/accounts/me/").status_code == 401
+
+
+def test_the_answer_to_create_can_be_put_back_as_it_came(ping):
+    created = ping.post(
+        "/1.0/applications/",
+        {"name": "Mine", "authorization_grant_type": "client-credentials"},
+    ).json()
+    assert created["client_secret"]
+    response = ping.put(f"/1.0/applications/{created['id']}/", {**created, "name": "Ours"})
+    assert response.status_code == 200, response.content
+    assert response.json()["name"] == "Ours"
+    changed = ping.patch(f"/1.0/applications/{created['id']}/", {"client_id": "another"})
+    assert changed.status_code == 400
+    assert list(changed.json()) == ["client_id"]

@@ -126,9 +126,12 @@ def test_an_unknown_redirect_uri_is_never_redirected_to(web_app):
     browser = Client()
     browser.login(username="bob", password=PASSWORD)
     response = _authorize(browser, application, redirect_uri="https://evil.example/steal")
-    assert response.status_code in (200, 400)
+    # PING: "In case of malicious redirect URL supplied not matching any of the configured
+    # URLs, user will not be redirected back at all": an error page, not the consent form
+    assert response.status_code == 400
     assert "Location" not in response
-    assert b"evil.example" not in response.content or b"Authorization failed" in response.content
+    assert b"Authorization failed" in response.content
+    assert b"evil.example" not in response.content  # not even as a link to follow
 
 
 def test_an_unknown_client_id_shows_an_error_page(bob):
@@ -137,6 +140,7 @@ def test_an_unknown_client_id_shows_an_error_page(bob):
     response = browser.get(
         "/ping/auth/authorize/", {"response_type": "code", "client_id": "nobody"}
     )
+    assert response.status_code == 400
     assert "Location" not in response
     assert b"Authorization failed" in response.content
 
@@ -182,14 +186,95 @@ def test_a_refresh_token_gives_a_new_access_token(web_app):
     assert PingClient(first["access_token"]).get("/1.0/customers/accounts/me/").status_code == 401
 
 
-def test_a_user_of_no_customer_cannot_authorize(web_app, db):
+def test_refresh_and_access_tokens_are_stored_as_a_hash_only(web_app):
+    from django.db import connection
+
+    application, secret = web_app
+    response = _log_in_and_consent(Client(), application)
+    code = parse_qs(urlsplit(response["Location"]).query)["code"][0]
+    issued = _exchange(application, secret, code).json()
+    with connection.cursor() as cursor:
+        stored = []
+        for table in ("oauth2_provider_accesstoken", "oauth2_provider_refreshtoken"):
+            cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 (our own table names)
+            stored += [str(value) for row in cursor.fetchall() for value in row]
+    assert stored
+    assert not any(issued["access_token"] in v or issued["refresh_token"] in v for v in stored)
+
+
+def test_a_user_of_no_customer_is_sent_back_to_the_client_with_an_error(web_app, db):
     from django.contrib.auth import get_user_model
 
     get_user_model().objects.create_user("loner", password=PASSWORD)
     application, _ = web_app
     browser = Client()
     browser.login(username="loner", password=PASSWORD)
-    response = _authorize(browser, application)
-    assert response.status_code == 403
+    response = _authorize(browser, application, state="xyz")
+    assert response.status_code == 302
+    target = urlsplit(response["Location"])
+    assert f"{target.scheme}://{target.netloc}{target.path}" == REDIRECTS[0]
+    query = parse_qs(target.query)
+    assert query["error"] == ["access_denied"]
+    assert query["state"] == ["xyz"]
+    assert "no customer" in query["error_description"][0]
+    # a consent posted anyway issues no code
+    refused = browser.post("/ping/auth/authorize/", {"client_id": application.client_id})
+    assert refused.status_code == 403
+
+
+def test_a_user_of_no_customer_with_a_foreign_redirect_uri_is_not_redirected(web_app, db):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user("loner", password=PASSWORD)
+    application, _ = web_app
+    browser = Client()
+    browser.login(username="loner", password=PASSWORD)
+    response = _authorize(browser, application, redirect_uri="https://evil.example/cb")
     assert "Location" not in response
-    assert b"belongs to no customer" in response.content
+    assert response.status_code == 400
+
+
+def test_the_login_page_visited_directly_lands_on_a_signed_in_page(bob):
+    browser = Client()
+    page = browser.get("/ping/auth/login/")
+    assert page.status_code == 200
+    form = _hidden_inputs(page)
+    response = browser.post("/ping/auth/login/", {**form, "username": "bob", "password": PASSWORD})
+    assert response.status_code == 302
+    landed = browser.get(response["Location"])
+    assert landed.status_code == 200
+    assert b"signed in as <strong>bob</strong>" in landed.content
+
+
+@pytest.mark.parametrize(("days_ago", "works"), [(29, True), (31, False)])
+def test_a_refresh_token_lives_30_days_after_its_access_token_expires(web_app, days_ago, works):
+    """As docs/compatibility.md says: the refresh token's life is counted from its access
+    token's expiry (PING_REFRESH_TOKEN_SECONDS), not from when it was issued."""
+    import hashlib
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from oauth2_provider.models import get_access_token_model
+
+    application, secret = web_app
+    response = _log_in_and_consent(Client(), application)
+    code = parse_qs(urlsplit(response["Location"]).query)["code"][0]
+    first = _exchange(application, secret, code).json()
+    checksum = hashlib.sha256(first["access_token"].encode()).hexdigest()
+    expired = timezone.now() - timedelta(days=days_ago)
+    assert get_access_token_model().objects.filter(token_checksum=checksum).update(expires=expired)
+    refreshed = Client().post(
+        "/ping/auth/token/",
+        {
+            "client_id": application.client_id,
+            "client_secret": secret,
+            "grant_type": "refresh_token",
+            "refresh_token": first["refresh_token"],
+        },
+        content_type="application/json",
+    )
+    if works:
+        assert refreshed.status_code == 200, refreshed.content
+    else:
+        assert refreshed.status_code == 400
+        assert refreshed.json()["error"] == "invalid_grant"

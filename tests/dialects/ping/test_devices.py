@@ -251,3 +251,28 @@ def test_a_nul_character_in_a_filter_is_a_400_not_a_500(ping, tracker):
     response = ping.get(BASE, {"imei": "99000\x00"})
     assert response.status_code == 400
     assert response.json() == {"imei": ["Null characters are not allowed."]}
+
+
+def test_an_unknown_ordering_field_is_a_400_naming_it(ping, tracker):
+    tracker(imei="356000000000001")
+    response = ping.get(BASE, {"ordering": "-colour,imei"})
+    assert response.status_code == 400
+    message = response.json()["ordering"][0]
+    assert "colour" in message
+    assert "imei" in message  # the valid fields are listed
+
+
+def test_a_patch_of_a_read_only_field_is_a_400_naming_it(ping, tracker):
+    t = tracker(imei="356000000000001")
+    response = ping.patch(f"{BASE}{t.pk}/", {"imei": "356000000000999"})
+    assert response.status_code == 400
+    assert list(response.json()) == ["imei"]
+    t.device.refresh_from_db()
+    assert t.device.imei == "356000000000001"
+
+
+def test_a_put_that_writes_back_what_it_read_is_accepted(ping, tracker):
+    t = tracker(imei="356000000000001")
+    device = ping.get(f"{BASE}{t.pk}/").json()
+    response = ping.put(f"{BASE}{t.pk}/", device)
+    assert response.status_code == 200, response.json()

@@ -115,3 +115,11 @@ def test_charlies_customer_sees_no_group(ping, charlie_ping):
     assert charlie_ping.get(f"{BASE}{group['id']}/").status_code == 404
     assert charlie_ping.get(f"{BASE}{group['id']}/devices/").status_code == 404
     assert charlie_ping.delete(f"{BASE}{group['id']}/").status_code == 404
+
+
+def test_a_device_id_beyond_64_bits_is_a_400_naming_it(ping):
+    """Found by schemathesis (make test-fuzz): SQLite cannot hold the number, a 500 before."""
+    group = ping.post(BASE, {"name": "Fleet"}).json()
+    response = ping.post(f"{BASE}{group['id']}/devices/", {"devices": [10**23]})
+    assert response.status_code == 400, response.content
+    assert "devices" in response.json()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from django.test import Client
 
@@ -94,7 +96,8 @@ def test_a_client_credentials_token_acts_as_the_applications_owner(bob_app):
             "grant_type": "client_credentials",
         }
     ).json()["access_token"]
-    assert AccessToken.objects.get(token=token).user == application.user
+    checksum = hashlib.sha256(token.encode()).hexdigest()
+    assert AccessToken.objects.get(token_checksum=checksum).user == application.user
     me = PingClient(token).get("/1.0/customers/accounts/me/")
     assert me.status_code == 200
     assert me.json()["username"] == "bob"
@@ -111,7 +114,9 @@ def test_an_authorization_code_application_cannot_use_client_credentials(bob):
             "grant_type": "client_credentials",
         }
     )
-    assert response.status_code in (400, 401)
+    # PING's token endpoint answers 200 or 400, nothing else (and RFC 6749 §5.2 says 400 for
+    # unauthorized_client: the client authenticated, its grant type is not allowed)
+    assert response.status_code == 400
     assert response.json()["error"] == "unauthorized_client"
 
 
@@ -120,3 +125,106 @@ def test_the_client_secret_is_stored_hashed(bob_app):
     application.refresh_from_db()
     assert application.client_secret != secret
     assert secret not in application.client_secret
+
+
+def test_the_client_secret_is_stored_with_the_fast_keyed_hash_not_argon2(bob_app):
+    application, secret = bob_app
+    application.refresh_from_db()
+    assert application.client_secret.startswith("pb_hmac_sha256$")
+    assert secret not in application.client_secret
+
+
+def test_an_argon2_secret_still_works_and_is_upgraded_on_first_use(bob_app, settings):
+    from django.contrib.auth.hashers import make_password
+
+    settings.PASSWORD_HASHERS = [
+        *settings.PASSWORD_HASHERS,
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
+    application, secret = bob_app
+    type(application).objects.filter(pk=application.pk).update(
+        client_secret=make_password(secret, hasher="argon2")
+    )
+    wrong = {"client_id": application.client_id, "client_secret": "nope"}
+    assert _token({**wrong, "grant_type": "client_credentials"}).status_code == 401
+    application.refresh_from_db()
+    assert application.client_secret.startswith("argon2$")  # a wrong secret upgrades nothing
+    right = {"client_id": application.client_id, "client_secret": secret}
+    assert _token({**right, "grant_type": "client_credentials"}).status_code == 200
+    application.refresh_from_db()
+    assert application.client_secret.startswith("pb_hmac_sha256$")
+    assert _token({**right, "grant_type": "client_credentials"}).status_code == 200
+
+
+def test_an_unknown_client_id_costs_a_secret_check_as_a_wrong_secret_does(bob_app, monkeypatch):
+    """Timing must not tell which client ids exist: both verify one secret."""
+    from pulsebridge.core.hashers import KeyedSecretHasher
+
+    calls = []
+    verify = KeyedSecretHasher.verify
+    monkeypatch.setattr(
+        KeyedSecretHasher, "verify", lambda self, *a: calls.append(a) or verify(self, *a)
+    )
+    application, _ = bob_app
+    for client_id in (application.client_id, "no-such-client"):
+        calls.clear()
+        response = _token(
+            {"client_id": client_id, "client_secret": "nope", "grant_type": "client_credentials"}
+        )
+        assert response.status_code == 401
+        assert response.json()["error"] == "invalid_client"
+        assert len(calls) == 1, client_id
+
+
+def test_access_tokens_are_stored_as_a_hash_only(bob_app):
+    from django.db import connection
+
+    application, secret = bob_app
+    token = _token(
+        {
+            "client_id": application.client_id,
+            "client_secret": secret,
+            "grant_type": "client_credentials",
+        }
+    ).json()["access_token"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM oauth2_provider_accesstoken")
+        rows = cursor.fetchall()
+    assert len(rows) == 1
+    assert not any(token in str(value) for value in rows[0])
+    assert hashlib.sha256(token.encode()).hexdigest() in rows[0]
+    assert PingClient(token).get("/1.0/customers/accounts/me/").status_code == 200
+
+
+@pytest.mark.parametrize("json", [True, False])
+def test_a_nul_in_a_field_is_an_invalid_request_not_a_500(bob_app, json):
+    """PostgreSQL refuses a NUL in any query: the client id is looked up with it (issue 16)."""
+    application, secret = bob_app
+    body = {
+        "client_id": application.client_id + "\x00",
+        "client_secret": secret,
+        "grant_type": "client_credentials",
+    }
+    response = _token(body, json=json)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_a_nul_in_basic_credentials_is_an_invalid_request(bob_app):
+    import base64
+
+    application, secret = bob_app
+    credentials = base64.b64encode(f"{application.client_id}\x00:{secret}".encode()).decode()
+    response = Client().post(
+        "/ping/auth/token/",
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION=f"Basic {credentials}",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_a_deeply_nested_body_is_an_invalid_request():
+    response = Client().post("/ping/auth/token/", "[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"

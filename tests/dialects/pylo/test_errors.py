@@ -57,7 +57,10 @@ def test_a_body_that_is_not_json_is_400(pylo):
         "/pylo/readings", "{'imei': 'x'}", content_type="application/json", HTTP_X_API_KEY=pylo.key
     )
     assert response.status_code == 400
-    assert "JSON" in response.json()["message"]
+    body = response.json()
+    assert body["message"].startswith("Bad Request -- ")
+    assert "JSON" in body["message"]
+    assert "body" in body["errors"]
 
 
 def test_an_unknown_path_is_a_json_404(pylo):

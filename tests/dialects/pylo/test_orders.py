@@ -118,6 +118,8 @@ def test_an_order_without_a_required_field_is_refused(pylo, field):
         ({"devices": []}, "devices"),
         ({"devices": [{"item_sku": "PY-999", "quantity": "1"}]}, "devices.0.item_sku"),
         ({"devices": [{"item_sku": "PY-802-LTE", "quantity": "zero"}]}, "devices.0.quantity"),
+        # The field table says string: a JSON number is refused, not turned into one.
+        ({"devices": [{"item_sku": "PY-802-LTE", "quantity": 2}]}, "devices.0.quantity"),
         ({"order_requested_shipping_service": "ups"}, "order_requested_shipping_service"),
         ({"require_signature": "maybe"}, "require_signature"),
         ({"country_code": "USA"}, "country_code"),
@@ -188,6 +190,13 @@ def test_an_order_can_be_given_another_patient_and_practice(pylo, placed):
     assert response.json() == {"status": "OK", "updated order number": placed}
     order = pylo.get(f"/orders?number={placed}").json()
     assert (order["patient_id"], order["practice_id"]) == ("p-9", "pr-9")
+
+
+def test_an_order_can_be_updated_with_put_as_the_documents_python_sample_does(pylo, placed):
+    response = pylo.put("/orders", {"order_number": placed, "patient_id": "p-7"})
+    assert response.status_code == 200
+    assert response.json() == {"status": "OK", "updated order number": placed}
+    assert pylo.get(f"/orders?number={placed}").json()["patient_id"] == "p-7"
 
 
 def test_an_update_without_an_order_number_is_refused(pylo):

@@ -68,3 +68,13 @@ def test_the_definitions_are_the_swaggers_own():
     for name, fields in tenovi_schema.ADDITIONS.items():
         # what Pulsebridge adds never takes the place of one of the Swagger's fields
         assert not set(fields) & set(document["definitions"][name]["properties"]), name
+
+
+def test_each_operation_carries_the_swaggers_own_description(generated):
+    document = swagger.swagger()
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            if method == "parameters" or not op.get("description"):
+                continue
+            described = generated["paths"][HWI + path][method]
+            assert described["description"] == op["description"], (method, path)

@@ -101,20 +101,7 @@ def _measured(kind: str, variant: str, values: dict, unit: str) -> tuple[dict, s
             {"valueQuantity": _quantity(celsius, codes.CELSIUS)},
         )
     if kind == "glucose":
-        mg_dl = values["glucose"]
-        if unit == "mmol/L":
-            out = {"valueQuantity": _quantity(mg_dl / MGDL_PER_MMOLL, codes.MMOL_L)}
-            code = codes.GLUCOSE_MOLES
-        else:
-            out = {"valueQuantity": _quantity(mg_dl, codes.MG_DL)}
-            code = codes.GLUCOSE_MASS
-        before_meal = values.get("before_meal")
-        if before_meal is not None:
-            out["component"] = [{
-                "code": codes.MEAL_CONTEXT,
-                "valueCodeableConcept": codes.BEFORE_MEAL if before_meal else codes.AFTER_MEAL,
-            }]  # fmt: skip
-        return code, "vitalsigns", out
+        return _glucose(values, unit)
     if kind == "peak_flow":
         return (
             codes.PEAK_FLOW,
@@ -122,6 +109,24 @@ def _measured(kind: str, variant: str, values: dict, unit: str) -> tuple[dict, s
             {"valueQuantity": _quantity(values["peak_flow"], codes.L_PER_MIN)},
         )
     raise ValueError(f"no Observation for readings of kind {kind!r}")
+
+
+def _glucose(values: dict, unit: str) -> tuple[dict, str, dict]:
+    """A glucose Observation in the company's unit, with the meal context when it is known."""
+    mg_dl = values["glucose"]
+    if unit == "mmol/L":
+        out = {"valueQuantity": _quantity(mg_dl / MGDL_PER_MMOLL, codes.MMOL_L)}
+        code = codes.GLUCOSE_MOLES
+    else:
+        out = {"valueQuantity": _quantity(mg_dl, codes.MG_DL)}
+        code = codes.GLUCOSE_MASS
+    before_meal = values.get("before_meal")
+    if before_meal is not None:
+        out["component"] = [{
+            "code": codes.MEAL_CONTEXT,
+            "valueCodeableConcept": codes.BEFORE_MEAL if before_meal else codes.AFTER_MEAL,
+        }]  # fmt: skip
+    return code, "vitalsigns", out
 
 
 VITAL_ONLY = [codes.VITAL_SIGNS]
@@ -241,18 +246,54 @@ def patient(row: tuple, company_code: str) -> dict:
     out["identifier"] = identifiers
     # A patient the company removed stays readable (its readings refer to it), not in use.
     out["active"] = removed_at is None
-    human: dict[str, Any] = {}
+    human = _human_name(first, last, name)
+    if human:
+        out["name"] = [human]
+    telecom = _telecom(phone, email, client_phone, mobile, client_email)
+    if telecom:
+        out["telecom"] = telecom
+    mapped = GENDERS.get((gender or "").strip().lower())
+    if mapped:
+        out["gender"] = mapped
+    if dob:
+        out["birthDate"] = dob.isoformat() if isinstance(dob, date) else str(dob)
+    place = {
+        key: value
+        for key, value in (
+            ("line", [address] if address else None),
+            ("city", suburb),
+            ("state", state),
+            ("postalCode", post_code),
+        )
+        if value
+    }
+    if place:
+        out["address"] = [{"use": "home", **place}]
+    return out
+
+
+def _human_name(first: str | None, last: str | None, name: str | None) -> dict[str, Any]:
+    """The care record's official name when it has one, else the patient's name as given."""
     if first or last:
         full = " ".join(part for part in (first, last) if part)
-        human = {"use": "official", "text": full}
+        human: dict[str, Any] = {"use": "official", "text": full}
         if last:
             human["family"] = last
         if first:
             human["given"] = first.split()
-    elif name:
-        human = {"text": name}
-    if human:
-        out["name"] = [human]
+        return human
+    return {"text": name} if name else {}
+
+
+def _telecom(
+    phone: str | None,
+    email: str | None,
+    client_phone: str | None,
+    mobile: str | None,
+    client_email: str | None,
+) -> list[dict[str, str]]:
+    """Contact points: the care record's before the patient's, and the patient's own phone too
+    when it differs."""
     telecom = []
     for value, system, use in (
         (client_phone or phone, "phone", "home"),
@@ -266,25 +307,7 @@ def patient(row: tuple, company_code: str) -> dict:
             telecom.append(point)
     if client_phone and phone and phone != client_phone:
         telecom.append({"system": "phone", "value": phone})
-    if telecom:
-        out["telecom"] = telecom
-    mapped = GENDERS.get((gender or "").strip().lower())
-    if mapped:
-        out["gender"] = mapped
-    if dob:
-        out["birthDate"] = dob.isoformat() if isinstance(dob, date) else str(dob)
-    place: dict[str, Any] = {}
-    if address:
-        place["line"] = [address]
-    if suburb:
-        place["city"] = suburb
-    if state:
-        place["state"] = state
-    if post_code:
-        place["postalCode"] = post_code
-    if place:
-        out["address"] = [{"use": "home", **place}]
-    return out
+    return telecom
 
 
 # --- Device ----------------------------------------------------------------------------------

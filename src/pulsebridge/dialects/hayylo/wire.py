@@ -151,11 +151,15 @@ def validate_wrapper(data: Any, text: str, company: Company) -> Wrapper:
             problems.append(problem)
     if problems:
         raise BadRequest("; ".join(problems))
-    if data["companyCode"] != company.code or data["instanceId"] != company.instance_id:
-        raise WrongCompany(
-            f"companyCode {shown(data['companyCode'], 60)} and instanceId "
-            f"{shown(data['instanceId'], 60)} are not the company of this API key"
-        )
+    # Name the field that did not match: a sender whose instanceId is wrong knows which to fix.
+    wrong = [
+        f"{name} {shown(data[name], 60)}"
+        for name, expected in (("companyCode", company.code), ("instanceId", company.instance_id))
+        if data[name] != expected
+    ]
+    if wrong:
+        verb = "is" if len(wrong) == 1 else "are"
+        raise WrongCompany(f"{' and '.join(wrong)} {verb} not the company of this API key")
     return Wrapper(data["schemaType"], data["dataSet"], text)
 
 

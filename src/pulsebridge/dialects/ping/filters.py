@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError as FormValidationError
 from rest_framework.exceptions import ValidationError
 
+from pulsebridge.lib.ids import MAX_ROW_ID
 from pulsebridge.tracking import queries
 from pulsebridge.tracking.models import (
     Configuration,
@@ -42,7 +43,20 @@ class StrictBooleanFilter(df.BooleanFilter):
     field_class = StrictBooleanField
 
 
-class GeoFilterSet(df.FilterSet):
+class PingFilterSet(df.FilterSet):
+    """Every number filter is bounded to what a BIGINT holds (unless it has tighter bounds): a
+    24-digit id is a 400 naming the parameter, not SQLite's OverflowError."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for number in self.filters.values():
+            if isinstance(number, df.NumberFilter):
+                number.extra.setdefault("max_value", MAX_ROW_ID)
+                number.extra.setdefault("min_value", -MAX_ROW_ID)
+                number.__dict__.pop("_field", None)  # a form field built before: built again
+
+
+class GeoFilterSet(PingFilterSet):
     """``latitude`` + ``longitude`` with ``radius__lte`` / ``radius__gte`` (metres). As the
     document says, a radius without both coordinates takes no effect."""
 
@@ -128,7 +142,7 @@ class EventFilter(GeoFilterSet):
         return valid
 
 
-class NamedFilter(df.FilterSet):
+class NamedFilter(PingFilterSet):
     """``name``: comma-separated names, any of which matches."""
 
     name = CharInFilter(field_name="name")

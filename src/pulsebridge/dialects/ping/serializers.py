@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from pulsebridge.lib.ids import MAX_ROW_ID
 from pulsebridge.tracking.applications import GRANT_TYPES, Application
 from pulsebridge.tracking.models import Configuration, DeviceGroup, GeoGroup, Tracker
 from pulsebridge.tracking.services import effective_configuration
@@ -175,6 +176,12 @@ class CompanyRelatedField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         return self.queryset.filter(company=self.context["request"].company)
 
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except OverflowError:  # an id past any BIGINT (SQLite cannot bind it): none has it
+            self.fail("does_not_exist", pk_value=data)
+
 
 class DeviceGroupSerializer(serializers.ModelSerializer):
     configuration = CompanyRelatedField(
@@ -202,7 +209,9 @@ class DeviceGroupSerializer(serializers.ModelSerializer):
 
 class GroupDevicesSerializer(serializers.Serializer):
     devices = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=1000
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ROW_ID),
+        allow_empty=False,
+        max_length=1000,
     )
 
 

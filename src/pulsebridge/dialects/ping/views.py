@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pulsebridge.core.drf import RefusesNulCharacters
+from pulsebridge.core.lockout import Guard
 from pulsebridge.lib.parsers import StrictJSONParser
 from pulsebridge.tracking import applications, services
 from pulsebridge.tracking.models import Configuration, DeviceGroup, GeoGroup, Tracker, TrackerEvent
@@ -52,6 +53,23 @@ class PingOrdering(OrderingFilter):
     """``ordering=-a,b``; rows without a value sort last either way on SQLite and PostgreSQL
     alike, and the id breaks ties so that pages never overlap."""
 
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        """An unknown field is a 400 naming it, not silently the default order."""
+        valid = {
+            name for name, _label in self.get_valid_fields(queryset, view, {"request": request})
+        }
+        unknown = [term for term in fields if term.lstrip("-") not in valid]
+        if unknown:
+            raise exceptions.ValidationError(
+                {
+                    self.ordering_param: [
+                        f"unknown ordering field: {', '.join(unknown)}; "
+                        f"one of {', '.join(sorted(valid))}"
+                    ]
+                }
+            )
+        return super().remove_invalid_fields(queryset, fields, view, request)
+
     def get_ordering(self, request, queryset, view):
         names = super().get_ordering(request, queryset, view) or []
         sources = getattr(view, "ordering_sources", {})
@@ -83,7 +101,7 @@ class PingViewSet(RefusesNulCharacters, mixins.RetrieveModelMixin, viewsets.Gene
     parser_classes = [StrictJSONParser]
     pagination_class = PingPagination
     filter_backends = [DjangoFilterBackend, SearchFilter, PingOrdering]
-    lookup_value_converter = "int"
+    lookup_value_converter = "rowid"  # registered in urls.py: ids that fit a BIGINT
     ordering = ["id"]
 
     @property
@@ -110,8 +128,28 @@ class PingViewSet(RefusesNulCharacters, mixins.RetrieveModelMixin, viewsets.Gene
 
     def validated(self, **kwargs):
         serializer = self.get_serializer(data=self.request.data, **kwargs)
+        if kwargs.get("instance") is not None:
+            _refuse_read_only_changes(serializer, kwargs["instance"], self.request.data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
+
+
+def _refuse_read_only_changes(serializer, instance, data) -> None:
+    """A read-only field given with another value than it has is a 400 naming it, not a silent
+    200; given with its own value (a client writing back what it read) it is fine."""
+    if not isinstance(data, dict):
+        return
+    read_only = [
+        name for name, field in serializer.fields.items() if field.read_only and name in data
+    ]
+    if not read_only:
+        return
+    current = type(serializer)(instance, context=serializer.context).data
+    # a field the answer does not carry (an application's client_secret after its creation)
+    # cannot be compared: it is ignored, as DRF ignores read-only fields
+    changed = [name for name in read_only if name in current and data[name] != current[name]]
+    if changed:
+        raise exceptions.ValidationError({name: ["This field is read-only."] for name in changed})
 
 
 # Accounts ------------------------------------------------------------------------------------
@@ -123,13 +161,27 @@ class MeView(PingView):
         return Response(serializers.AccountSerializer(request.user).data)
 
 
+# Wrong old passwords per account and per address (core.lockout).
+PASSWORD_GUARD = Guard("ping.password_change", actor="ping")
+
+
 class PasswordChangeView(PingView):
     @extend_schema(request=serializers.PasswordChangeSerializer, responses={204: None})
     def post(self, request):
+        account = request.user.get_username()
+        wait = PASSWORD_GUARD.wait_seconds(request, account)
+        if wait:
+            raise exceptions.Throttled(
+                wait, detail=f"Too many wrong old passwords; try again in {wait} seconds."
+            )
         serializer = serializers.PasswordChangeSerializer(
             data=request.data, context={"user": request.user}
         )
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            if "old_password" in serializer.errors:
+                PASSWORD_GUARD.failed(request, account)
+            raise exceptions.ValidationError(serializer.errors)
+        PASSWORD_GUARD.succeeded(request, account)
         applications.change_password(request.user, serializer.validated_data["password"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -386,7 +438,7 @@ class DeviceGroupViewSet(PingViewSet):
         services.move_trackers(group, trackers)
         return Response({"count": len(trackers)})
 
-    @action(detail=True, methods=["delete"], url_path="devices/<int:device_id>")
+    @action(detail=True, methods=["delete"], url_path="devices/<rowid:device_id>")
     def remove_device(self, request, pk=None, device_id=None):
         """Take one device out of the group (it keeps the default configuration)."""
         group = self.get_object()

@@ -58,7 +58,11 @@ def handle(exc, context):
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     code = response.status_code
-    if isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, exceptions.ParseError):
+        # A body that is not JSON is a 400 like any other: the same shape, naming the body.
+        errors = {"body": str(exc.detail)}
+        response.data = {"message": f"Bad Request -- body: {exc.detail}", "errors": errors}
+    elif isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         summary = "; ".join(f"{k}: {v}" for k, v in errors.items())
         response.data = {"message": f"Bad Request -- {summary}", "errors": errors}

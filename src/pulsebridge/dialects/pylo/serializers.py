@@ -85,7 +85,7 @@ class ReadingsFilter(StrictSerializer):
 
 class OrderDevice(StrictSerializer):
     item_sku = serializers.ChoiceField(choices=PYLO_SKUS)
-    quantity = serializers.CharField(max_length=4)
+    quantity = Text(max_length=4)  # the field table says string: a JSON number is refused
 
     def validate_quantity(self, value: str) -> int:
         if not value.isdigit() or not 1 <= int(value) <= 100:

@@ -212,7 +212,8 @@ def _is_uuid(text: str) -> bool:
 
 
 class OrdersView(PyloView):
-    """``POST /orders`` (place), ``GET /orders`` (all, or one by ``?number=``), ``PATCH /orders``."""
+    """``POST /orders`` (place), ``GET /orders`` (all, or one by ``?number=``), ``PATCH /orders``
+    (or ``PUT``, as the document's Python sample sends it)."""
 
     def _orders(self):
         return (
@@ -239,12 +240,16 @@ class OrdersView(PyloView):
         if number:
             return Response(wire.order(self._get(number)))
         rows, token = paginate(
-            self._orders(), time_field="placed_at", token=cursor_from(request), salt="pylo.orders"
+            Order.objects.for_company(self.company).values_list(*wire.ORDER_COLUMNS),
+            time_field="placed_at",
+            token=cursor_from(request),
+            salt="pylo.orders",
+            position=wire.order_position,
         )
         return Response(
             {
                 "count": len(rows),
-                "orders": [wire.order(o) for o in rows],
+                "orders": wire.order_page(rows),
                 "page_info": {"cursor_token": token},
             }
         )
@@ -266,6 +271,12 @@ class OrdersView(PyloView):
             order, patient_id=changes.get("patient_id"), practice_id=changes.get("practice_id")
         )
         return Response({"status": "OK", "updated order number": order.number})
+
+    # The document's HTTP line and curl sample say PATCH, its own Python sample ``requests.put``:
+    # both are the same update.
+    @extend_schema(request=serializers.UpdateOrder, responses=OpenApiTypes.OBJECT)
+    def put(self, request):
+        return self.patch(request)
 
 
 class CancelOrderView(PyloView):

@@ -968,6 +968,856 @@ EXTRA_OPERATIONS = {
 }
 
 
+# The Swagger's own description of each operation (tests/dialects/tenovi/test_schema.py
+# holds them against it).
+DESCRIPTIONS: dict[tuple[str, str], str] = {
+    ("get", "/gateway-info/{gateway_uuid__iexact}/"): (
+        "NOTE, This endpoint can only be used for retrieving information about gateways "
+        "that have either been\n"
+        "previously linked with one or more of your own devices (e.g. via an "
+        "Activation/Fulfillment request) or\n"
+        "Pre-Activated via a bulk order.\n"
+        'It can NOT be used to "pre-validate" a gateway ID that is not already '
+        "associated with your account.\n"
+        "\n"
+        "The 12-digit Gateway ID must be included in the URL with NO HYPHENS.\n"
+        "\n"
+        "For the last_signal_strength field, a signal strength value of 30 or above is "
+        "considered excellent,\n"
+        "while a signal strength value of 10 or below is considered poor.\n"
+        "\n"
+        "The last_checkin_time field indicates the last time the Gateway connected to "
+        "our network.\n"
+        "\n"
+        "The assigned_on field indicates when the gateway was assigned to your client "
+        "account.\n"
+        "\n"
+        "The shipped_on field indicates when the gateway was dropshipped by Tenovi (if "
+        "applicable).\n"
+        "\n"
+        "The whitelisted_devices field provides a JSON list of devices (by sensor_code) "
+        "whitelisted with this gateway.\n"
+        "Note, only one device per sensor_code can be whitelisted to a Gateway at one "
+        "time.\n"
+        "Use the hwi-device-types endpoint or see tenovi.com/api-docs to match "
+        "sensor_codes to devices.\n"
+        'Valid options for the "status" field are: "RE" (for Requested) and "CO" (for '
+        "Confirmed)\n"
+        "\n"
+        "(DEPRECATED) This endpoint will also return a list of key-value properties for "
+        "each gateway"
+    ),
+    ("get", "/hardware-uuid-logs/"): (
+        'Note, the "hwi-device-id" value is stored in the "object_id" field for this '
+        "history table, as it is used to log\n"
+        "changes for multiple device types.\n"
+        "\n"
+        'You can optionally filter by a specific hwi-device-id using the "object_id" '
+        "query parameter to get the history of a\n"
+        "single device. You can also search for all records with a given hardware_uuid "
+        'using the "search" query parameter'
+    ),
+    ("get", "/hwi-bulk-orders/"): (
+        'Use the query parameter "fulfilled" to filter your responses by Bulk Order '
+        "Requests that have been fulfilled or not.\n"
+        "\n"
+        "Use the page and page_size parameters to control the pagination. Set "
+        "page_size=0 to return all objects.\n"
+        "\n"
+        "The fields included are defined as follows:\n"
+        "\n"
+        "    {\n"
+        '        "id": "12345678-abcd-1234-abcd-1234567890ab",  // the root order id\n'
+        '        "created": "2024-05-11T12:00:00.000000Z",  // The date & time the order '
+        "was created\n"
+        '        "updated": "2024-05-11T12:00:00.000000Z",  // The date & time the order '
+        "was last updated\n"
+        '        "order_number": "240123",  // The Bulk Order number shown on the Tenovi '
+        "Web App\n"
+        '        "shipping_name": "First Last",\n'
+        '        "shipping_address": "123 Tenovi St",\n'
+        '        "shipping_city": "Portsmouth",\n'
+        '        "shipping_state": "NH",\n'
+        '        "shipping_zip_code": "12345",\n'
+        '        "shipping_status": "Pending",\n'
+        "            // Readable order status: Requested, Client Action Required, "
+        "Pending, Shipped, or Delivered\n"
+        '        "shipping_tracking_link": "https://tenovi.com",  // The tracking link, '
+        "if the order has shipped,\n"
+        '        "fulfilled": True,\n'
+        '        "requested_by": "jdoe@tenovi.com",  // The user that requested this '
+        "order\n"
+        '        "shipped_on": "2024-05-11T12:00:00.000000Z",\n'
+        '        "delivered_on": "2024-05-18T12:00:00.000000Z",\n'
+        '        "notify_emails": "jdoe@tenovi.com,rsmith@tenovi.com",\n'
+        '        "contents": [\n'
+        "            {\n"
+        '                "name": "Tenovi BPM - L",  // The name of the included '
+        "device/supply item\n"
+        '                "quantity: 10,  // The quantity\n'
+        '                "kit_id": 0,  // The Kit ID. 0 indicates the item was shipped '
+        "separately. Items with a matching\n"
+        "                              // kit_id > 0 were kitted together by Tenovi\n"
+        "            },\n"
+        "            ...\n"
+        "        ]\n"
+        '        "manifest": [\n'
+        "            {\n"
+        '                "order_section": "Loose Items",\n'
+        '                "kitted_items": [],\n'
+        '                "loose_items": [\n'
+        "                    {\n"
+        '                        "imei": "123123123123123",\n'
+        '                        "device_type": "Tenovi Cellular Pulse Ox"\n'
+        "                    },\n"
+        "                    ...\n"
+        "                ]\n"
+        "            },\n"
+        "            {\n"
+        '                "order_section": "Kit 1",\n'
+        '                "kitted_items": [\n'
+        "                    {\n"
+        '                        "kit_number": 0,\n'
+        '                        "gateway_id": "1234ABCD1234",\n'
+        '                        "contents": [\n'
+        "                            {\n"
+        '                                "device_type": "Gateway",\n'
+        '                                "gateway_id": "1234ABCD1234"\n'
+        "                            },\n"
+        "                            {\n"
+        '                                "device_type": "Tenovi BPM - L",\n'
+        '                                "mac_address": "1A2B3C2A2B2C"\n'
+        "                            }\n"
+        "                        ]\n"
+        "                    },\n"
+        "                    ...\n"
+        "                ],\n"
+        '                "loose_items": []\n'
+        "            }\n"
+        "        ]\n"
+        "    }"
+    ),
+    ("get", "/hwi-bulk-orders/{id}/"): (
+        'Use the query parameter "fulfilled" to filter your responses by Bulk Order '
+        "Requests that have been fulfilled or not.\n"
+        "\n"
+        "Use the page and page_size parameters to control the pagination. Set "
+        "page_size=0 to return all objects.\n"
+        "\n"
+        "The fields included are defined as follows:\n"
+        "\n"
+        "    {\n"
+        '        "id": "12345678-abcd-1234-abcd-1234567890ab",  // the root order id\n'
+        '        "created": "2024-05-11T12:00:00.000000Z",  // The date & time the order '
+        "was created\n"
+        '        "updated": "2024-05-11T12:00:00.000000Z",  // The date & time the order '
+        "was last updated\n"
+        '        "order_number": "240123",  // The Bulk Order number shown on the Tenovi '
+        "Web App\n"
+        '        "shipping_name": "First Last",\n'
+        '        "shipping_address": "123 Tenovi St",\n'
+        '        "shipping_city": "Portsmouth",\n'
+        '        "shipping_state": "NH",\n'
+        '        "shipping_zip_code": "12345",\n'
+        '        "shipping_status": "Pending",\n'
+        "            // Readable order status: Requested, Client Action Required, "
+        "Pending, Shipped, or Delivered\n"
+        '        "shipping_tracking_link": "https://tenovi.com",  // The tracking link, '
+        "if the order has shipped,\n"
+        '        "fulfilled": True,\n'
+        '        "requested_by": "jdoe@tenovi.com",  // The user that requested this '
+        "order\n"
+        '        "shipped_on": "2024-05-11T12:00:00.000000Z",\n'
+        '        "delivered_on": "2024-05-18T12:00:00.000000Z",\n'
+        '        "notify_emails": "jdoe@tenovi.com,rsmith@tenovi.com",\n'
+        '        "contents": [\n'
+        "            {\n"
+        '                "name": "Tenovi BPM - L",  // The name of the included '
+        "device/supply item\n"
+        '                "quantity: 10,  // The quantity\n'
+        '                "kit_id": 0,  // The Kit ID. 0 indicates the item was shipped '
+        "separately. Items with a matching\n"
+        "                              // kit_id > 0 were kitted together by Tenovi\n"
+        "            },\n"
+        "            ...\n"
+        "        ]\n"
+        '        "manifest": [\n'
+        "            {\n"
+        '                "order_section": "Loose Items",\n'
+        '                "kitted_items": [],\n'
+        '                "loose_items": [\n'
+        "                    {\n"
+        '                        "imei": "123123123123123",\n'
+        '                        "device_type": "Tenovi Cellular Pulse Ox"\n'
+        "                    },\n"
+        "                    ...\n"
+        "                ]\n"
+        "            },\n"
+        "            {\n"
+        '                "order_section": "Kit 1",\n'
+        '                "kitted_items": [\n'
+        "                    {\n"
+        '                        "kit_number": 0,\n'
+        '                        "gateway_id": "1234ABCD1234",\n'
+        '                        "contents": [\n'
+        "                            {\n"
+        '                                "device_type": "Gateway",\n'
+        '                                "gateway_id": "1234ABCD1234"\n'
+        "                            },\n"
+        "                            {\n"
+        '                                "device_type": "Tenovi BPM - L",\n'
+        '                                "mac_address": "1A2B3C2A2B2C"\n'
+        "                            }\n"
+        "                        ]\n"
+        "                    },\n"
+        "                    ...\n"
+        "                ],\n"
+        '                "loose_items": []\n'
+        "            }\n"
+        "        ]\n"
+        "    }"
+    ),
+    ("get", "/hwi-device-types/"): (
+        "These can be used to activate/request new devices via the hwi-devices endpoint "
+        'using the "name" field.\n'
+        "This endpoint can also be used to get static images of devices, or to get the "
+        "up-front and shipping fees for\n"
+        "specific devices."
+    ),
+    ("get", "/hwi-device-types/{id}/"): (
+        "These can be used to activate/request new devices via the hwi-devices endpoint "
+        'using the "name" field.\n'
+        "This endpoint can also be used to get static images of devices, or to get the "
+        "up-front and shipping fees for\n"
+        "specific devices."
+    ),
+    ("get", "/hwi-devices/"): ("To read a single HWI Device, the ID must be included in the URL."),
+    ("post", "/hwi-devices/"): (
+        "A nested Device object is required. Within this object, the Device name must "
+        "exactly match the name of a\n"
+        "Device Type associated with your account. You may use the hwi-device-types "
+        "endpoint to view a complete list\n"
+        "of Device Types associated with your account.\n"
+        "\n"
+        "If you want to link a HWI Device to a specific Tenovi Gateway, include the "
+        "Gateway ID with no hyphens in the\n"
+        "hardware_uuid field of the nested Device object. For Transtek devices, this "
+        "field should be the IMEI number\n"
+        "printed on the box. Note: The request will still succeed even if you use an "
+        "invalid Gateway ID, but the\n"
+        'status field in the returned data will be "Unknown Gateway ID".\n'
+        "\n"
+        "For Gateway-connected devices, every Device Type has a Sensor Code that "
+        "represents its device family (for\n"
+        "example, all BPM devices use Sensor Code = 10). For most Device Types, only one "
+        "Device per Sensor Code can be\n"
+        "associated with a single Gateway at a time, even if they have different names. "
+        "However, some Device Types also\n"
+        'require an additional "sensor_id" to be included, which is used to allow '
+        "multiple Devices with the same Sensor\n"
+        "Code to be associated with a single Gateway. Please refer to "
+        "tenovi.com/hwi-device-overview/ for more details\n"
+        'regarding the "sensor_id" values required for specific Device Types. Please '
+        "refer to the hwi-device-types\n"
+        "endpoint to lookup the Sensor Code for each Device Type and whether or not a "
+        "sensor_id is required.\n"
+        "\n"
+        "If you need a device to be dropshipped to a specific user, a nested Fulfillment "
+        "Request object must be included\n"
+        "in the Device object and the hardware_uuid field must be set to NULL (if you "
+        "want a Gateway to be included with\n"
+        "the device) or to an existing Gateway ID (if, for example, a patient already "
+        "has a Gateway with one device, and\n"
+        "you simply want a second device sent to them without a new Gateway).\n"
+        "\n"
+        "Note, the Fulfillment Request object has three optional flags: "
+        '"client_will_fulfill", "require_signature", and\n'
+        '"ship_gateway_only".\n'
+        "\n"
+        'Set the "client_will_fulfill" flag to TRUE if you wish to complete a '
+        "Fulfillment Request internally (via the\n"
+        "Tenovi  dashboard). Otherwise, Tenovi will complete the request (shipping and "
+        "device charges may apply).\n"
+        "\n"
+        'Set the "require_signature" flag to TRUE to request signature confirmation of '
+        "delivery. Additional charges may\n"
+        "apply.\n"
+        "\n"
+        'Set the "ship_gateway_only" flag to TRUE if the patient already has the Device '
+        "you wish to activate, and only\n"
+        "the Gateway needs to be shipped. In this case, you will only be charged for the "
+        "Gateway.\n"
+        "\n"
+        "You can also optionally link this Device to a Patient by including a nested "
+        "Patient object. If you do this,\n"
+        'the "external_id" field can be used to uniquely identify this Patient. For '
+        "example,\n"
+        "if you edit the name or phone_number of a Patient, those fields will be updated "
+        "for all\n"
+        "Devices with the same Patient external_id. We thus recommend Clients use a "
+        "unique Patient\n"
+        "identifier from their own systems for this field (hence the name "
+        '"external_id").\n'
+        "\n"
+        "Note, the external_id value in the Patient object will be included in the "
+        '"patient_id" field in all FULFILLMENT\n'
+        "and MEASUREMENT webhook callbacks, allowing Clients to link those callbacks to "
+        "a patient in their systems, even\n"
+        "if the related hardware_uuid values change (for example, if a Tenovi Gateway is "
+        "replaced). Thus, the use of this\n"
+        "field is strongly recommended. See the Webhooks documentation for more details.\n"
+        "\n"
+        "If a phone number is included in the Patient object, we may use it to text/call "
+        "the patient to resolve\n"
+        "customer service requests or for any optional services (for example, sms "
+        "shipping notifications). If you have\n"
+        "not obtained the patient's consent to receive SMS messages, please set the "
+        "sms_opt_in field to False.\n"
+        "\n"
+        "If the physician field is included in the Patient object, this data will be "
+        "forwarded to our fulfillment team\n"
+        "(if dropshipping is requested) to allow for any per-provider shipping "
+        "customizations (additional charges may\n"
+        "apply).\n"
+        "\n"
+        "Please note, the patient_id and patient_phone_number fields are deprecated in "
+        "favor of the nested Patient\n"
+        "object, but remain available for backwards compatibility."
+    ),
+    ("get", "/hwi-devices/{hwi_device_id}/measurements/"): (
+        "The root HWI Device id must be included in the url.\n"
+        "\n"
+        'Note, the "timestamp" field represents the time the measurement was actually '
+        "taken, as measured by the device.\n"
+        'The "created" field represents the time the measurement was created on our '
+        "server. For backwards compatibility,\n"
+        'the MEASUREMENT Webhook posts the "timestamp" value with both the "timestamp" '
+        'and "created" key, which may not\n'
+        'match the "created" value returned here. Please note the difference between '
+        "these two fields when filtering via\n"
+        "query parameters."
+    ),
+    ("get", "/hwi-devices/{hwi_device_id}/properties/"): (
+        "These properties can be used for controlling device-specific settings (e.g. the "
+        "Step Goals for the Tenovi\n"
+        "Watch), or for adding custom, client-defined tags to individual devices (as "
+        "long as the keys used do not conflict\n"
+        "with a pre-defined Tenovi key). See https://tenovi.com/api-docs for a list of "
+        "device-specific Properties.\n"
+        "\n"
+        'All devices support a "measurement_webhook_id" property that configures a '
+        "Device to only send measurement data to\n"
+        "a single Webhook (specified by that Webhook\u2019s primary ID).\n"
+        "\n"
+        'For device-specific settings, the "synced" field can be used to check if the '
+        "setting has been successfully\n"
+        "applied to the device or not. Note, syncing often requires the device to "
+        "connect to our network, which, for\n"
+        "some devices, only occurs when a measurement is taken)."
+    ),
+    ("post", "/hwi-devices/{hwi_device_id}/properties/"): (
+        "This endpoint can be used to manage any device-specific properties, such as "
+        "setting the step goal\n"
+        "on the Tenovi Watch device. Please see our detailed Device documentation at "
+        "https://tenovi.com/api-docs\n"
+        "for more details.\n"
+        "\n"
+        "This endpoint can also be used for adding any client-specific properties "
+        "clients wish to use for\n"
+        "internal purposes (for example, to tag devices), as long as the keys used do "
+        "not conflict with any special\n"
+        "use keys described in the Tenovi documentation.\n"
+        "\n"
+        "Note, keys must be unique for a given device. If you try and create a property "
+        "with an existing key,\n"
+        "the existing key-value pair will simply be updated instead."
+    ),
+    ("get", "/hwi-devices/{hwi_device_id}/properties/{id}/"): (
+        "These properties can be used for controlling device-specific settings (e.g. the "
+        "Step Goals for the Tenovi\n"
+        "Watch), or for adding custom, client-defined tags to individual devices (as "
+        "long as the keys used do not conflict\n"
+        "with a pre-defined Tenovi key). See https://tenovi.com/api-docs for a list of "
+        "device-specific Properties.\n"
+        "\n"
+        'All devices support a "measurement_webhook_id" property that configures a '
+        "Device to only send measurement data to\n"
+        "a single Webhook (specified by that Webhook\u2019s primary ID).\n"
+        "\n"
+        'For device-specific settings, the "synced" field can be used to check if the '
+        "setting has been successfully\n"
+        "applied to the device or not. Note, syncing often requires the device to "
+        "connect to our network, which, for\n"
+        "some devices, only occurs when a measurement is taken)."
+    ),
+    ("put", "/hwi-devices/{hwi_device_id}/properties/{id}/"): (
+        "You may only update the value for a given key-value pair.\n"
+        "\n"
+        "Note, since the POST method falls back to a PUT if the key provided already "
+        "exists, you may use that method\n"
+        "to update properties without having to lookup the id for the desired key-value "
+        "pair first."
+    ),
+    ("patch", "/hwi-devices/{hwi_device_id}/properties/{id}/"): (
+        "You may only update the value for a given key-value pair.\n"
+        "\n"
+        "Note, since the POST method falls back to a PUT if the key provided already "
+        "exists, you may use that method\n"
+        "to update properties without having to lookup the id for the desired key-value "
+        "pair first."
+    ),
+    ("delete", "/hwi-devices/{hwi_device_id}/properties/{id}/"): (
+        "These properties can be used for controlling device-specific settings (e.g. the "
+        "Step Goals for the Tenovi\n"
+        "Watch), or for adding custom, client-defined tags to individual devices (as "
+        "long as the keys used do not conflict\n"
+        "with a pre-defined Tenovi key). See https://tenovi.com/api-docs for a list of "
+        "device-specific Properties.\n"
+        "\n"
+        'All devices support a "measurement_webhook_id" property that configures a '
+        "Device to only send measurement data to\n"
+        "a single Webhook (specified by that Webhook\u2019s primary ID).\n"
+        "\n"
+        'For device-specific settings, the "synced" field can be used to check if the '
+        "setting has been successfully\n"
+        "applied to the device or not. Note, syncing often requires the device to "
+        "connect to our network, which, for\n"
+        "some devices, only occurs when a measurement is taken)."
+    ),
+    ("get", "/hwi-devices/{id}/"): (
+        "To read a single HWI Device, the ID must be included in the URL."
+    ),
+    ("put", "/hwi-devices/{id}/"): (
+        "The object ID must be included in the url for updates.\n"
+        "\n"
+        "Only the Patient object can be updated. All other fields will be ignored.\n"
+        "\n"
+        "Note, when updating a Patient object, if you update the external_id, only the "
+        "current Device will be updated.\n"
+        "If the new external_id is already assigned to another Patient object, that "
+        "existing Patient will be linked to\n"
+        "the updated Device with its existing fields updated using the data provided in "
+        "the update request.\n"
+        "\n"
+        "If you update any other fields (e.g. name or phone_number) without changing the "
+        "external_id, those fields will\n"
+        "be updated for ALL Devices linked to the Patient object with that external_id.\n"
+        "\n"
+        "If you wish to remove a Patient from a device, set the Patient object to null. "
+        "This will not affect any other\n"
+        "Devices linked to the Patient object with that external_id.\n"
+        "\n"
+        "Please note, the patient_id and patient_phone_number fields are deprecated in "
+        "favor of the nested Patient\n"
+        "object. They remain available for backwards compatibility, but may lead to "
+        "unpredictable behavior if you\n"
+        "include both these fields and the Patient object in an update request."
+    ),
+    ("patch", "/hwi-devices/{id}/"): (
+        "The object ID must be included in the url for updates.\n"
+        "\n"
+        "Only the patient_id and patient_phone_number fields can be updated. All other "
+        "fields will be ignored."
+    ),
+    ("delete", "/hwi-devices/{id}/"): (
+        "Note, HWI Devices with a Fulfillment Request cannot be deleted once that "
+        "Request has been fulfilled. In this\n"
+        "case, use the /unlink-gateway/ endpoint to deactivate a HWI Device. Charges may "
+        "apply for any HWI Device\n"
+        "with an active Gateway linked to it."
+    ),
+    ("get", "/hwi-gateways/"): (
+        "NOTE, This endpoint can only be used for retrieving information about gateways "
+        "that have either been\n"
+        "previously linked with one or more of your own devices (e.g. via an "
+        "Activation/Fulfillment request) or\n"
+        "Pre-Activated via a bulk order.\n"
+        'It can NOT be used to "pre-validate" a gateway ID that is not already '
+        "associated with your account.\n"
+        "\n"
+        "For the last_signal_strength field, a signal strength value of 30 or above is "
+        "considered excellent,\n"
+        "while a signal strength value of 10 or below is considered poor.\n"
+        "\n"
+        'For the "ordering" query parameter, valid options are "assigned_on", '
+        '"shipped_on", and "last_measurement".\n'
+        'Prepend a "-" to order by descending values (e.g. "-last_measurement"). Default '
+        "is -assigned_on.\n"
+        "\n"
+        "Results are paginated. Use the page_size and page fields to modify the "
+        "pagination settings."
+    ),
+    ("get", "/hwi-gateways/{gateway_uuid__iexact}/"): (
+        "NOTE, This endpoint can only be used for retrieving information about gateways "
+        "that have either been\n"
+        "previously linked with one or more of your own devices (e.g. via an "
+        "Activation/Fulfillment request) or\n"
+        "Pre-Activated via a bulk order.\n"
+        'It can NOT be used to "pre-validate" a gateway ID that is not already '
+        "associated with your account.\n"
+        "\n"
+        "For the last_signal_strength field, a signal strength value of 30 or above is "
+        "considered excellent,\n"
+        "while a signal strength value of 10 or below is considered poor.\n"
+        "\n"
+        'For the "ordering" query parameter, valid options are "assigned_on", '
+        '"shipped_on", and "last_measurement".\n'
+        'Prepend a "-" to order by descending values (e.g. "-last_measurement"). Default '
+        "is -assigned_on.\n"
+        "\n"
+        "Results are paginated. Use the page_size and page fields to modify the "
+        "pagination settings."
+    ),
+    ("get", "/hwi-patients/"): (
+        'The client-provided "external_id" field must be used as the lookup field for '
+        "direct GET requests.\n"
+        "\n"
+        "This endpoint can be used for getting and updating data on patient objects "
+        "directly.\n"
+        "\n"
+        "If a full address has been provided, the address_status field will indicate if "
+        "that address has been Verified\n"
+        "or is Invalid."
+    ),
+    ("post", "/hwi-patients/"): (
+        "The external_id field is required and must be unique for each patient.\n"
+        "\n"
+        "If a full address is provided, our system will attempt to verify it.\n"
+        "This internal verification process can be overruled by setting the "
+        '"confirm_address" flag to True.'
+    ),
+    ("get", "/hwi-patients/{external_id__iexact}/"): (
+        'The client-provided "external_id" field must be used as the lookup field for '
+        "direct GET requests.\n"
+        "\n"
+        "This endpoint can be used for getting and updating data on patient objects "
+        "directly.\n"
+        "\n"
+        "If a full address has been provided, the address_status field will indicate if "
+        "that address has been Verified\n"
+        "or is Invalid."
+    ),
+    ("put", "/hwi-patients/{external_id__iexact}/"): (
+        'The client-provided "external_id" field must be used as the lookup field for '
+        "PUT/PATCH requests.\n"
+        "\n"
+        "If the patient's address if modified, our system will attempt to verify it.\n"
+        "This internal verification process can be overruled by setting the "
+        '"confirm_address" flag to True.'
+    ),
+    ("patch", "/hwi-patients/{external_id__iexact}/"): (
+        'The client-provided "external_id" field must be used as the lookup field for '
+        "PUT/PATCH requests.\n"
+        "\n"
+        "If the patient's address if modified, our system will attempt to verify it.\n"
+        "This internal verification process can be overruled by setting the "
+        '"confirm_address" flag to True.'
+    ),
+    ("delete", "/hwi-patients/{external_id__iexact}/"): (
+        'The client-provided "external_id" field must be used as the lookup field for '
+        "direct GET requests.\n"
+        "\n"
+        "This endpoint can be used for getting and updating data on patient objects "
+        "directly.\n"
+        "\n"
+        "If a full address has been provided, the address_status field will indicate if "
+        "that address has been Verified\n"
+        "or is Invalid."
+    ),
+    ("get", "/hwi-replacements/"): (
+        'Use the query parameter "fulfilled" to filter your responses by Replacement '
+        "Requests that have been fulfilled or not."
+    ),
+    ("post", "/hwi-replacements/"): (
+        "This endpoint can be used to request a replacement Device, Gateway, or both. "
+        "Simply include an array of objects\n"
+        "with a name field indicating the Device you wish to be shipped in the "
+        "device_types field. For Gateway\n"
+        'replacements, simply use "Gateway" as the device name.\n'
+        "\n"
+        "Note, the hwi_device_id is required in order for the replacement to be linked "
+        "to an underlying HWI Device.\n"
+        "If you are requesting a replacement Gateway, Tenovi will automatically update "
+        "the hardware_uuid of any\n"
+        "HWI Devices linked to the same Gateway as the referenced HWI Device. Our system "
+        "will send a Fulfillment\n"
+        "Webhook with the updated Gateway ID when the replacement is shipped.\n"
+        "\n"
+        'The "notify_emails" field can include comma-separated email addresses; shipping '
+        "updates will be sent to this\n"
+        "list"
+    ),
+    ("delete", "/hwi-replacements/{id}/"): (
+        "Note, Replacements cannot be deleted once they have been fulfilled"
+    ),
+    ("get", "/patients/{patient_external_id}/measurements/"): (
+        "The patient_id value used during HWI Device creation must be included in the "
+        "url.\n"
+        "\n"
+        'Note, the "timestamp" field represents the time the measurement was actually '
+        "taken, as measured by the device.\n"
+        'The "created" field represents the time the measurements was created on our '
+        "server. For backwards compatibility,\n"
+        'the MEASUREMENT Webhook posts the "timestamp" value with both the "timestamp" '
+        'and "created" key, which may not\n'
+        'match the "created" value returned here. Please note the difference between '
+        "these two fields when filtering via\n"
+        "query parameters."
+    ),
+    ("post", "/resend-webhooks/"): (
+        "Resends measurement data to all webhooks for the specified event. Requires a "
+        "`measurement_id` to be passed,\n"
+        "and optionally target `webhook_ids`."
+    ),
+    ("post", "/test-webhooks/"): (
+        "The data fields are optional, but can be used to set specific values to be used "
+        "in the test data."
+    ),
+    ("get", "/unlink-gateway/{id}/"): (
+        "The root HWI Device id must be included in the URL. If successful, the HWI "
+        "Device object will be returned with\n"
+        "the device.hardware_uuid field set to NULL. At this point, that Gateway can be "
+        "re-used with a new HWI Device."
+    ),
+    ("get", "/webhooks/"): (
+        "MEASUREMENT webhooks will fire whenever a new measurement is received by the "
+        "Tenovi platform from any\n"
+        "activated HWI Device. The MEASUREMENT webhook will POST the following json data "
+        "to the provided endpoint. Note,\n"
+        "this endpoint can be configured to POST data as an array of JSON data, with "
+        "related measurements (e.g, pulse\n"
+        "and blood pressure readings captured in a single BPM reading) grouped together "
+        "in the same array.\n"
+        "\n"
+        "Note, MEAUSUREMENT webhooks can also be globally disabled or enabled using the "
+        "enabled_by_default flag. The\n"
+        "measurement_webhook_id clientDeviceProperty can be used to selectively enable a "
+        "measurement webhook for a\n"
+        "specific device, even if that Webhook is not enabled by default.\n"
+        "\n"
+        "    {\n"
+        '      "metric": "metric_name", // see tenovi.com/hwi-device-overview/ for a '
+        "list of valid metric_names per device\n"
+        '      "device_name": "device_name", // the name of the Device used to take this '
+        "measurement\n"
+        '      "hwi_device_id": "12345678-abcd-1234-abcd-1234567890ab", // the primary '
+        "id returned on hwi device activation\n"
+        '      "patient_id": "patient_id", // the patient.external_id value provided '
+        "during hwi-device creation\n"
+        '      "hardware_uuid": "1234abcd5678", // Tenovi Gateway ID or other Hardware '
+        "Identifier (e.g. IMEI)\n"
+        '      "sensor_code": "", // the Sensor Code of the device used to take this '
+        "measurement\n"
+        "                         // For devices that require sensor_ids, this field "
+        'will be "[sensor_code]-[sensor_id]"\n'
+        '      "value_1": "100.00", // The primary reading value, formatted as a '
+        "2-decimal point string\n"
+        '      "value_2": "0.00",  // A secondary value (when applicable) See '
+        "tenovi.com/hwi-device-overview/ for details\n"
+        '      "timestamp": "2022-01-25T14:35:46.198000Z", // The time the measurement '
+        "was taken, as measured by the device\n"
+        '      "timezone_offset": -7, // Difference (in hours) between TZ where '
+        "measurement was taken and UTC\n"
+        '      "created": "2022-01-25T14:35:46.198Z000", // The time the measurement was '
+        "received by our server, in UTC\n"
+        "      \"estimated_timestamp\": False, // Boolean indicating if the 'timestamp' "
+        "field is an algorithmic estimate,\n"
+        "                                    // which is used if the timestamp from the "
+        "device is in an invalid range\n"
+        '      "filter_params": {} // JSON data of key-value pairs. See '
+        "tenovi.com/hwi-device-overview/ for details\n"
+        "    }\n"
+        "\n"
+        "FULFILLMENT webhooks will fire whenever a Fulfillment Request associated with a "
+        "HWI Device is updated.\n"
+        "The FULFILLMENT webhook will post the following json data to the provided "
+        "endpoint:\n"
+        "\n"
+        "    {\n"
+        '      "patient_id": "patient_id", // The patient.external_id value set during '
+        "hwi-device creation\n"
+        '      "device_name": "device_name", // see hwi-devices for valid device names\n'
+        '      "hwi_device_id": "12345678-abcd-1234-abcd-1234567890ab", // the root id '
+        "returned on HWI Device creation\n"
+        '      "device_id": "4321DCBA8765", // For "Replaced" or "Unlinked" webhooks '
+        "only, indicates the PRIOR hardware_uuid\n"
+        '      "hardware_uuid": "1234abcd5678", // The current Tenovi Gateway ID or '
+        "other Hardware Identifier for this device\n"
+        '      "sensor_code": "", // see hwi-devices for valid sensor codes\n'
+        '      "status": "status", // Readable fulfillment status: Pending Shipment, '
+        "Dropship Requested, Shipped,\n"
+        "                          // Dropshipped, Delivered, Returned, Connected, "
+        "Replaced, or Unlinked\n"
+        '      "tracking_link": // The tracking link for this device, if it has been '
+        "shipped\n"
+        "    }"
+    ),
+    ("post", "/webhooks/"): (
+        "If an auth_header is required, the full Authorization header must be included "
+        "in the auth_header field\n"
+        '(e.g. "Token XXXXX" or "Bearer XXXXXX").\n'
+        "\n"
+        'The default header key for the auth_header value is "Authorization". If you '
+        "need a different header key,\n"
+        'include it in the "auth_key" field.\n'
+        "\n"
+        'The "event" field must be set to either "MEASUREMENT" or "FULFILLMENT" to '
+        "create a Webhook for the\n"
+        "corresponding event type.\n"
+        "\n"
+        'The "post_as_array" field only applies to MEASUREMENT webhooks.'
+    ),
+    ("get", "/webhooks/{id}/"): (
+        "MEASUREMENT webhooks will fire whenever a new measurement is received by the "
+        "Tenovi platform from any\n"
+        "activated HWI Device. The MEASUREMENT webhook will POST the following json data "
+        "to the provided endpoint. Note,\n"
+        "this endpoint can be configured to POST data as an array of JSON data, with "
+        "related measurements (e.g, pulse\n"
+        "and blood pressure readings captured in a single BPM reading) grouped together "
+        "in the same array.\n"
+        "\n"
+        "Note, MEAUSUREMENT webhooks can also be globally disabled or enabled using the "
+        "enabled_by_default flag. The\n"
+        "measurement_webhook_id clientDeviceProperty can be used to selectively enable a "
+        "measurement webhook for a\n"
+        "specific device, even if that Webhook is not enabled by default.\n"
+        "\n"
+        "    {\n"
+        '      "metric": "metric_name", // see tenovi.com/hwi-device-overview/ for a '
+        "list of valid metric_names per device\n"
+        '      "device_name": "device_name", // the name of the Device used to take this '
+        "measurement\n"
+        '      "hwi_device_id": "12345678-abcd-1234-abcd-1234567890ab", // the primary '
+        "id returned on hwi device activation\n"
+        '      "patient_id": "patient_id", // the patient.external_id value provided '
+        "during hwi-device creation\n"
+        '      "hardware_uuid": "1234abcd5678", // Tenovi Gateway ID or other Hardware '
+        "Identifier (e.g. IMEI)\n"
+        '      "sensor_code": "", // the Sensor Code of the device used to take this '
+        "measurement\n"
+        "                         // For devices that require sensor_ids, this field "
+        'will be "[sensor_code]-[sensor_id]"\n'
+        '      "value_1": "100.00", // The primary reading value, formatted as a '
+        "2-decimal point string\n"
+        '      "value_2": "0.00",  // A secondary value (when applicable) See '
+        "tenovi.com/hwi-device-overview/ for details\n"
+        '      "timestamp": "2022-01-25T14:35:46.198000Z", // The time the measurement '
+        "was taken, as measured by the device\n"
+        '      "timezone_offset": -7, // Difference (in hours) between TZ where '
+        "measurement was taken and UTC\n"
+        '      "created": "2022-01-25T14:35:46.198Z000", // The time the measurement was '
+        "received by our server, in UTC\n"
+        "      \"estimated_timestamp\": False, // Boolean indicating if the 'timestamp' "
+        "field is an algorithmic estimate,\n"
+        "                                    // which is used if the timestamp from the "
+        "device is in an invalid range\n"
+        '      "filter_params": {} // JSON data of key-value pairs. See '
+        "tenovi.com/hwi-device-overview/ for details\n"
+        "    }\n"
+        "\n"
+        "FULFILLMENT webhooks will fire whenever a Fulfillment Request associated with a "
+        "HWI Device is updated.\n"
+        "The FULFILLMENT webhook will post the following json data to the provided "
+        "endpoint:\n"
+        "\n"
+        "    {\n"
+        '      "patient_id": "patient_id", // The patient.external_id value set during '
+        "hwi-device creation\n"
+        '      "device_name": "device_name", // see hwi-devices for valid device names\n'
+        '      "hwi_device_id": "12345678-abcd-1234-abcd-1234567890ab", // the root id '
+        "returned on HWI Device creation\n"
+        '      "device_id": "4321DCBA8765", // For "Replaced" or "Unlinked" webhooks '
+        "only, indicates the PRIOR hardware_uuid\n"
+        '      "hardware_uuid": "1234abcd5678", // The current Tenovi Gateway ID or '
+        "other Hardware Identifier for this device\n"
+        '      "sensor_code": "", // see hwi-devices for valid sensor codes\n'
+        '      "status": "status", // Readable fulfillment status: Pending Shipment, '
+        "Dropship Requested, Shipped,\n"
+        "                          // Dropshipped, Delivered, Returned, Connected, "
+        "Replaced, or Unlinked\n"
+        '      "tracking_link": // The tracking link for this device, if it has been '
+        "shipped\n"
+        "    }"
+    ),
+    ("put", "/webhooks/{id}/"): ("The object ID must be included in the url for updates."),
+    ("patch", "/webhooks/{id}/"): ("The object ID must be included in the url for updates."),
+    ("delete", "/webhooks/{id}/"): (
+        "MEASUREMENT webhooks will fire whenever a new measurement is received by the "
+        "Tenovi platform from any\n"
+        "activated HWI Device. The MEASUREMENT webhook will POST the following json data "
+        "to the provided endpoint. Note,\n"
+        "this endpoint can be configured to POST data as an array of JSON data, with "
+        "related measurements (e.g, pulse\n"
+        "and blood pressure readings captured in a single BPM reading) grouped together "
+        "in the same array.\n"
+        "\n"
+        "Note, MEAUSUREMENT webhooks can also be globally disabled or enabled using the "
+        "enabled_by_default flag. The\n"
+        "measurement_webhook_id clientDeviceProperty can be used to selectively enable a "
+        "measurement webhook for a\n"
+        "specific device, even if that Webhook is not enabled by default.\n"
+        "\n"
+        "    {\n"
+        '      "metric": "metric_name", // see tenovi.com/hwi-device-overview/ for a '
+        "list of valid metric_names per device\n"
+        '      "device_name": "device_name", // the name of the Device used to take this '
+        "measurement\n"
+        '      "hwi_device_id": "12345678-abcd-1234-abcd-1234567890ab", // the primary '
+        "id returned on hwi device activation\n"
+        '      "patient_id": "patient_id", // the patient.external_id value provided '
+        "during hwi-device creation\n"
+        '      "hardware_uuid": "1234abcd5678", // Tenovi Gateway ID or other Hardware '
+        "Identifier (e.g. IMEI)\n"
+        '      "sensor_code": "", // the Sensor Code of the device used to take this '
+        "measurement\n"
+        "                         // For devices that require sensor_ids, this field "
+        'will be "[sensor_code]-[sensor_id]"\n'
+        '      "value_1": "100.00", // The primary reading value, formatted as a '
+        "2-decimal point string\n"
+        '      "value_2": "0.00",  // A secondary value (when applicable) See '
+        "tenovi.com/hwi-device-overview/ for details\n"
+        '      "timestamp": "2022-01-25T14:35:46.198000Z", // The time the measurement '
+        "was taken, as measured by the device\n"
+        '      "timezone_offset": -7, // Difference (in hours) between TZ where '
+        "measurement was taken and UTC\n"
+        '      "created": "2022-01-25T14:35:46.198Z000", // The time the measurement was '
+        "received by our server, in UTC\n"
+        "      \"estimated_timestamp\": False, // Boolean indicating if the 'timestamp' "
+        "field is an algorithmic estimate,\n"
+        "                                    // which is used if the timestamp from the "
+        "device is in an invalid range\n"
+        '      "filter_params": {} // JSON data of key-value pairs. See '
+        "tenovi.com/hwi-device-overview/ for details\n"
+        "    }\n"
+        "\n"
+        "FULFILLMENT webhooks will fire whenever a Fulfillment Request associated with a "
+        "HWI Device is updated.\n"
+        "The FULFILLMENT webhook will post the following json data to the provided "
+        "endpoint:\n"
+        "\n"
+        "    {\n"
+        '      "patient_id": "patient_id", // The patient.external_id value set during '
+        "hwi-device creation\n"
+        '      "device_name": "device_name", // see hwi-devices for valid device names\n'
+        '      "hwi_device_id": "12345678-abcd-1234-abcd-1234567890ab", // the root id '
+        "returned on HWI Device creation\n"
+        '      "device_id": "4321DCBA8765", // For "Replaced" or "Unlinked" webhooks '
+        "only, indicates the PRIOR hardware_uuid\n"
+        '      "hardware_uuid": "1234abcd5678", // The current Tenovi Gateway ID or '
+        "other Hardware Identifier for this device\n"
+        '      "sensor_code": "", // see hwi-devices for valid sensor codes\n'
+        '      "status": "status", // Readable fulfillment status: Pending Shipment, '
+        "Dropship Requested, Shipped,\n"
+        "                          // Dropshipped, Delivered, Returned, Connected, "
+        "Replaced, or Unlinked\n"
+        '      "tracking_link": // The tracking link for this device, if it has been '
+        "shipped\n"
+        "    }"
+    ),
+}
+
+
 # Read-only strings the Swagger gives minLength 1 and a default of "": "" is what they are
 # when they say nothing (a cellular device's sensor code, an address nobody checked).
 EMPTY_ALLOWED = {
@@ -1062,6 +1912,7 @@ def operation(operation_id: str) -> dict[str, Any]:
     out: dict[str, Any] = {
         "operation_id": operation_id.replace("-", "_"),
         "summary": op["summary"],
+        "description": DESCRIPTIONS.get((op["method"], op["path"]), op["summary"]),
         "tags": [op["tag"]],
         "parameters": parameters,
         "responses": {int(code): body, **ERRORS},
@@ -1069,3 +1920,8 @@ def operation(operation_id: str) -> dict[str, Any]:
     if op["body"]:
         out["request"] = {"application/json": definition(op["body"])}
     return out
+
+
+def postprocess(result, generator, request, public):
+    """The views' ``extend_schema`` says it all (``operation``); nothing to add."""
+    return result

@@ -9,10 +9,6 @@ from typing import Any
 
 import django_filters
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
-from django.http import HttpResponsePermanentRedirect
-from django.http.response import HttpResponseRedirectBase
-from django.urls import Resolver404, resolve
-from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -25,9 +21,9 @@ from pulsebridge.devices.models import (
     Patient,
     Replacement,
 )
-from pulsebridge.errors import not_found
 from pulsebridge.fulfillment import enrolments
 from pulsebridge.fulfillment.models import Order
+from pulsebridge.lib import slashes
 from pulsebridge.readings.models import Measurement
 from pulsebridge.webhooks import services as webhook_services
 from pulsebridge.webhooks.models import WebhookEndpoint
@@ -572,24 +568,4 @@ class WebhookView(TenoviView):
 
 # ----------------------------------------------------------------------------- trailing slash
 
-
-class PermanentRedirectKeepingMethod(HttpResponseRedirectBase):
-    status_code = 308
-
-
-@csrf_exempt  # an API path, authenticated by key: it never carries a CSRF token
-def add_slash(request, path: str):
-    """Tenovi's paths end with ``/``; without it the answer is a redirect to the same path with
-    it (301 for GET and HEAD, as Django's APPEND_SLASH; 308 otherwise so that a POST stays a
-    POST with its body). Nothing is redirected to a path that does not exist."""
-    target = request.path + "/"
-    try:
-        resolve(target)
-    except Resolver404:
-        return not_found(request)
-    query = request.META.get("QUERY_STRING", "")
-    if query:
-        target = f"{target}?{query}"
-    if request.method in ("GET", "HEAD"):
-        return HttpResponsePermanentRedirect(target)
-    return PermanentRedirectKeepingMethod(target)
+add_slash = slashes.add_slash  # Tenovi's paths end with ``/`` (lib.slashes)
