@@ -59,7 +59,7 @@ def _company():
     )
     Device.objects.bulk_create(
         [
-            Device(company=company, model=bpm, imei=f"36{i:013d}", serial=f"36{i:013d}",
+            Device(company=company, model=bpm, imei=f"38{i:013d}", serial=f"38{i:013d}",
                    patient=patients[i])
             for i in range(ORDERS)
         ],
