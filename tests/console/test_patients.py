@@ -25,6 +25,28 @@ def test_the_list_shows_each_patient_s_latest_values_and_days_with_readings(
     assert "3 / 30" in page
 
 
+def test_the_list_counts_each_patient_s_open_alerts(owner, as_user, alice, patient_with_readings):
+    from pulsebridge.alerts import services as alerts
+    from pulsebridge.ingest.readings import record_items
+
+    def open_alerts_cell(page: str) -> str:
+        row = re.search(r"<tr>\s*<td><a[^>]*>[^<]*</a></td>\s*<td>P-1</td>.*?</tr>", page, re.S)
+        assert row, "no row of P-1"
+        return re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)[-1]
+
+    assert open_alerts_cell(as_user(owner).get("/patients/").content.decode()) == "0"
+    cuff = patient_with_readings.devices.get(model__kind="blood_pressure")
+    high = {"imei": cuff.imei, "kind": "blood_pressure", "measured_at": "2026-12-01T08:00:00Z",
+            "values": {"systolic": 190, "diastolic": 80, "pulse": 70}}  # fmt: skip
+    [outcome] = record_items(alice, [high])
+    assert outcome.status == "created"
+    cell = open_alerts_cell(as_user(owner).get("/patients/").content.decode())
+    assert ">1</a>" in cell
+    [alert] = alerts.alerts(alice, status="open", patient=patient_with_readings)
+    alerts.resolve(alert, by="test")
+    assert open_alerts_cell(as_user(owner).get("/patients/").content.decode()) == "0"
+
+
 def test_the_list_searches_sorts_and_pages(owner, as_user, alice, patient_with_readings):
     for n in range(30):
         ensure_patient(alice, f"Q-{n:02}", name=f"Quiet {n:02}")

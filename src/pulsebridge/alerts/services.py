@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from pulsebridge.core.models import Company
@@ -35,6 +35,20 @@ def alerts(
     if late is not None:
         found = found.filter(late=late)
     return found.order_by("-raised_at", "-id")
+
+
+def open_counts(company: Company, patient_ids: list[Any]) -> dict[Any, int]:
+    """How many alerts not resolved yet each of these patients has (absent: none)."""
+    if not patient_ids:
+        return {}
+    found = (
+        Alert.objects.for_company(company)
+        .filter(patient_id__in=patient_ids)
+        .exclude(status=Alert.Status.RESOLVED)
+        .values("patient_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["patient_id"]: row["n"] for row in found}
 
 
 def find_alert(company: Company, alert_id: Any) -> Alert | None:

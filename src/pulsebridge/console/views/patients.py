@@ -76,6 +76,7 @@ def patients(request):
     ids = [p.pk for p in listing]
     latest = queries.latest_by_kind(company, ids)
     days = billing.current_days(company, ids)
+    open_alerts = alerts.open_counts(company, ids)
     rows = []
     for patient in listing:
         readings = sorted(
@@ -93,6 +94,7 @@ def patients(request):
                     for r in readings
                 ],
                 "days": days.get(patient.pk, 0),
+                "open_alerts": open_alerts.get(patient.pk, 0),
             }
         )
     context = {
