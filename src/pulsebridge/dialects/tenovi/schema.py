@@ -1097,94 +1097,7 @@ DESCRIPTIONS: dict[tuple[str, str], str] = {
         "        ]\n"
         "    }"
     ),
-    ("get", "/hwi-bulk-orders/{id}/"): (
-        'Use the query parameter "fulfilled" to filter your responses by Bulk Order '
-        "Requests that have been fulfilled or not.\n"
-        "\n"
-        "Use the page and page_size parameters to control the pagination. Set "
-        "page_size=0 to return all objects.\n"
-        "\n"
-        "The fields included are defined as follows:\n"
-        "\n"
-        "    {\n"
-        '        "id": "12345678-abcd-1234-abcd-1234567890ab",  // the root order id\n'
-        '        "created": "2024-05-11T12:00:00.000000Z",  // The date & time the order '
-        "was created\n"
-        '        "updated": "2024-05-11T12:00:00.000000Z",  // The date & time the order '
-        "was last updated\n"
-        '        "order_number": "240123",  // The Bulk Order number shown on the Tenovi '
-        "Web App\n"
-        '        "shipping_name": "First Last",\n'
-        '        "shipping_address": "123 Tenovi St",\n'
-        '        "shipping_city": "Portsmouth",\n'
-        '        "shipping_state": "NH",\n'
-        '        "shipping_zip_code": "12345",\n'
-        '        "shipping_status": "Pending",\n'
-        "            // Readable order status: Requested, Client Action Required, "
-        "Pending, Shipped, or Delivered\n"
-        '        "shipping_tracking_link": "https://tenovi.com",  // The tracking link, '
-        "if the order has shipped,\n"
-        '        "fulfilled": True,\n'
-        '        "requested_by": "jdoe@tenovi.com",  // The user that requested this '
-        "order\n"
-        '        "shipped_on": "2024-05-11T12:00:00.000000Z",\n'
-        '        "delivered_on": "2024-05-18T12:00:00.000000Z",\n'
-        '        "notify_emails": "jdoe@tenovi.com,rsmith@tenovi.com",\n'
-        '        "contents": [\n'
-        "            {\n"
-        '                "name": "Tenovi BPM - L",  // The name of the included '
-        "device/supply item\n"
-        '                "quantity: 10,  // The quantity\n'
-        '                "kit_id": 0,  // The Kit ID. 0 indicates the item was shipped '
-        "separately. Items with a matching\n"
-        "                              // kit_id > 0 were kitted together by Tenovi\n"
-        "            },\n"
-        "            ...\n"
-        "        ]\n"
-        '        "manifest": [\n'
-        "            {\n"
-        '                "order_section": "Loose Items",\n'
-        '                "kitted_items": [],\n'
-        '                "loose_items": [\n'
-        "                    {\n"
-        '                        "imei": "123123123123123",\n'
-        '                        "device_type": "Tenovi Cellular Pulse Ox"\n'
-        "                    },\n"
-        "                    ...\n"
-        "                ]\n"
-        "            },\n"
-        "            {\n"
-        '                "order_section": "Kit 1",\n'
-        '                "kitted_items": [\n'
-        "                    {\n"
-        '                        "kit_number": 0,\n'
-        '                        "gateway_id": "1234ABCD1234",\n'
-        '                        "contents": [\n'
-        "                            {\n"
-        '                                "device_type": "Gateway",\n'
-        '                                "gateway_id": "1234ABCD1234"\n'
-        "                            },\n"
-        "                            {\n"
-        '                                "device_type": "Tenovi BPM - L",\n'
-        '                                "mac_address": "1A2B3C2A2B2C"\n'
-        "                            }\n"
-        "                        ]\n"
-        "                    },\n"
-        "                    ...\n"
-        "                ],\n"
-        '                "loose_items": []\n'
-        "            }\n"
-        "        ]\n"
-        "    }"
-    ),
     ("get", "/hwi-device-types/"): (
-        "These can be used to activate/request new devices via the hwi-devices endpoint "
-        'using the "name" field.\n'
-        "This endpoint can also be used to get static images of devices, or to get the "
-        "up-front and shipping fees for\n"
-        "specific devices."
-    ),
-    ("get", "/hwi-device-types/{id}/"): (
         "These can be used to activate/request new devices via the hwi-devices endpoint "
         'using the "name" field.\n'
         "This endpoint can also be used to get static images of devices, or to get the "
@@ -1332,24 +1245,6 @@ DESCRIPTIONS: dict[tuple[str, str], str] = {
         "with an existing key,\n"
         "the existing key-value pair will simply be updated instead."
     ),
-    ("get", "/hwi-devices/{hwi_device_id}/properties/{id}/"): (
-        "These properties can be used for controlling device-specific settings (e.g. the "
-        "Step Goals for the Tenovi\n"
-        "Watch), or for adding custom, client-defined tags to individual devices (as "
-        "long as the keys used do not conflict\n"
-        "with a pre-defined Tenovi key). See https://tenovi.com/api-docs for a list of "
-        "device-specific Properties.\n"
-        "\n"
-        'All devices support a "measurement_webhook_id" property that configures a '
-        "Device to only send measurement data to\n"
-        "a single Webhook (specified by that Webhook\u2019s primary ID).\n"
-        "\n"
-        'For device-specific settings, the "synced" field can be used to check if the '
-        "setting has been successfully\n"
-        "applied to the device or not. Note, syncing often requires the device to "
-        "connect to our network, which, for\n"
-        "some devices, only occurs when a measurement is taken)."
-    ),
     ("put", "/hwi-devices/{hwi_device_id}/properties/{id}/"): (
         "You may only update the value for a given key-value pair.\n"
         "\n"
@@ -1357,35 +1252,6 @@ DESCRIPTIONS: dict[tuple[str, str], str] = {
         "exists, you may use that method\n"
         "to update properties without having to lookup the id for the desired key-value "
         "pair first."
-    ),
-    ("patch", "/hwi-devices/{hwi_device_id}/properties/{id}/"): (
-        "You may only update the value for a given key-value pair.\n"
-        "\n"
-        "Note, since the POST method falls back to a PUT if the key provided already "
-        "exists, you may use that method\n"
-        "to update properties without having to lookup the id for the desired key-value "
-        "pair first."
-    ),
-    ("delete", "/hwi-devices/{hwi_device_id}/properties/{id}/"): (
-        "These properties can be used for controlling device-specific settings (e.g. the "
-        "Step Goals for the Tenovi\n"
-        "Watch), or for adding custom, client-defined tags to individual devices (as "
-        "long as the keys used do not conflict\n"
-        "with a pre-defined Tenovi key). See https://tenovi.com/api-docs for a list of "
-        "device-specific Properties.\n"
-        "\n"
-        'All devices support a "measurement_webhook_id" property that configures a '
-        "Device to only send measurement data to\n"
-        "a single Webhook (specified by that Webhook\u2019s primary ID).\n"
-        "\n"
-        'For device-specific settings, the "synced" field can be used to check if the '
-        "setting has been successfully\n"
-        "applied to the device or not. Note, syncing often requires the device to "
-        "connect to our network, which, for\n"
-        "some devices, only occurs when a measurement is taken)."
-    ),
-    ("get", "/hwi-devices/{id}/"): (
-        "To read a single HWI Device, the ID must be included in the URL."
     ),
     ("put", "/hwi-devices/{id}/"): (
         "The object ID must be included in the url for updates.\n"
@@ -1447,27 +1313,6 @@ DESCRIPTIONS: dict[tuple[str, str], str] = {
         "Results are paginated. Use the page_size and page fields to modify the "
         "pagination settings."
     ),
-    ("get", "/hwi-gateways/{gateway_uuid__iexact}/"): (
-        "NOTE, This endpoint can only be used for retrieving information about gateways "
-        "that have either been\n"
-        "previously linked with one or more of your own devices (e.g. via an "
-        "Activation/Fulfillment request) or\n"
-        "Pre-Activated via a bulk order.\n"
-        'It can NOT be used to "pre-validate" a gateway ID that is not already '
-        "associated with your account.\n"
-        "\n"
-        "For the last_signal_strength field, a signal strength value of 30 or above is "
-        "considered excellent,\n"
-        "while a signal strength value of 10 or below is considered poor.\n"
-        "\n"
-        'For the "ordering" query parameter, valid options are "assigned_on", '
-        '"shipped_on", and "last_measurement".\n'
-        'Prepend a "-" to order by descending values (e.g. "-last_measurement"). Default '
-        "is -assigned_on.\n"
-        "\n"
-        "Results are paginated. Use the page_size and page fields to modify the "
-        "pagination settings."
-    ),
     ("get", "/hwi-patients/"): (
         'The client-provided "external_id" field must be used as the lookup field for '
         "direct GET requests.\n"
@@ -1486,17 +1331,6 @@ DESCRIPTIONS: dict[tuple[str, str], str] = {
         "This internal verification process can be overruled by setting the "
         '"confirm_address" flag to True.'
     ),
-    ("get", "/hwi-patients/{external_id__iexact}/"): (
-        'The client-provided "external_id" field must be used as the lookup field for '
-        "direct GET requests.\n"
-        "\n"
-        "This endpoint can be used for getting and updating data on patient objects "
-        "directly.\n"
-        "\n"
-        "If a full address has been provided, the address_status field will indicate if "
-        "that address has been Verified\n"
-        "or is Invalid."
-    ),
     ("put", "/hwi-patients/{external_id__iexact}/"): (
         'The client-provided "external_id" field must be used as the lookup field for '
         "PUT/PATCH requests.\n"
@@ -1504,25 +1338,6 @@ DESCRIPTIONS: dict[tuple[str, str], str] = {
         "If the patient's address if modified, our system will attempt to verify it.\n"
         "This internal verification process can be overruled by setting the "
         '"confirm_address" flag to True.'
-    ),
-    ("patch", "/hwi-patients/{external_id__iexact}/"): (
-        'The client-provided "external_id" field must be used as the lookup field for '
-        "PUT/PATCH requests.\n"
-        "\n"
-        "If the patient's address if modified, our system will attempt to verify it.\n"
-        "This internal verification process can be overruled by setting the "
-        '"confirm_address" flag to True.'
-    ),
-    ("delete", "/hwi-patients/{external_id__iexact}/"): (
-        'The client-provided "external_id" field must be used as the lookup field for '
-        "direct GET requests.\n"
-        "\n"
-        "This endpoint can be used for getting and updating data on patient objects "
-        "directly.\n"
-        "\n"
-        "If a full address has been provided, the address_status field will indicate if "
-        "that address has been Verified\n"
-        "or is Invalid."
     ),
     ("get", "/hwi-replacements/"): (
         'Use the query parameter "fulfilled" to filter your responses by Replacement '
@@ -1667,154 +1482,36 @@ DESCRIPTIONS: dict[tuple[str, str], str] = {
         "\n"
         'The "post_as_array" field only applies to MEASUREMENT webhooks.'
     ),
-    ("get", "/webhooks/{id}/"): (
-        "MEASUREMENT webhooks will fire whenever a new measurement is received by the "
-        "Tenovi platform from any\n"
-        "activated HWI Device. The MEASUREMENT webhook will POST the following json data "
-        "to the provided endpoint. Note,\n"
-        "this endpoint can be configured to POST data as an array of JSON data, with "
-        "related measurements (e.g, pulse\n"
-        "and blood pressure readings captured in a single BPM reading) grouped together "
-        "in the same array.\n"
-        "\n"
-        "Note, MEAUSUREMENT webhooks can also be globally disabled or enabled using the "
-        "enabled_by_default flag. The\n"
-        "measurement_webhook_id clientDeviceProperty can be used to selectively enable a "
-        "measurement webhook for a\n"
-        "specific device, even if that Webhook is not enabled by default.\n"
-        "\n"
-        "    {\n"
-        '      "metric": "metric_name", // see tenovi.com/hwi-device-overview/ for a '
-        "list of valid metric_names per device\n"
-        '      "device_name": "device_name", // the name of the Device used to take this '
-        "measurement\n"
-        '      "hwi_device_id": "12345678-abcd-1234-abcd-1234567890ab", // the primary '
-        "id returned on hwi device activation\n"
-        '      "patient_id": "patient_id", // the patient.external_id value provided '
-        "during hwi-device creation\n"
-        '      "hardware_uuid": "1234abcd5678", // Tenovi Gateway ID or other Hardware '
-        "Identifier (e.g. IMEI)\n"
-        '      "sensor_code": "", // the Sensor Code of the device used to take this '
-        "measurement\n"
-        "                         // For devices that require sensor_ids, this field "
-        'will be "[sensor_code]-[sensor_id]"\n'
-        '      "value_1": "100.00", // The primary reading value, formatted as a '
-        "2-decimal point string\n"
-        '      "value_2": "0.00",  // A secondary value (when applicable) See '
-        "tenovi.com/hwi-device-overview/ for details\n"
-        '      "timestamp": "2022-01-25T14:35:46.198000Z", // The time the measurement '
-        "was taken, as measured by the device\n"
-        '      "timezone_offset": -7, // Difference (in hours) between TZ where '
-        "measurement was taken and UTC\n"
-        '      "created": "2022-01-25T14:35:46.198Z000", // The time the measurement was '
-        "received by our server, in UTC\n"
-        "      \"estimated_timestamp\": False, // Boolean indicating if the 'timestamp' "
-        "field is an algorithmic estimate,\n"
-        "                                    // which is used if the timestamp from the "
-        "device is in an invalid range\n"
-        '      "filter_params": {} // JSON data of key-value pairs. See '
-        "tenovi.com/hwi-device-overview/ for details\n"
-        "    }\n"
-        "\n"
-        "FULFILLMENT webhooks will fire whenever a Fulfillment Request associated with a "
-        "HWI Device is updated.\n"
-        "The FULFILLMENT webhook will post the following json data to the provided "
-        "endpoint:\n"
-        "\n"
-        "    {\n"
-        '      "patient_id": "patient_id", // The patient.external_id value set during '
-        "hwi-device creation\n"
-        '      "device_name": "device_name", // see hwi-devices for valid device names\n'
-        '      "hwi_device_id": "12345678-abcd-1234-abcd-1234567890ab", // the root id '
-        "returned on HWI Device creation\n"
-        '      "device_id": "4321DCBA8765", // For "Replaced" or "Unlinked" webhooks '
-        "only, indicates the PRIOR hardware_uuid\n"
-        '      "hardware_uuid": "1234abcd5678", // The current Tenovi Gateway ID or '
-        "other Hardware Identifier for this device\n"
-        '      "sensor_code": "", // see hwi-devices for valid sensor codes\n'
-        '      "status": "status", // Readable fulfillment status: Pending Shipment, '
-        "Dropship Requested, Shipped,\n"
-        "                          // Dropshipped, Delivered, Returned, Connected, "
-        "Replaced, or Unlinked\n"
-        '      "tracking_link": // The tracking link for this device, if it has been '
-        "shipped\n"
-        "    }"
-    ),
     ("put", "/webhooks/{id}/"): ("The object ID must be included in the url for updates."),
-    ("patch", "/webhooks/{id}/"): ("The object ID must be included in the url for updates."),
-    ("delete", "/webhooks/{id}/"): (
-        "MEASUREMENT webhooks will fire whenever a new measurement is received by the "
-        "Tenovi platform from any\n"
-        "activated HWI Device. The MEASUREMENT webhook will POST the following json data "
-        "to the provided endpoint. Note,\n"
-        "this endpoint can be configured to POST data as an array of JSON data, with "
-        "related measurements (e.g, pulse\n"
-        "and blood pressure readings captured in a single BPM reading) grouped together "
-        "in the same array.\n"
-        "\n"
-        "Note, MEAUSUREMENT webhooks can also be globally disabled or enabled using the "
-        "enabled_by_default flag. The\n"
-        "measurement_webhook_id clientDeviceProperty can be used to selectively enable a "
-        "measurement webhook for a\n"
-        "specific device, even if that Webhook is not enabled by default.\n"
-        "\n"
-        "    {\n"
-        '      "metric": "metric_name", // see tenovi.com/hwi-device-overview/ for a '
-        "list of valid metric_names per device\n"
-        '      "device_name": "device_name", // the name of the Device used to take this '
-        "measurement\n"
-        '      "hwi_device_id": "12345678-abcd-1234-abcd-1234567890ab", // the primary '
-        "id returned on hwi device activation\n"
-        '      "patient_id": "patient_id", // the patient.external_id value provided '
-        "during hwi-device creation\n"
-        '      "hardware_uuid": "1234abcd5678", // Tenovi Gateway ID or other Hardware '
-        "Identifier (e.g. IMEI)\n"
-        '      "sensor_code": "", // the Sensor Code of the device used to take this '
-        "measurement\n"
-        "                         // For devices that require sensor_ids, this field "
-        'will be "[sensor_code]-[sensor_id]"\n'
-        '      "value_1": "100.00", // The primary reading value, formatted as a '
-        "2-decimal point string\n"
-        '      "value_2": "0.00",  // A secondary value (when applicable) See '
-        "tenovi.com/hwi-device-overview/ for details\n"
-        '      "timestamp": "2022-01-25T14:35:46.198000Z", // The time the measurement '
-        "was taken, as measured by the device\n"
-        '      "timezone_offset": -7, // Difference (in hours) between TZ where '
-        "measurement was taken and UTC\n"
-        '      "created": "2022-01-25T14:35:46.198Z000", // The time the measurement was '
-        "received by our server, in UTC\n"
-        "      \"estimated_timestamp\": False, // Boolean indicating if the 'timestamp' "
-        "field is an algorithmic estimate,\n"
-        "                                    // which is used if the timestamp from the "
-        "device is in an invalid range\n"
-        '      "filter_params": {} // JSON data of key-value pairs. See '
-        "tenovi.com/hwi-device-overview/ for details\n"
-        "    }\n"
-        "\n"
-        "FULFILLMENT webhooks will fire whenever a Fulfillment Request associated with a "
-        "HWI Device is updated.\n"
-        "The FULFILLMENT webhook will post the following json data to the provided "
-        "endpoint:\n"
-        "\n"
-        "    {\n"
-        '      "patient_id": "patient_id", // The patient.external_id value set during '
-        "hwi-device creation\n"
-        '      "device_name": "device_name", // see hwi-devices for valid device names\n'
-        '      "hwi_device_id": "12345678-abcd-1234-abcd-1234567890ab", // the root id '
-        "returned on HWI Device creation\n"
-        '      "device_id": "4321DCBA8765", // For "Replaced" or "Unlinked" webhooks '
-        "only, indicates the PRIOR hardware_uuid\n"
-        '      "hardware_uuid": "1234abcd5678", // The current Tenovi Gateway ID or '
-        "other Hardware Identifier for this device\n"
-        '      "sensor_code": "", // see hwi-devices for valid sensor codes\n'
-        '      "status": "status", // Readable fulfillment status: Pending Shipment, '
-        "Dropship Requested, Shipped,\n"
-        "                          // Dropshipped, Delivered, Returned, Connected, "
-        "Replaced, or Unlinked\n"
-        '      "tracking_link": // The tracking link for this device, if it has been '
-        "shipped\n"
-        "    }"
+}
+
+# Operations the Swagger describes in the same words as another (a list and its item).
+SAME_DESCRIPTION: dict[tuple[str, str], tuple[str, str]] = {
+    ("get", "/hwi-bulk-orders/{id}/"): ("get", "/hwi-bulk-orders/"),
+    ("get", "/hwi-device-types/{id}/"): ("get", "/hwi-device-types/"),
+    ("get", "/hwi-devices/{hwi_device_id}/properties/{id}/"): (
+        "get",
+        "/hwi-devices/{hwi_device_id}/properties/",
     ),
+    ("patch", "/hwi-devices/{hwi_device_id}/properties/{id}/"): (
+        "put",
+        "/hwi-devices/{hwi_device_id}/properties/{id}/",
+    ),
+    ("delete", "/hwi-devices/{hwi_device_id}/properties/{id}/"): (
+        "get",
+        "/hwi-devices/{hwi_device_id}/properties/",
+    ),
+    ("get", "/hwi-devices/{id}/"): ("get", "/hwi-devices/"),
+    ("get", "/hwi-gateways/{gateway_uuid__iexact}/"): ("get", "/hwi-gateways/"),
+    ("get", "/hwi-patients/{external_id__iexact}/"): ("get", "/hwi-patients/"),
+    ("patch", "/hwi-patients/{external_id__iexact}/"): (
+        "put",
+        "/hwi-patients/{external_id__iexact}/",
+    ),
+    ("delete", "/hwi-patients/{external_id__iexact}/"): ("get", "/hwi-patients/"),
+    ("get", "/webhooks/{id}/"): ("get", "/webhooks/"),
+    ("patch", "/webhooks/{id}/"): ("put", "/webhooks/{id}/"),
+    ("delete", "/webhooks/{id}/"): ("get", "/webhooks/"),
 }
 
 
@@ -1912,7 +1609,7 @@ def operation(operation_id: str) -> dict[str, Any]:
     out: dict[str, Any] = {
         "operation_id": operation_id.replace("-", "_"),
         "summary": op["summary"],
-        "description": DESCRIPTIONS.get((op["method"], op["path"]), op["summary"]),
+        "description": _description(op),
         "tags": [op["tag"]],
         "parameters": parameters,
         "responses": {int(code): body, **ERRORS},
@@ -1925,3 +1622,9 @@ def operation(operation_id: str) -> dict[str, Any]:
 def postprocess(result, generator, request, public):
     """The views' ``extend_schema`` says it all (``operation``); nothing to add."""
     return result
+
+
+def _description(op: dict[str, Any]) -> str:
+    """The Swagger's description of an operation (its summary where it has none)."""
+    key = (op["method"], op["path"])
+    return DESCRIPTIONS.get(SAME_DESCRIPTION.get(key, key), op["summary"])
