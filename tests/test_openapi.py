@@ -179,3 +179,22 @@ def test_swagger_ui_is_served_from_this_origin_with_no_inline_code(client, db, d
     for url in assets:
         assert url.startswith("/"), url  # no CDN
         assert client.get(url).status_code == 200, url
+
+
+def test_ping_swagger_ui_has_its_oauth2_redirect_page_here(client, db):
+    """Swagger UI's Authorize dialog (authorization code flow) sends the browser back to
+    ``oauth2-redirect.html`` beside the page, with the code and state in the query: it is
+    served from the sidecar, its script from this origin, the query passed on."""
+    response = client.get("/api/docs/ping/oauth2-redirect.html?code=abc&state=xyz")
+    assert response.status_code == 302
+    target = response["Location"]
+    assert target.startswith("/")
+    assert target.endswith("oauth2-redirect.html?code=abc&state=xyz")
+    page = client.get(target.split("?")[0])
+    assert page.status_code == 200
+    html = b"".join(page.streaming_content) if page.streaming else page.content
+    assert b'<script src="oauth2-redirect.js"></script>' in html
+    script = target.split("?")[0].replace("oauth2-redirect.html", "oauth2-redirect.js")
+    assert client.get(script).status_code == 200
+    # the API-key dialects have no OAuth flow, so no redirect page
+    assert client.get("/api/docs/pylo/oauth2-redirect.html").status_code == 404

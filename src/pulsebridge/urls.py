@@ -1,7 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import (
+    SpectacularJSONAPIView,
+    SpectacularSwaggerOauthRedirectView,
+    SpectacularSwaggerSplitView,
+)
 
 from pulsebridge.core.lockout import Guard, guarded_login
 from pulsebridge.operations import health
@@ -9,9 +13,19 @@ from pulsebridge.operations import health
 ADMIN_GUARD = Guard("admin.login", actor="admin")
 
 
-def dialect_docs(name: str, title: str) -> list:
-    """One OpenAPI schema and Swagger UI per dialect, each with the dialect's base path."""
+def dialect_docs(name: str, title: str, *, oauth: bool = False) -> list:
+    """One OpenAPI schema and Swagger UI per dialect, each with the dialect's base path. With
+    ``oauth`` (PING), the page Swagger UI's Authorize dialog sends the browser back to
+    (``oauth2-redirect.html`` beside the page, its default), from the sidecar too."""
+    redirect = [
+        path(
+            f"api/docs/{name}/oauth2-redirect.html",
+            SpectacularSwaggerOauthRedirectView.as_view(),
+            name=f"docs-{name}-oauth2-redirect",
+        )
+    ]
     return [
+        *(redirect if oauth else []),
         path(
             f"api/schema/{name}.json",
             SpectacularJSONAPIView.as_view(
@@ -54,7 +68,7 @@ urlpatterns = [
     *dialect_docs("pylo", "Pulsebridge: the Pylo RPM API"),
     *dialect_docs("tenovi", "Pulsebridge: the Tenovi HWI API"),
     *dialect_docs("hayylo", "Pulsebridge: the Hayylo Inbound API"),
-    *dialect_docs("ping", "Pulsebridge: the PING customer API"),
+    *dialect_docs("ping", "Pulsebridge: the PING customer API", oauth=True),
     # last: the dialects' prefixes above are matched first
     path("", include("pulsebridge.console.urls")),
 ]

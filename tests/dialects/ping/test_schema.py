@@ -31,6 +31,9 @@ def test_the_ping_schema_lists_every_path_with_oauth2_authentication(client):
         "/1.0/geogroups/{id}/",
     }
     assert set(schema["components"]["securitySchemes"]) == {"oauth2"}
+    # the scopes a PING token carries ("scope": "read write"), offered by Swagger UI's dialog
+    for flow in schema["components"]["securitySchemes"]["oauth2"]["flows"].values():
+        assert set(flow["scopes"]) == {"read", "write"}
     listing = schema["paths"]["/1.0/devices/devices/"]["get"]
     names = {p["name"] for p in listing["parameters"]}
     assert {

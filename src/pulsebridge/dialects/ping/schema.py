@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+
 from pulsebridge.lib.openapi import apply, json_body
 
 AUTHORIZE_URL = "/ping/auth/authorize/"
@@ -377,6 +379,14 @@ OAUTH_PATHS: dict[str, Any] = {
     },
 }
 
+
+def _ping_scopes() -> dict[str, str]:
+    """PING's scopes (its token answers ``"scope": "read write"``), in the words the consent
+    page shows; the FHIR API's scopes are the same server's but not PING's."""
+    provider = settings.OAUTH2_PROVIDER
+    return {name: provider["SCOPES"][name] for name in provider["DEFAULT_SCOPES"]}
+
+
 SECURITY_SCHEMES = {
     "oauth2": {
         "type": "oauth2",
@@ -386,9 +396,9 @@ SECURITY_SCHEMES = {
                 "authorizationUrl": AUTHORIZE_URL,
                 "tokenUrl": TOKEN_URL,
                 "refreshUrl": TOKEN_URL,
-                "scopes": {},
+                "scopes": _ping_scopes(),
             },
-            "clientCredentials": {"tokenUrl": TOKEN_URL, "scopes": {}},
+            "clientCredentials": {"tokenUrl": TOKEN_URL, "scopes": _ping_scopes()},
         },
     }
 }
