@@ -1,6 +1,8 @@
 import json
+import shlex
 import stat
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management.base import CommandError
@@ -56,23 +58,50 @@ def test_it_stores_two_weeks_of_readings_for_every_measuring_device(run):
         assert device.patient is not None
 
 
-def test_it_prints_every_key_and_three_curl_calls(run):
+def printed_curls(output: str) -> list[list[str]]:
+    return [
+        shlex.split(line.strip())
+        for line in output.splitlines()
+        if line.strip().startswith("curl ") and "/ping/" not in line
+    ]
+
+
+def test_it_prints_every_key_and_a_curl_call_for_each_api(run):
     output = run("demo", "--no-serve")
     keys = json.loads(keys_path().read_text())["keys"]
     assert set(keys) == set(DIALECTS)
     for dialect, key in keys.items():
         assert key in output
         assert find_api_key(key, dialect) is not None
-    curls = [
-        line.strip()
-        for line in output.splitlines()
-        if line.strip().startswith("curl ") and "/ping/" not in line
+    urls = [next(a for a in curl if a.startswith("http")) for curl in printed_curls(output)]
+    assert [urlsplit(url).path for url in urls] == [
+        "/pylo/devices",
+        "/pylo/readings",
+        "/ingest/v1/measurements",
+        "/fhir/R4/Patient",
+        "/api/v1/billing/report",
     ]
-    assert len(curls) == 3
-    assert "http://127.0.0.1:8000/pylo/devices" in curls[0]
-    assert '{"patient_id": "P-1001"}' in curls[1]
-    assert f"x-api-key: {keys['ingest']}" in curls[2]
-    assert "/ingest/v1/measurements" in curls[2]
+
+
+def test_every_printed_call_answers_200(run, client):
+    """What a new user pastes first works: each curl the demo prints, sent as curl sends it."""
+    output = run("demo", "--no-serve")
+    for curl in printed_curls(output):
+        url = next(a for a in curl if a.startswith("http"))
+        headers = [curl[i + 1] for i, a in enumerate(curl) if a == "-H"]
+        meta = {
+            "HTTP_" + name.strip().upper().replace("-", "_"): value.strip()
+            for name, value in (h.split(":", 1) for h in headers)
+        }
+        meta.pop("HTTP_CONTENT_TYPE", None)
+        body = curl[curl.index("-d") + 1] if "-d" in curl else None
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if body is None:
+            response = client.get(path, **meta)
+        else:
+            response = client.post(path, body, content_type="application/json", **meta)
+        assert response.status_code == 200, (url, response.content[:300])
 
 
 def test_the_ingest_example_is_a_reading_the_ingest_api_accepts(run, client):

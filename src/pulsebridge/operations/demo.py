@@ -46,7 +46,7 @@ from pulsebridge.tracking.validation import build_event
 CODE = "demo-clinic"
 NAME = "Demo Clinic"
 INSTANCE_ID = "100"
-DIALECTS = ("pylo", "tenovi", "hayylo", "ingest")
+DIALECTS = ("pylo", "tenovi", "hayylo", "ingest", "fhir", "api")
 KEYS_FILE = "demo-keys.json"
 DAYS = 14
 PER_DAY = 3
@@ -420,9 +420,12 @@ def load_keys(company: Company) -> dict[str, str]:
 
 
 def curl_examples(demo: Demo, base_url: str, *, now: datetime | None = None) -> list[str]:
-    """Three calls to paste into a shell: Pylo devices, Pylo readings, one ingest reading."""
+    """Calls to paste into a shell: Pylo devices, Pylo readings, one ingest reading, the
+    patient in FHIR, this month's RPM billing report."""
     pylo = demo.keys.get("pylo", "<pylo key: pulsebridge apikey create --dialect pylo>")
     ingest = demo.keys.get("ingest", "<ingest key: pulsebridge apikey create --dialect ingest>")
+    fhir = demo.keys.get("fhir", "<fhir key: pulsebridge apikey create --dialect fhir>")
+    api = demo.keys.get("api", "<api key: pulsebridge apikey create --dialect api>")
     at = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     reading: dict[str, Any] = {
         "imei": demo.imei or "<IMEI>",
@@ -437,6 +440,9 @@ def curl_examples(demo: Demo, base_url: str, *, now: datetime | None = None) -> 
         f"-d '{json.dumps({'patient_id': demo.patient_id or 'P-1001'})}'",
         f"curl -s -X POST {base_url}/ingest/v1/measurements -H 'x-api-key: {ingest}' "
         f"{json_header} -d '{json.dumps(reading)}'",
+        f"curl -s '{base_url}/fhir/R4/Patient?identifier={demo.patient_id or 'P-1001'}' "
+        f"-H 'Authorization: Bearer {fhir}'",
+        f"curl -s '{base_url}/api/v1/billing/report?month={at:%Y-%m}' -H 'x-api-key: {api}'",
     ]
 
 
