@@ -422,10 +422,10 @@ def load_keys(company: Company) -> dict[str, str]:
 def curl_examples(demo: Demo, base_url: str, *, now: datetime | None = None) -> list[str]:
     """Calls to paste into a shell: Pylo devices, Pylo readings, one ingest reading, the
     patient in FHIR, this month's RPM billing report."""
-    pylo = demo.keys.get("pylo", "<pylo key: pulsebridge apikey create --dialect pylo>")
-    ingest = demo.keys.get("ingest", "<ingest key: pulsebridge apikey create --dialect ingest>")
-    fhir = demo.keys.get("fhir", "<fhir key: pulsebridge apikey create --dialect fhir>")
-    api = demo.keys.get("api", "<api key: pulsebridge apikey create --dialect api>")
+    missing = "<{} key: pulsebridge apikey create --company " + CODE + " --dialect {}>"
+    pylo, ingest, fhir, api = (
+        demo.keys.get(d, missing.format(d, d)) for d in ("pylo", "ingest", "fhir", "api")
+    )
     at = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     reading: dict[str, Any] = {
         "imei": demo.imei or "<IMEI>",
