@@ -1,16 +1,28 @@
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpResponseRedirect
 from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularJSONAPIView,
     SpectacularSwaggerOauthRedirectView,
     SpectacularSwaggerSplitView,
 )
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from pulsebridge.core.lockout import Guard, guarded_login
 from pulsebridge.operations import health
 
 ADMIN_GUARD = Guard("admin.login", actor="admin")
+
+
+class SwaggerOAuthRedirectView(APIView):
+    """drf-spectacular's redirect to the sidecar's ``oauth2-redirect.html`` (the query passed
+    on), answering another method or a bad request in JSON as the docs' other views do."""
+
+    def get(self, request: Request) -> HttpResponseRedirect:
+        target = SpectacularSwaggerOauthRedirectView(request=request).get_redirect_url()
+        return HttpResponseRedirect(target)
 
 
 def dialect_docs(name: str, title: str, *, oauth: bool = False) -> list:
@@ -20,7 +32,7 @@ def dialect_docs(name: str, title: str, *, oauth: bool = False) -> list:
     redirect = [
         path(
             f"api/docs/{name}/oauth2-redirect.html",
-            SpectacularSwaggerOauthRedirectView.as_view(),
+            SwaggerOAuthRedirectView.as_view(),
             name=f"docs-{name}-oauth2-redirect",
         )
     ]
