@@ -31,10 +31,13 @@ from .common import (
     log,
     machine_meta,
     private_var_dir,
+    readings_the_disk_allows,
     redis_for,
     setup_django,
 )
 
+# P3's table in a full run (issue 17), cut to what the disk holds
+FULL_ROWS = 100_000_000
 # Scenarios other owners write as ``bench/<module>.py`` with ``run(report)``: run when selected
 # and present, skipped with a note otherwise. (label, module, the --only keys that select it)
 OPTIONAL = (
@@ -65,7 +68,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "default: all",
     )
     p.add_argument("--quick", action="store_true", help="a short run: 1M rows, shorter loads")
-    p.add_argument("--rows", type=int, default=None, help="P3 table size (default 10,000,000)")
+    p.add_argument(
+        "--rows",
+        type=int,
+        default=None,
+        help="P3 table size (default 100,000,000, or the most the disk allows, printed; "
+        "--quick: 1,000,000)",
+    )
     p.add_argument("--hot", type=int, default=25_000, help="P3 target patient's readings")
     p.add_argument("--deep-page", type=int, default=20, help="P3 deep page number")
     p.add_argument("--p3-samples", type=int, default=100, help="P3 requests per page")
@@ -126,8 +135,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if unknown:
         p.error(f"unknown scenario(s) {', '.join(sorted(unknown))}; choose from {SCENARIOS}")
     quick = args.quick
+    args.rows_asked = args.rows
     if args.rows is None:
-        args.rows = 1_000_000 if quick else 10_000_000
+        args.rows = 1_000_000 if quick else FULL_ROWS
     if args.p1_readings is None:
         args.p1_readings = 50_000 if quick else 200_000
     if args.p1_seconds is None:
@@ -138,6 +148,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if quick:
         args.p3_samples = min(args.p3_samples, 40)
     return args
+
+
+def _fit_rows_to_disk(report: Report, args: argparse.Namespace) -> None:
+    """P3's table (FHIR's too) as asked, unless the disk cannot hold it: then the most it can,
+    said in the run's notes and kept in the JSON (issue 17: 100M rows when the disk allows)."""
+    allowed, how = readings_the_disk_allows()
+    report.meta["p3_rows"] = {"asked": args.rows, "disk_allows": allowed, "how": how}
+    if allowed is None:
+        log(f"P3: {args.rows:,} rows; the disk was not checked: {how}")
+    elif args.rows > allowed:
+        report.note(
+            f"P3 on {allowed:,} rows, the most the disk allows, not the {args.rows:,} asked ({how})"
+        )
+        args.rows = allowed
+    else:
+        log(f"P3: {args.rows:,} rows, the disk allows {allowed:,} ({how})")
+    report.meta["p3_rows"]["used"] = args.rows
 
 
 def _served_configuration(args: argparse.Namespace) -> None:
@@ -204,6 +231,8 @@ def run(args: argparse.Namespace) -> int:
             )
         report.var_dir = cleanup.enter_context(private_var_dir())
 
+        if args.only & {"P3", "FHIR"}:
+            _fit_rows_to_disk(report, args)
         report.db = Database.create(keep=args.keep_db)
         if args.keep_db:
             cleanup.callback(log, f"kept database {report.db.name} (--keep-db): drop it yourself")

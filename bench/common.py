@@ -12,6 +12,7 @@ import math
 import os
 import platform
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -661,3 +662,27 @@ def verdict(ok: bool | None) -> str:
     if ok is None:
         return ""
     return "meets target" if ok else "MISSES target"
+
+
+# What one reading takes on disk with its indexes (docs/deployment.md, "disk per million
+# readings": 756 MB per million measured), and the room a fill needs on top: the index builds'
+# sort files and the WAL, then what the rest of the machine keeps.
+BYTES_PER_READING = 800
+FILL_ROOM = 1.3
+DISK_KEPT_FREE = 5 * 2**30
+
+
+def readings_the_disk_allows() -> tuple[int | None, str]:
+    """The most readings a fill may put in the bench's PostgreSQL cluster without filling its
+    disk, and how that was worked out; None when the cluster's disk is not this machine's."""
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        directory = conn.execute("select current_setting('data_directory')").fetchone()[0]
+    if not os.path.isdir(directory):
+        return None, f"the cluster's data directory {directory} is not on this machine"
+    free = shutil.disk_usage(directory).free
+    allowed = max(0, int((free - DISK_KEPT_FREE) / (BYTES_PER_READING * FILL_ROOM)))
+    return allowed, (
+        f"{free / 2**30:.0f} GiB free under {directory}, about {BYTES_PER_READING} bytes a "
+        f"reading with its indexes, {FILL_ROOM}x for the fill's sorts and WAL, "
+        f"{DISK_KEPT_FREE / 2**30:.0f} GiB kept free"
+    )

@@ -3,7 +3,7 @@
 ``run(report)`` (``python -m bench --only FHIR``):
 
 - search: ``GET /fhir/R4/Observation?patient=&date=ge..&date=le..&_count=1000`` for P3's
-  target patient out of the table P3 fills (``--rows``, 10 million by default; reused when P3
+  target patient out of the table P3 fills (``--rows``, 100 million or what the disk holds by default; reused when P3
   ran in the same run, else filled the same way), through the real server with a fhir API key:
   p50/p99 of page 1 and of a deep page reached by following ``next`` links. Each cuff reading
   with a pulse is two Observations (the panel and ``-hr``), so a page of 1,000 holds 500

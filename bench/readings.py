@@ -1,5 +1,5 @@
 """P3: the Pylo readings query for one patient over 30 days, against a table of ``--rows``
-readings (10 million by default), page 1 next to a deep page reached by following cursor tokens.
+readings (100 million or the most the disk holds by default), page 1 next to a deep page reached by following cursor tokens.
 
 The table is filled with server-side SQL (``INSERT ... SELECT FROM generate_series``) on two
 connections, with the table's indexes dropped during the load and rebuilt after it (the same
