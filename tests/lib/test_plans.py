@@ -18,10 +18,9 @@ def _plan_cache_mode() -> str:
 @pytest.mark.django_db(transaction=True)
 def test_inside_the_block_queries_are_planned_for_their_values_and_the_setting_ends_with_it():
     if connection.vendor != "postgresql":
-        with custom_plans():
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-                assert cursor.fetchone() == (1,)
+        with custom_plans(), connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            assert cursor.fetchone() == (1,)
         assert not connection.in_atomic_block  # nothing opened on SQLite, nothing left open
         return
     assert _plan_cache_mode() == "auto"
@@ -34,9 +33,8 @@ def test_inside_the_block_queries_are_planned_for_their_values_and_the_setting_e
 
 @pytest.mark.django_db(transaction=True)
 def test_an_error_inside_the_block_leaves_the_connection_as_it_was():
-    with pytest.raises(ZeroDivisionError):
-        with custom_plans():
-            1 / 0  # noqa: B018
+    with pytest.raises(ZeroDivisionError), custom_plans():
+        1 / 0  # noqa: B018
     assert not connection.in_atomic_block
     if connection.vendor == "postgresql":
         assert _plan_cache_mode() == "auto"
