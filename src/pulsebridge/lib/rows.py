@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import BooleanField, F, Func, Value
+from django.db.models import BooleanField, F, Func, Q, Value
 
 
 class RowAfter(Func):
@@ -45,3 +45,23 @@ class RowAfter(Func):
         (time, pk, after_time, after_pk), (tp, kp, atp, akp) = self._parts(compiler, connection)
         sql = f"({time} > {after_time} OR ({time} = {after_time} AND {pk} > {after_pk}))"
         return sql, [*tp, *atp, *tp, *atp, *kp, *akp]
+
+
+class CheckedOnly(Func):
+    """``condition`` (a ``Q``) tested on every row the plan reads, never a way in to an index:
+    ``(condition) IS TRUE``, the same rows on every database.
+
+    For a condition that narrows nothing once a more selective one holds, and whose index the
+    planner would otherwise walk: a company's readings of one patient, where the patient is the
+    company's. On a table holding one company (an install of one practice, the benches) the
+    company's index looks to PostgreSQL as if it read the heap in order, and it walks
+    ``(company, measured_at, id)`` over every patient's readings, keeping the patient's, rather
+    than ``(patient, measured_at, id)``, which reads the page and stops (bench P3, page 1:
+    docs/performance.md, "Figures from the code")."""
+
+    output_field = BooleanField()
+    conditional = True
+    template = "(%(expressions)s) IS TRUE"
+
+    def __init__(self, condition: Q) -> None:
+        super().__init__(condition)

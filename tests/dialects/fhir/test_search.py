@@ -308,7 +308,7 @@ def test_on_postgresql_the_page_query_once_prepared_is_still_planned_for_its_pat
     alice_fhir, many, ann
 ):
     """A generic plan reads every reading of the patient in the range and sorts them (see
-    queries.custom_plans); each page must be planned for the patient it asks for. The session
+    lib.plans.custom_plans); each page must be planned for the patient it asks for. The session
     here prefers generic plans, as PostgreSQL comes to on a large table."""
     from django.db import connection
 

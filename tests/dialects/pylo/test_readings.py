@@ -1,5 +1,7 @@
 """POST /readings: filters AND-ed, cursor pages, the measurement object of the document."""
 
+import os
+
 import pytest
 
 READING_FIELDS = {
@@ -195,6 +197,75 @@ def test_charlie_finds_none_of_alices_readings(charlie_pylo, cuff, record):
     [reading_id] = record([bp("2021-02-23T22:06:00Z")])
     for body in ({"imei": cuff.imei}, {"reading_id": reading_id}, {"patient_id": "patient_id1"}):
         assert charlie_pylo.post("/readings", body).json()["count"] == 0
+
+
+def test_a_reading_of_alices_patient_stored_as_another_companys_is_in_neither_page(
+    pylo, charlie_pylo, cuff, record, charlie
+):
+    """Given a patient or a device, the company is checked on each row rather than walked by
+    its index (lib.rows.CheckedOnly): still, only the company's own readings are answered."""
+    from pulsebridge.readings.models import Measurement
+
+    kept, moved = record([bp("2021-02-23T22:06:00Z"), bp("2021-02-23T22:07:00Z")])
+    Measurement.objects.filter(pk=moved).update(company=charlie)
+    for body in ({"patient_id": "patient_id1"}, {"imei": cuff.imei}, {"device_id": cuff.serial}):
+        assert [m["Id"] for m in pylo.post("/readings", body).json()["measurements"]] == [kept]
+        assert charlie_pylo.post("/readings", body).json()["count"] == 0
+    assert pylo.post("/readings", {"reading_id": moved}).json()["count"] == 0
+
+
+def test_equal_timestamps_page_the_same_by_patient_and_by_device(pylo, cuff, record):
+    """Runs of readings at one time cut by the page boundary, through the patient's index and
+    the device's: every reading once, in (time, id) order, whichever filter."""
+    items = [bp(f"2021-02-23T22:0{n % 3}:00Z", device_user=str(n)) for n in range(2100)]
+    record(items)
+    walks = []
+    for body in ({"patient_id": "patient_id1"}, {"imei": cuff.imei}):
+        ids, token = [], None
+        while True:
+            path = "/readings" + (f"?cursor_token={token}" if token else "")
+            page = pylo.post(path, body).json()
+            ids += [(m["MeasuredAt"], m["Id"]) for m in page["measurements"]]
+            token = page["page_info"]["cursor_token"]
+            if not token:
+                break
+        walks.append(ids)
+    assert walks[0] == walks[1] == sorted(walks[0])
+    assert len(set(walks[0])) == 2100
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="plan caching: PostgreSQL only (SQLite plans every statement anew)",
+)
+def test_on_postgresql_the_page_query_once_prepared_is_still_planned_for_its_values(
+    pylo, cuff, record
+):
+    """A generic plan reads every reading of the patient in the range and sorts them
+    (lib.plans): page 1 and the cursor pages must be planned for the values they ask for. The
+    session here prefers generic plans, as PostgreSQL comes to on a large table."""
+    from django.db import connection
+
+    record([bp("2021-02-23T22:06:00Z", device_user=str(n)) for n in range(3)])
+    with connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+    body = {
+        "patient_id": "patient_id1",
+        "measurement_taken_start_date": "2021-02-01T00:00:00Z",
+        "measurement_taken_end_date": "2021-03-01T00:00:00Z",
+    }
+    for _ in range(8):
+        response = pylo.post("/readings", body)
+        assert response.status_code == 200
+        assert response.json()["count"] == 3
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE '%readings_measurement%' AND statement LIKE '%LIMIT%'"
+        )
+        plans = cursor.fetchall()
+    assert plans, "the page query was never prepared (settings.PREPARE_THRESHOLD)"
+    assert [generic for generic, _ in plans] == [0] * len(plans)
 
 
 def test_a_page_reads_byte_for_byte_as_the_measurement_objects_write_it(

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from pulsebridge.lib.ids import random_token
+from pulsebridge.lib.plans import custom_plans
 
 from . import pagination, queries, resources, search
 from .models import ExportJob
@@ -239,7 +240,7 @@ def write_part(
                 pagination.at_or_beyond(time_field, at, pk, descending=False)
             ).exclude(pk=pk)
         # every row is at least one resource: no more rows than the part still takes
-        with queries.custom_plans():
+        with custom_plans():
             rows = list(_rows(page, resource_type)[: min(CHUNK, part_size - written)])
         if not rows:
             return written, place, True

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from django.db import connection, transaction
 from django.db.models import Func, QuerySet, TextField
 from django.db.models.functions import Cast, Coalesce, Greatest
 
@@ -43,22 +40,6 @@ class Instant(Func):
     def as_postgresql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
         return self.POSTGRESQL.replace("$t", sql), [*params] * 4
-
-
-@contextmanager
-def custom_plans():
-    """Queries planned for their own values, even once prepared. A statement run
-    PREPARE_THRESHOLD times is prepared (settings), and PostgreSQL then plans it once for any
-    values: for "a patient's readings in a range, in time order, the first 500" it guesses a
-    handful of rows, reads all of them and sorts, many times slower than the plan made for the
-    patient (profiled: docs/performance.md, "Figures from the code")."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-        yield
 
 
 def readings(company: Company) -> QuerySet:

@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pulsebridge.lib.plans import custom_plans
 from pulsebridge.lib.renderers import FastJSONRenderer
 
 from . import capability, errors, pagination, queries, resources, search
@@ -306,7 +307,7 @@ class ObservationSearch(Search):
         return False
 
     def total(self, queryset) -> int:
-        with queries.custom_plans():
+        with custom_plans():
             return search.count_observations(queryset, self.targets)
 
     def page(self, queryset, cursor, count, descending):
@@ -326,7 +327,7 @@ class ObservationSearch(Search):
             if place is not None:
                 rows = rows.filter(pagination.at_or_beyond(
                     "measured_at", place.time, place.pk, descending=descending))  # fmt: skip
-            with queries.custom_plans():
+            with custom_plans():
                 rows = list(queries.observation_rows(rows)[:limit])
             for row in rows:
                 after = place.variant if place is not None and str(row[0]) == place.pk else -1
