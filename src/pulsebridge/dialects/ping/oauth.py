@@ -93,7 +93,8 @@ class TokenView(oauth_views.TokenView):
         if refused is not None:
             return refused
         client_id = _client_id(request)
-        wait = TOKEN_GUARD.wait_seconds(request, client_id)
+        attempt = TOKEN_GUARD.check(request, client_id)
+        wait = attempt.wait
         if wait:
             response = JsonResponse(
                 {
@@ -107,9 +108,9 @@ class TokenView(oauth_views.TokenView):
             return response
         response = super().post(request, *args, **kwargs)
         if response.status_code == 401:  # invalid_client: a wrong secret (or client id)
-            TOKEN_GUARD.failed(request, client_id)
+            attempt.failed()
         elif response.status_code == 200:
-            TOKEN_GUARD.succeeded(request, client_id)
+            attempt.succeeded()
         return response
 
 
