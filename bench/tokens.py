@@ -13,7 +13,7 @@ import time
 
 import httpx
 
-from .common import Row, fmt_int, fmt_ms, log, percentile, verdict
+from .common import CORES, Row, fmt_int, fmt_ms, log, percentile, verdict
 
 TARGET_PER_SECOND = 300.0
 TARGET_P99_MS = 20.0
@@ -105,6 +105,14 @@ def run(report) -> None:
                 f"target p99 {TARGET_P99_MS:.0f} ms",
                 f"{p99 / TARGET_P99_MS:.2f}x",
                 verdict(p99 <= TARGET_P99_MS),
+            ),
+            Row(
+                "P9 PING tokens",
+                "CPU per token",
+                f"server {cost['server_ms']:.2f} ms + postgres {cost['postgres_ms']:.2f} ms",
+                f"projected on {CORES} idle cores",
+                f"{fmt_int(cost['projected_per_s'])} tokens/s",
+                verdict(cost["projected_per_s"] >= TARGET_PER_SECOND),
             ),
         ],
     )

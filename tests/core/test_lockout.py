@@ -141,3 +141,54 @@ def test_a_success_resets_the_accounts_count(bob):
             Client().post("/ping/auth/login/", {"username": "bob", "password": "wrong"}).status_code
             == 200
         )
+
+
+def _token_request(application, client_secret):
+    body = {
+        "client_id": application.client_id,
+        "client_secret": client_secret,
+        "grant_type": "client_credentials",
+    }
+    return Client().post("/ping/auth/token/", body, content_type="application/json")
+
+
+def test_a_right_secret_clears_the_clients_count_of_wrong_ones(bob):
+    from tests.dialects.ping.conftest import make_application
+
+    application, secret = make_application(bob)
+    assert [_token_request(application, "nope").status_code for _ in range(2)] == [401, 401]
+    assert _token_request(application, secret).status_code == 200
+    # two more wrong ones, not one: the count started again (the address's did not: 4 of 5)
+    assert [_token_request(application, "nope").status_code for _ in range(2)] == [401, 401]
+    assert _token_request(application, secret).status_code == 200
+    assert _locked("ping.token.locked", f"account {application.client_id.lower()}") == 0
+
+
+def test_a_check_with_no_failures_reads_the_cache_once_and_writes_nothing(bob, settings):
+    """The common case of every credential endpoint: one read (both lockouts and the count)."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.dialects.ping.conftest import make_application
+
+    application, secret = make_application(bob)
+    calls = []
+    for name in ("get", "get_many", "add", "set", "incr", "delete"):
+        method = getattr(cache, name)
+        setattr(
+            cache,
+            name,
+            lambda *a, _name=name, _method=method, **k: calls.append(_name) or _method(*a, **k),
+        )
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            assert _token_request(application, secret).status_code == 200
+    finally:
+        for name in ("get", "get_many", "add", "set", "incr", "delete"):
+            delattr(cache, name)
+    assert calls == ["get_many"]
+    if "pulsebridge_cache" in settings.CACHES["default"].get("LOCATION", ""):
+        cached = [q["sql"] for q in queries.captured_queries if "pulsebridge_cache" in q["sql"]]
+        assert len(cached) == 1
+        assert cached[0].startswith("SELECT")

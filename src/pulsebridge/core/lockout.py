@@ -1,7 +1,8 @@
 """Failed credential checks, limited per account (or OAuth client) and per remote address.
 
-Every endpoint that checks a password or a secret asks its ``Guard`` three questions: must this
-attempt wait (and how many seconds), a check failed, one succeeded. Failures are counted in
+Every endpoint that checks a password or a secret asks its ``Guard`` to ``check`` the attempt
+(must it wait, and how many seconds: one read of the cache), then tells the attempt it
+``failed()`` or ``succeeded()``. Failures are counted in
 Django's cache (shared by every process: the database table, or Redis when ``REDIS_URL`` is set).
 After ``failures_per_account`` failures for one account, or ``failures_per_address`` from one
 address, within the window, further attempts are refused (429 and ``Retry-After``, or the page's
@@ -17,7 +18,9 @@ import hashlib
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -69,11 +72,28 @@ class Guard:
             ),
         ]
 
-    def wait_seconds(self, request, account: str) -> int | None:
+    def check(self, request, account: str) -> Attempt:
+        """Whether this attempt must wait, and what it found: one read of the cache (the
+        account's and the address's lockouts and the account's count of failures)."""
+        keys = self._keys(request, account)
+        account_key = keys[0][0]
+        found = cache.get_many([*(f"{key}:until" for key, _, _ in keys), account_key])
         now = time.time()
-        untils = cache.get_many([f"{key}:until" for key, _, _ in self._keys(request, account)])
-        waits = [until - now for until in untils.values() if until and until > now]
-        return math.ceil(max(waits)) if waits else None
+        waits = [
+            until - now
+            for key, until in found.items()
+            if key != account_key and until and until > now
+        ]
+        return Attempt(
+            self,
+            request,
+            account,
+            wait=math.ceil(max(waits)) if waits else None,
+            account_failures=found.get(account_key) is not None,
+        )
+
+    def wait_seconds(self, request, account: str) -> int | None:
+        return self.check(request, account).wait
 
     def failed(self, request, account: str) -> None:
         window = self.window
@@ -96,10 +116,26 @@ class Guard:
                     detail={"failures": count, "seconds": window},
                 )
 
-    def succeeded(self, request, account: str) -> None:
-        key = self._keys(request, account)[0][0]
-        if cache.get(key) is not None:  # a read, not a write, on the common path (no failures)
-            cache.delete(key)
+
+@dataclass(frozen=True)
+class Attempt:
+    """One credential check under a ``Guard``: ``wait`` seconds (None: go on), then
+    ``failed()`` or ``succeeded()``."""
+
+    guard: Guard
+    request: Any
+    account: str
+    wait: int | None
+    account_failures: bool  # the account had failures counted when the attempt began
+
+    def failed(self) -> None:
+        self.guard.failed(self.request, self.account)
+
+    def succeeded(self) -> None:
+        """Clears the account's count of failures (not the address's); no write, and no read,
+        when it had none: the common case costs the one read of ``Guard.check``."""
+        if self.account_failures:
+            cache.delete(self.guard._keys(self.request, self.account)[0][0])
 
 
 def too_many_attempts_page(wait: int) -> HttpResponse:
@@ -123,14 +159,14 @@ def guarded_login(guard: Guard, username_field: str = "username") -> Callable:
             if request.method != "POST":
                 return view(request, *args, **kwargs)
             account = request.POST.get(username_field, "")
-            wait = guard.wait_seconds(request, account)
-            if wait:
-                return too_many_attempts_page(wait)
+            attempt = guard.check(request, account)
+            if attempt.wait:
+                return too_many_attempts_page(attempt.wait)
             response = view(request, *args, **kwargs)
             if response.status_code == 200:
-                guard.failed(request, account)
+                attempt.failed()
             elif 300 <= response.status_code < 400:
-                guard.succeeded(request, account)
+                attempt.succeeded()
             return response
 
         return guarded

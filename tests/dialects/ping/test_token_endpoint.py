@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from .conftest import PingClient, make_application
 
@@ -35,6 +37,77 @@ def test_a_json_body_gets_a_bearer_token_without_refresh_token(bob_app):
     assert body["scope"] == "read write"
     assert body["access_token"]
     assert "refresh_token" not in body
+    assert response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "no-store"  # RFC 6749 §5.1, as the toolkit answers
+    assert response["Pragma"] == "no-cache"
+
+
+def _statements(queries, *, leave_out=()) -> list[str]:
+    """The SQL a request ran, but the cache's (the lockout counters, in the database cache when
+    there is no Redis), each value in ``leave_out`` replaced by ``?``."""
+    statements = []
+    for query in queries.captured_queries:
+        sql = query["sql"]
+        if "pulsebridge_cache" in sql:
+            continue
+        for value in leave_out:
+            sql = sql.replace(value, "?")
+        statements.append(sql)
+    return statements
+
+
+def test_a_token_costs_one_read_of_the_client_with_its_owner_and_one_insert(bob_app):
+    """No second query for the owner, no transaction around the one row, no read-back of it."""
+    application, secret = bob_app
+    with CaptureQueriesContext(connection) as queries:
+        response = _token(
+            {
+                "client_id": application.client_id,
+                "client_secret": secret,
+                "grant_type": "client_credentials",
+            }
+        )
+    assert response.status_code == 200
+    read, write = _statements(queries)
+    assert read.startswith("SELECT")
+    assert '"oauth2_provider_application"' in read
+    assert 'JOIN "auth_user"' in read
+    assert write.startswith('INSERT INTO "oauth2_provider_accesstoken"')
+    checksum = hashlib.sha256(response.json()["access_token"].encode()).hexdigest()
+    token = type(application).objects.get(pk=application.pk).accesstoken_set.get()
+    assert token.token_checksum == checksum
+    assert token.user_id == application.user_id
+
+
+def test_a_receiver_of_app_authorized_still_gets_each_new_token(bob_app):
+    """The toolkit's signal: the token is read back for it only when something listens."""
+    from oauth2_provider.signals import app_authorized
+
+    application, secret = bob_app
+    received = []
+
+    def receiver(sender, request, token, **kwargs):
+        received.append(token)
+
+    app_authorized.connect(receiver)
+    try:
+        response = _token(
+            {
+                "client_id": application.client_id,
+                "client_secret": secret,
+                "grant_type": "client_credentials",
+            }
+        )
+    finally:
+        app_authorized.disconnect(receiver)
+    assert response.status_code == 200
+    assert set(response.json()) == {"access_token", "expires_in", "token_type", "scope"}
+    [token] = received
+    assert (
+        token.token_checksum == hashlib.sha256(response.json()["access_token"].encode()).hexdigest()
+    )
+    assert token.user == application.user
+    assert token.application == application
 
 
 def test_a_form_body_works_too(bob_app):
@@ -174,6 +247,27 @@ def test_an_unknown_client_id_costs_a_secret_check_as_a_wrong_secret_does(bob_ap
         assert response.status_code == 401
         assert response.json()["error"] == "invalid_client"
         assert len(calls) == 1, client_id
+
+
+def test_an_unknown_client_id_runs_the_queries_a_wrong_secret_does(bob_app):
+    """The same work for both, in the database too: one look-up of the client, nothing else."""
+    application, _ = bob_app
+    seen = []
+    for client_id in (application.client_id, "no-such-client"):
+        with CaptureQueriesContext(connection) as queries:
+            response = _token(
+                {
+                    "client_id": client_id,
+                    "client_secret": "nope",
+                    "grant_type": "client_credentials",
+                }
+            )
+        assert response.status_code == 401
+        statements = _statements(queries, leave_out=[client_id])
+        # a failure is counted in the cache, in a transaction of its own: not the client's work
+        seen.append([sql for sql in statements if "oauth2_provider" in sql])
+    assert len(seen[0]) == 1
+    assert seen[0] == seen[1]
 
 
 def test_access_tokens_are_stored_as_a_hash_only(bob_app):

@@ -59,7 +59,8 @@ def signin(request):
     username = request.POST.get("username", "")[:150]
     password = request.POST.get("password", "")
     context["username"] = username
-    wait = GUARD.wait_seconds(request, username)
+    attempt = GUARD.check(request, username)
+    wait = attempt.wait
     if wait is not None:
         context["error"] = (
             f"Too many failed sign-ins. Try again in {max(1, round(wait / 60))} minute(s)."
@@ -75,10 +76,10 @@ def signin(request):
     if seat is None:
         if user is not None:
             logout(request)
-        GUARD.failed(request, username)
+        attempt.failed()
         context["error"] = "The username or password is wrong, or the account has no company."
         return render(request, "console/signin.html", context, status=200)
-    GUARD.succeeded(request, username)
+    attempt.succeeded()
     audit(seat.company, seat.actor, "console.signin")
     return redirect(_next(request) or _home_of(seat))
 

@@ -169,19 +169,20 @@ class PasswordChangeView(PingView):
     @extend_schema(request=serializers.PasswordChangeSerializer, responses={204: None})
     def post(self, request):
         account = request.user.get_username()
-        wait = PASSWORD_GUARD.wait_seconds(request, account)
-        if wait:
+        attempt = PASSWORD_GUARD.check(request, account)
+        if attempt.wait:
             raise exceptions.Throttled(
-                wait, detail=f"Too many wrong old passwords; try again in {wait} seconds."
+                attempt.wait,
+                detail=f"Too many wrong old passwords; try again in {attempt.wait} seconds.",
             )
         serializer = serializers.PasswordChangeSerializer(
             data=request.data, context={"user": request.user}
         )
         if not serializer.is_valid():
             if "old_password" in serializer.errors:
-                PASSWORD_GUARD.failed(request, account)
+                attempt.failed()
             raise exceptions.ValidationError(serializer.errors)
-        PASSWORD_GUARD.succeeded(request, account)
+        attempt.succeeded()
         applications.change_password(request.user, serializer.validated_data["password"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
