@@ -322,13 +322,41 @@ def wait_for_listener(report: Report, seconds: float = 30.0) -> bool:
     return False
 
 
+def worker_side(endpoints: list, since: datetime) -> dict:
+    """Where a delivery's time went on the worker's side, from what the worker itself recorded:
+    ``wait`` = first attempt (the claim's time) - the delivery's creation (inside the ingest
+    transaction), i.e. commit + notification + waiting to be claimed; ``send`` = the attempt's
+    own latency (request to answer); ``rounds`` = distinct claim times, i.e. claims that took
+    something (deliveries per claim = deliveries / rounds)."""
+    from django.db.models import Min
+
+    from pulsebridge.webhooks.models import Delivery
+
+    rows = list(
+        Delivery.objects.filter(endpoint__in=endpoints, created_at__gte=since)
+        .annotate(first_at=Min("attempt_log__at"))
+        .values_list("created_at", "first_at", "attempt_log__latency_ms")
+    )
+    waits = [(first - created).total_seconds() for created, first, _ in rows if first]
+    sends = [latency / 1000 for _, first, latency in rows if first and latency is not None]
+    rounds = len({first for _, first, _ in rows if first})
+    return {
+        "deliveries": len(rows),
+        "claim_wait_p50_ms": ms(percentile(waits, 50)),
+        "claim_wait_p99_ms": ms(percentile(waits, 99)),
+        "send_p50_ms": ms(percentile(sends, 50)),
+        "send_p99_ms": ms(percentile(sends, 99)),
+        "claim_rounds": rounds,
+        "deliveries_per_claim": round(len(rows) / rounds, 1) if rounds else 0.0,
+    }
+
+
 def run_p4(report: Report, fleet: Fleet) -> None:
     healthy = [Receiver().start() for _ in range(P4_HEALTHY)]
     dead = Receiver(hang=True).start()
     for r in [*healthy, dead]:
         report.cleanup.callback(r.stop)
-    for r in healthy:
-        add_endpoint(fleet.company_id, r.url())
+    healthy_endpoints = [add_endpoint(fleet.company_id, r.url()) for r in healthy]
     worker = WorkerProcess(worker_env(report), report.var_dir / "worker-p4.log").start()
     report.cleanup.callback(worker.stop)
     listening = wait_for_listener(report)
@@ -356,6 +384,7 @@ def run_p4(report: Report, fleet: Fleet) -> None:
         if phase == "with_dead":
             add_endpoint(fleet.company_id, dead.url())
         marks = [len(r.arrivals) for r in healthy]
+        phase_started = datetime.now(UTC)
         meter = report.cpu_meter({"worker": worker.pids, "bench": lambda: [os.getpid()]})
         with meter:
             load = post_at_rate(
@@ -381,6 +410,7 @@ def run_p4(report: Report, fleet: Fleet) -> None:
             "p99_ms": ms(percentile(lat, 99)),
             "max_ms": ms(max(lat)) if lat else None,
             "cpu": meter.result,
+            "worker_side": worker_side(healthy_endpoints, phase_started),
         }
         meters[phase] = meter
         if load.errors:
@@ -389,7 +419,8 @@ def run_p4(report: Report, fleet: Fleet) -> None:
         log(
             f"P4 {phase}: p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, {missing} missing "
             f"(ingest request alone: p50 {r['ingest_p50_ms']} ms, p99 {r['ingest_p99_ms']} ms; "
-            f"rate reached {r['achieved_rate']}/s); {meter.describe()}"
+            f"rate reached {r['achieved_rate']}/s); {meter.describe()}; worker side: "
+            f"{r['worker_side']}"
         )
     dead_requests = len(dead.arrivals)
     worker.stop()

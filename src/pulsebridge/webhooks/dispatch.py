@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.cookiejar
 import ipaddress
 import logging
+import math
 import secrets
 import socket
 import ssl
@@ -87,6 +89,11 @@ CLAIM_RETRY_PAUSE = 1.0
 ONCE_CLAIM_ATTEMPTS = 30
 # How long a resolved host name stays trusted by a worker (see Pinner).
 DNS_CACHE_SECONDS = 30.0
+# A busy worker writes its results in batches, not after every answer: once half a claim's
+# worth came in, or the oldest has waited this long, or nothing is in flight any more. The lease
+# keeps the rows the worker's meanwhile (a kill -9 in between: they are sent again once it runs
+# out, as a send in flight would be).
+RECORD_DELAY = 0.02
 
 
 def lease() -> timedelta:
@@ -230,37 +237,41 @@ def claim(
         Delivery.objects.filter(
             _unclaimed(now), pk__in=chosen, status=Delivery.Status.PENDING
         ).update(claimed_until=now + lease(), claim_token=token)
+        # Plain values, and each endpoint's URL and secret read (and decrypted) once per
+        # claim rather than once per delivery.
         rows = list(
-            Delivery.objects.filter(pk__in=chosen, claim_token=token)
-            .select_related("endpoint")
-            .only(
+            Delivery.objects.filter(pk__in=chosen, claim_token=token).values_list(
                 "id",
+                "endpoint_id",
                 "company_id",
                 "webhook_id",
                 "body",
                 "headers",
                 "attempts",
                 "first_attempt_at",
-                "endpoint__id",
-                "endpoint__url",
-                "endpoint__secret",
             )
         )
+        endpoints = {
+            pk: (url, secret)
+            for pk, url, secret in WebhookEndpoint.objects.filter(
+                pk__in={row[1] for row in rows}
+            ).values_list("pk", "url", "secret")
+        }
     return [
         Job(
-            delivery_id=d.pk,
-            endpoint_id=d.endpoint.pk,
-            company_id=d.company_id,
+            delivery_id=pk,
+            endpoint_id=endpoint_id,
+            company_id=company_id,
             claim_token=token,
-            url=d.endpoint.url,
-            secret=d.endpoint.secret,
-            webhook_id=d.webhook_id,
-            body=d.body,
-            headers=dict(d.headers or {}),
-            attempts=d.attempts,
-            first_attempt_at=d.first_attempt_at,
+            url=endpoints[endpoint_id][0],
+            secret=endpoints[endpoint_id][1],
+            webhook_id=webhook_id,
+            body=body,
+            headers=dict(headers or {}),
+            attempts=attempts,
+            first_attempt_at=first_attempt_at,
         )
-        for d in rows
+        for pk, endpoint_id, company_id, webhook_id, body, headers, attempts, first_attempt_at in rows
     ]
 
 
@@ -299,9 +310,19 @@ def next_attempt_at(
 # --- sending --------------------------------------------------------------------------------
 
 
+class NoCookies(http.cookiejar.CookieJar):
+    """A cookie jar that keeps nothing: a receiver's ``Set-Cookie`` is not sent back with the
+    next deliveries (each delivery stands alone, signed by its own headers), and no answer is
+    parsed for cookies at all (httpx would otherwise do it for every response)."""
+
+    def extract_cookies(self, response, request) -> None:  # noqa: ARG002
+        return None
+
+
 def new_client(max_connections: int, verify: ssl.SSLContext | bool = True) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         verify=verify,
+        cookies=NoCookies(),
         timeout=httpx.Timeout(settings.WEBHOOK_TIMEOUT_SECONDS),
         follow_redirects=False,  # a redirect is the receiver's answer, not an instruction
         limits=httpx.Limits(
@@ -369,10 +390,18 @@ class Pinner:
     _cache: dict[tuple[str, int], tuple[float, list[netguard.IPAddress]]] = field(
         default_factory=dict
     )
+    # URLs parsed once per worker, not once per request (allow_private only: otherwise the
+    # pinned URL follows the resolution, cached above).
+    _parsed: dict[str, httpx.URL] = field(default_factory=dict)
 
-    async def target(self, url: str) -> tuple[httpx.URL | str, dict[str, str], dict[str, Any]]:
+    async def target(self, url: str) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
         if self.allow_private:
-            return url, {}, {}
+            parsed = self._parsed.get(url)
+            if parsed is None:
+                if len(self._parsed) >= 10_000:
+                    self._parsed.clear()
+                parsed = self._parsed[url] = httpx.URL(url)
+            return parsed, {}, {}
         scheme, host, port = netguard.split_url(url)
         addresses = await self._resolve(host, port)
         netguard.check_addresses(host, addresses)
@@ -741,10 +770,12 @@ async def _send_all(
 class Worker:
     """The long-running dispatcher loop (``pulsebridge worker``).
 
-    Each turn: write the results that came in, claim due rows for the free slots, start sending
-    them, then wait for a send to finish, a notification of new deliveries (PostgreSQL,
-    ``wakeup``) or the next poll (``interval``). When a claim comes back full there may be more
-    due rows, so the next claim follows at once instead of waiting.
+    Each turn: claim due rows for the free slots and start sending them, write the results that
+    came in when a batch of them is due (``RECORD_DELAY``), then wait for a send that frees a
+    slot worth claiming for, a notification of new deliveries (PostgreSQL, ``wakeup``), the
+    next poll (``interval``) or the results' write. When a claim comes back full there may be
+    more due rows, so the next claim follows as soon as a slot frees instead of waiting. Claims
+    come before the results' write in a turn: a freed slot does not wait behind it.
     """
 
     def __init__(
@@ -762,6 +793,7 @@ class Worker:
         self.per_endpoint = per_endpoint or settings.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT
         self.interval = interval
         self.batch = batch
+        self.record_batch = max(1, min(batch, concurrency) // 2)
         self.once = once
         self.clock = clock
         self.listen = listen and not once and wakeup.supported()
@@ -795,6 +827,7 @@ class Worker:
         self._capped: set[UUID] = set()
         self._tasks: set[asyncio.Task] = set()
         self._done: list[Outcome] = []
+        self._record_at = 0.0  # when the results that came in are written at the latest
         self._next_poll = self._next_cleanup = 0.0
         # The last claim came back short: nothing more was due then, so a ``once`` worker may end.
         self._drained = False
@@ -806,17 +839,17 @@ class Worker:
         )
         try:
             while True:
-                if self._done and not await self._record_done():
-                    continue
                 if self._more:
                     self._more, self._next_poll = False, 0.0
                 await self._claim_for_free_slots()
+                if self._record_due() and not await self._record_done():
+                    continue
                 if time.monotonic() >= self._next_cleanup:
                     await self._clients.close_idle(busy=self._in_flight)
                     self._next_cleanup = time.monotonic() + 60
                 if self._finished():
                     return self.sent
-                if not self._done:
+                if not self._record_due():
                     await self._sleep()
         finally:
             if listener is not None:
@@ -849,7 +882,18 @@ class Worker:
             return False
         del self._done[: len(batch)]
         self.sent += len(batch)
+        self._record_at = time.monotonic() + RECORD_DELAY  # for those that came in meanwhile
         return True
+
+    def _record_due(self) -> bool:
+        if not self._done:
+            return False
+        return (
+            len(self._done) >= self.record_batch
+            or not self._tasks
+            or self._stopping
+            or time.monotonic() >= self._record_at
+        )
 
     async def _claim_for_free_slots(self) -> None:
         room = self.concurrency - len(self._tasks)
@@ -900,12 +944,22 @@ class Worker:
             self._in_flight[job.endpoint_id] -= 1
             if not self._in_flight[job.endpoint_id]:
                 del self._in_flight[job.endpoint_id]
+        if not self._done:
+            self._record_at = time.monotonic() + RECORD_DELAY
         self._done.append(outcome)
+        # Wake the loop only when this answer gives it something to do: a slot a claim may
+        # fill now (an endpoint that had more due rows, or a backlog), a batch of results to
+        # write, or the last send finished. Otherwise the slot waits for the next notification
+        # or poll, and the result for its batch.
+        wake = len(self._done) >= self.record_batch or len(self._tasks) <= 1 or self._stopping
         if job.endpoint_id in self._capped:
             self._capped.discard(job.endpoint_id)
-            self._more = True
-        assert self._wake is not None
-        self._wake.set()
+            self._more = wake = True
+        elif time.monotonic() >= self._next_poll:
+            wake = True
+        if wake:
+            assert self._wake is not None
+            self._wake.set()
 
     def _finished(self) -> bool:
         if self._tasks or self._done:
@@ -915,12 +969,15 @@ class Worker:
         )
 
     async def _sleep(self) -> None:
-        """Until a send finishes, a notification comes, or the next poll is due (if a slot is
-        free)."""
+        """Until a send wakes the loop (``_deliver``), a notification comes, the next poll is due
+        (if a slot is free) or the results that came in are due to be written."""
         assert self._wake is not None
         wait = None
+        now = time.monotonic()
         if self.concurrency - len(self._tasks) > 0 and not self._stopping:
-            wait = max(0.0, self._next_poll - time.monotonic())
+            wait = max(0.0, self._next_poll - now)
+        if self._done:
+            wait = max(0.0, min(self._record_at - now, wait if wait is not None else math.inf))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), wait)
         self._wake.clear()
