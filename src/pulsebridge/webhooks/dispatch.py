@@ -336,11 +336,18 @@ def new_client(max_connections: int, verify: ssl.SSLContext | bool = True) -> ht
 
 
 class Clients:
-    """One pooled ``httpx.AsyncClient`` per endpoint, created on first use.
+    """Per endpoint, up to ``per_endpoint`` ``httpx.AsyncClient`` of one keep-alive connection
+    each, one per request in flight, created on first use.
 
     Keep-alive connections are per host anyway, and httpcore's pool scans all of its connections
     for every request: one pool of 64 connections shared by every endpoint cost more CPU per
-    request than the request itself (measured), a pool of at most ``per_endpoint`` does not.
+    request than the request itself (measured). A pool of several connections per endpoint is
+    still costly when a claim starts several requests to it at once: httpcore hands every
+    request queued in the same instant the same idle connection, and all but one go round
+    again (2.7 assignments per request instead of 1.1, measured; docs/performance.md). One
+    connection per client, and a client per request in flight, leaves each pool nothing to
+    choose. The per-endpoint bound is the worker's (it claims no more); beyond ``per_endpoint``
+    requests at once (``send_once``) the clients are shared and their pools queue the surplus.
     Clients of endpoints idle for ``IDLE_CLIENT_SECONDS`` are closed, so a worker serving many
     endpoints holds sockets only for the busy ones."""
 
@@ -350,15 +357,37 @@ class Clients:
         self.per_endpoint = per_endpoint
         # Loading the CA bundle takes tens of milliseconds: once per worker, not per endpoint.
         self._tls = httpx.create_ssl_context(trust_env=False)
-        self._clients: dict[UUID, httpx.AsyncClient] = {}
+        self._clients: dict[UUID, list[httpx.AsyncClient]] = {}  # every client of an endpoint
+        self._free: dict[UUID, list[httpx.AsyncClient]] = {}  # those with no request on them
+        self._shared: dict[UUID, int] = {}  # round robin over them once all are busy
+        self._requests: dict[httpx.AsyncClient, int] = {}  # requests on each client now
         self._used: dict[UUID, float] = {}
 
-    def get(self, endpoint_id: UUID) -> httpx.AsyncClient:
+    def acquire(self, endpoint_id: UUID) -> httpx.AsyncClient:
+        """A client for one request to the endpoint; hand it back with :meth:`release`."""
         self._used[endpoint_id] = time.monotonic()
-        client = self._clients.get(endpoint_id)
-        if client is None:
-            client = self._clients[endpoint_id] = new_client(self.per_endpoint, self._tls)
+        free = self._free.setdefault(endpoint_id, [])
+        every = self._clients.setdefault(endpoint_id, [])
+        if free:
+            client = free.pop()
+        elif len(every) < self.per_endpoint:
+            client = new_client(1, self._tls)
+            every.append(client)
+        else:
+            turn = self._shared.get(endpoint_id, 0)
+            self._shared[endpoint_id] = turn + 1
+            client = every[turn % len(every)]
+        self._requests[client] = self._requests.get(client, 0) + 1
         return client
+
+    def release(self, endpoint_id: UUID, client: httpx.AsyncClient) -> None:
+        left = self._requests.get(client, 1) - 1
+        if left > 0:
+            self._requests[client] = left
+            return
+        self._requests.pop(client, None)
+        if client in self._clients.get(endpoint_id, ()):  # not closed meanwhile
+            self._free[endpoint_id].append(client)
 
     async def close_idle(self, busy: Iterable[UUID]) -> None:
         cutoff = time.monotonic() - self.IDLE_CLIENT_SECONDS
@@ -366,12 +395,20 @@ class Clients:
         for endpoint_id, used in list(self._used.items()):
             if used < cutoff and endpoint_id not in busy:
                 del self._used[endpoint_id]
-                await self._clients.pop(endpoint_id).aclose()
+                self._free.pop(endpoint_id, None)
+                self._shared.pop(endpoint_id, None)
+                for client in self._clients.pop(endpoint_id, []):
+                    self._requests.pop(client, None)
+                    await client.aclose()
 
     async def aclose(self) -> None:
-        for client in self._clients.values():
-            await client.aclose()
+        for clients in self._clients.values():
+            for client in clients:
+                await client.aclose()
         self._clients.clear()
+        self._free.clear()
+        self._shared.clear()
+        self._requests.clear()
         self._used.clear()
 
 
@@ -449,16 +486,20 @@ async def send(clients: Clients, job: Job, *, at: datetime, pinner: Pinner) -> O
         async with asyncio.timeout(timeout):
             url, extra, extensions = await pinner.target(job.url)
             headers.update(extra)
-            async with clients.get(job.endpoint_id).stream(
-                "POST", url, content=job.body.encode(), headers=headers, extensions=extensions
-            ) as response:
-                status = response.status_code
-                if status in RETRY_AFTER_STATUSES:
-                    retry_after = parse_retry_after(response.headers.get("retry-after"), at)
-                async for chunk in response.aiter_raw():
-                    raw += chunk
-                    if len(raw) >= READ_LIMIT:
-                        break
+            client = clients.acquire(job.endpoint_id)
+            try:
+                async with client.stream(
+                    "POST", url, content=job.body.encode(), headers=headers, extensions=extensions
+                ) as response:
+                    status = response.status_code
+                    if status in RETRY_AFTER_STATUSES:
+                        retry_after = parse_retry_after(response.headers.get("retry-after"), at)
+                    async for chunk in response.aiter_raw():
+                        raw += chunk
+                        if len(raw) >= READ_LIMIT:
+                            break
+            finally:
+                clients.release(job.endpoint_id, client)
     except (TimeoutError, httpx.TimeoutException):
         # An answer whose status arrived in time counts, even if its body was slow.
         if status is None:
