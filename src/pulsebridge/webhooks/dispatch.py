@@ -315,7 +315,7 @@ class NoCookies(http.cookiejar.CookieJar):
     next deliveries (each delivery stands alone, signed by its own headers), and no answer is
     parsed for cookies at all (httpx would otherwise do it for every response)."""
 
-    def extract_cookies(self, response, request) -> None:  # noqa: ARG002
+    def extract_cookies(self, response, request) -> None:
         return None
 
 
