@@ -43,10 +43,11 @@ import httpx
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import close_old_connections, connection, connections, transaction
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, F, Q, TextField
 from django.utils import timezone
 
 from pulsebridge.lib import metrics
+from pulsebridge.lib.encryption import decrypt
 
 from . import netguard, wakeup
 from .models import Alert, Delivery, DeliveryAttempt, Event, WebhookEndpoint
@@ -237,10 +238,13 @@ def claim(
         Delivery.objects.filter(
             _unclaimed(now), pk__in=chosen, status=Delivery.Status.PENDING
         ).update(claimed_until=now + lease(), claim_token=token)
-        # Plain values, and each endpoint's URL and secret read (and decrypted) once per
-        # claim rather than once per delivery.
+        # Plain values, not models; the endpoint's secret read as stored (a plain text
+        # expression skips the field's decryption) and decrypted once per endpoint below,
+        # rather than once per delivery.
         rows = list(
-            Delivery.objects.filter(pk__in=chosen, claim_token=token).values_list(
+            Delivery.objects.filter(pk__in=chosen, claim_token=token)
+            .annotate(stored_secret=ExpressionWrapper(F("endpoint__secret"), TextField()))
+            .values_list(
                 "id",
                 "endpoint_id",
                 "company_id",
@@ -249,30 +253,32 @@ def claim(
                 "headers",
                 "attempts",
                 "first_attempt_at",
+                "endpoint__url",
+                "stored_secret",
             )
         )
-        endpoints = {
-            pk: (url, secret)
-            for pk, url, secret in WebhookEndpoint.objects.filter(
-                pk__in={row[1] for row in rows}
-            ).values_list("pk", "url", "secret")
-        }
-    return [
-        Job(
-            delivery_id=pk,
-            endpoint_id=endpoint_id,
-            company_id=company_id,
-            claim_token=token,
-            url=endpoints[endpoint_id][0],
-            secret=endpoints[endpoint_id][1],
-            webhook_id=webhook_id,
-            body=body,
-            headers=dict(headers or {}),
-            attempts=attempts,
-            first_attempt_at=first_attempt_at,
+    secrets_of: dict[str, str] = {}
+    jobs = []
+    for pk, endpoint_id, company, webhook_id, body, headers, attempts, first, url, stored in rows:
+        secret = secrets_of.get(stored)
+        if secret is None:
+            secret = secrets_of[stored] = decrypt(stored)
+        jobs.append(
+            Job(
+                delivery_id=pk,
+                endpoint_id=endpoint_id,
+                company_id=company,
+                claim_token=token,
+                url=url,
+                secret=secret,
+                webhook_id=webhook_id,
+                body=body,
+                headers=dict(headers or {}),
+                attempts=attempts,
+                first_attempt_at=first,
+            )
         )
-        for pk, endpoint_id, company_id, webhook_id, body, headers, attempts, first_attempt_at in rows
-    ]
+    return jobs
 
 
 # --- retry rules ----------------------------------------------------------------------------
