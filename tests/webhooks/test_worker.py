@@ -338,6 +338,42 @@ def test_an_endpoints_backlog_neither_exceeds_its_bound_nor_hides_other_endpoint
     assert job.endpoint_id == other.pk
 
 
+def test_a_claim_fills_only_the_free_slots_oldest_due_first_across_endpoints(
+    alice, endpoint_for, publish_event
+):
+    """Partly busy endpoints get only their free slots; within ``limit``, the oldest due rows win
+    whichever endpoint they are for; what is claimed is leased to this claim and not claimed
+    again until the lease runs out."""
+    first = endpoint_for(alice, "http://127.0.0.1:9/first")
+    for _ in range(5):
+        publish_event(alice)  # five rows for "first", due first
+    second = endpoint_for(alice, "http://127.0.0.1:9/second")
+    for _ in range(5):
+        publish_event(alice)  # five more for each endpoint
+    first_due = list(
+        Delivery.objects.filter(endpoint=first)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)
+    )
+    jobs = claim(now=T0, limit=4, per_endpoint=3, in_flight={first.pk: 1, second.pk: 2})
+    # first: 2 free slots, second: 1; limit 4 leaves room for all 3; first's are its oldest.
+    assert Counter(j.endpoint_id for j in jobs) == {first.pk: 2, second.pk: 1}
+    assert [j.delivery_id for j in jobs if j.endpoint_id == first.pk] == first_due[:2]
+    assert {j.claim_token for j in jobs} != {""}
+    assert len({j.claim_token for j in jobs}) == 1
+    leased = Delivery.objects.filter(claim_token=jobs[0].claim_token)
+    assert set(leased.values_list("pk", flat=True)) == {j.delivery_id for j in jobs}
+    assert all(d.claimed_until > T0 for d in leased)
+    again = claim(now=T0, limit=20, per_endpoint=8)
+    assert not {j.delivery_id for j in again} & {j.delivery_id for j in jobs}
+    assert len(again) == 15 - len(jobs)  # every other due row (first: 10, second: 5)
+    # The limit takes the oldest due across endpoints: all of "first"'s five come before
+    # "second"'s.
+    Delivery.objects.update(claimed_until=None, claim_token="")
+    oldest = claim(now=T0, limit=5, per_endpoint=8)
+    assert {j.endpoint_id for j in oldest} == {first.pk}
+
+
 def test_once_sends_an_endpoints_whole_backlog_through_its_bound(
     transactional_db, alice, endpoint_for, publish_event, receiver
 ):

@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import http.cookiejar
 import ipaddress
+import json
 import logging
 import math
 import secrets
@@ -154,45 +155,16 @@ def _candidates(
     now: datetime, per_endpoint: int, full: list[UUID], ids: list[UUID] | None
 ) -> list[tuple[UUID, UUID, datetime]]:
     """The oldest due rows of each enabled endpoint that has a free slot, ``per_endpoint`` of
-    each at most, as ``(id, endpoint_id, next_attempt_at)``.
+    each at most, as ``(id, endpoint_id, next_attempt_at)`` (``_claim_orm``).
 
     Asked per endpoint, through the ``(endpoint, status, next_attempt_at)`` index, rather than
     as one scan of all due rows: a dead endpoint piles up a backlog of due rows (200 a second at
     200 readings a second), and a single scan in due order would walk through all of it, on every
     claim, to reach the fresh rows of the healthy endpoints behind it. This way a claim costs a
-    few index probes per endpoint, whatever the backlogs."""
-    if connection.vendor == "postgresql":
-        # One statement; SKIP LOCKED leaves rows another worker is claiming right now to it.
-        delivery, endpoint = Delivery._meta.db_table, WebhookEndpoint._meta.db_table
-        only_ids = "AND d.id = ANY(%(ids)s)" if ids is not None else ""
-        sql = f"""
-            SELECT c.id, c.endpoint_id, c.next_attempt_at
-            FROM {endpoint} e
-            CROSS JOIN LATERAL (
-                SELECT d.id, d.endpoint_id, d.next_attempt_at FROM {delivery} d
-                WHERE d.endpoint_id = e.id AND d.status = %(pending)s
-                  AND d.next_attempt_at <= %(now)s
-                  AND (d.claimed_until IS NULL OR d.claimed_until < %(now)s) {only_ids}
-                ORDER BY d.next_attempt_at
-                LIMIT %(per_endpoint)s
-                FOR UPDATE OF d SKIP LOCKED
-            ) c
-            WHERE e.enabled AND NOT (e.id = ANY(%(full)s))
-        """  # noqa: S608 - table names come from the models, values are parameters
-        with connection.cursor() as cursor:
-            cursor.execute(
-                sql,
-                {
-                    "pending": Delivery.Status.PENDING,
-                    "now": now,
-                    "per_endpoint": per_endpoint,
-                    "full": list(full),
-                    "ids": ids,
-                },
-            )
-            return [tuple(row) for row in cursor.fetchall()]
-    # SQLite (one writer at a time: the transaction already excludes other workers) and other
-    # databases: one indexed query per endpoint. An embedded install has a handful of endpoints.
+    few index probes per endpoint, whatever the backlogs; ``_claim_postgresql`` asks the same
+    way, in SQL. SQLite (one writer at a time: the transaction already excludes other workers)
+    and other databases: one indexed query per endpoint. An embedded install has a handful of
+    endpoints."""
     endpoints = WebhookEndpoint.objects.filter(enabled=True).exclude(pk__in=full)
     if ids is not None:
         endpoints = endpoints.filter(deliveries__pk__in=ids).distinct()
@@ -223,46 +195,18 @@ def claim(
     token = secrets.token_hex(16)
     ids = list(ids) if ids is not None else None
     full = [e for e, n in in_flight.items() if n >= per_endpoint]
-    with transaction.atomic():
-        candidates = _candidates(now, per_endpoint, full, ids)
-        candidates.sort(key=lambda c: c[2])  # oldest due first, across endpoints
-        chosen, taken = [], dict(in_flight)
-        for pk, endpoint_id, _ in candidates:
-            if taken.get(endpoint_id, 0) < per_endpoint:
-                taken[endpoint_id] = taken.get(endpoint_id, 0) + 1
-                chosen.append(pk)
-                if len(chosen) >= limit:
-                    break
-        if not chosen:
-            return []
-        Delivery.objects.filter(
-            _unclaimed(now), pk__in=chosen, status=Delivery.Status.PENDING
-        ).update(claimed_until=now + lease(), claim_token=token)
-        # Plain values, not models; the endpoint's secret read as stored (a plain text
-        # expression skips the field's decryption) and decrypted once per endpoint below,
-        # rather than once per delivery.
-        rows = list(
-            Delivery.objects.filter(pk__in=chosen, claim_token=token)
-            .annotate(stored_secret=ExpressionWrapper(F("endpoint__secret"), TextField()))
-            .values_list(
-                "id",
-                "endpoint_id",
-                "company_id",
-                "webhook_id",
-                "body",
-                "headers",
-                "attempts",
-                "first_attempt_at",
-                "endpoint__url",
-                "stored_secret",
-            )
-        )
+    if connection.vendor == "postgresql":
+        rows = _claim_postgresql(now, limit, per_endpoint, in_flight, full, ids, token)
+    else:
+        rows = _claim_orm(now, limit, per_endpoint, in_flight, full, ids, token)
     secrets_of: dict[str, str] = {}
     jobs = []
     for pk, endpoint_id, company, webhook_id, body, headers, attempts, first, url, stored in rows:
         secret = secrets_of.get(stored)
         if secret is None:
             secret = secrets_of[stored] = decrypt(stored)
+        if isinstance(headers, str):  # jsonb as text (Django's psycopg loader), from raw SQL
+            headers = json.loads(headers)
         jobs.append(
             Job(
                 delivery_id=pk,
@@ -279,6 +223,120 @@ def claim(
             )
         )
     return jobs
+
+
+def _claim_postgresql(
+    now: datetime,
+    limit: int,
+    per_endpoint: int,
+    in_flight: Mapping[UUID, int],
+    full: list[UUID],
+    ids: list[UUID] | None,
+    token: str,
+) -> list[tuple]:
+    """The claim as one statement, in one round trip: per enabled endpoint with a free slot, its
+    oldest due rows through the ``(endpoint, status, next_attempt_at)`` index (locked; SKIP
+    LOCKED leaves rows another worker is claiming right now to it), at most ``per_endpoint - in_flight`` of each endpoint, the ``limit`` oldest
+    due across endpoints, leased and returned with their endpoint's URL and stored secret.
+    The same choice as ``_claim_orm``, which needs five round trips; on a machine short of CPU
+    each one waits for the server's backend to be scheduled (docs/performance.md, P4)."""
+    delivery, endpoint = Delivery._meta.db_table, WebhookEndpoint._meta.db_table
+    only_ids = "AND d.id = ANY(%(ids)s)" if ids is not None else ""
+    busy = [(e, n) for e, n in in_flight.items() if n > 0]
+    sql = f"""
+        WITH candidates AS (
+            SELECT c.id, c.endpoint_id, c.next_attempt_at,
+                   row_number() OVER (
+                       PARTITION BY c.endpoint_id ORDER BY c.next_attempt_at
+                   ) AS rank
+            FROM {endpoint} e
+            CROSS JOIN LATERAL (
+                SELECT d.id, d.endpoint_id, d.next_attempt_at FROM {delivery} d
+                WHERE d.endpoint_id = e.id AND d.status = %(pending)s
+                  AND d.next_attempt_at <= %(now)s
+                  AND (d.claimed_until IS NULL OR d.claimed_until < %(now)s) {only_ids}
+                ORDER BY d.next_attempt_at
+                LIMIT %(per_endpoint)s
+                FOR UPDATE OF d SKIP LOCKED
+            ) c
+            WHERE e.enabled AND NOT (e.id = ANY(%(full)s))
+        ), chosen AS (
+            SELECT c.id FROM candidates c
+            LEFT JOIN unnest(%(busy_ids)s::uuid[], %(busy_n)s::int[]) AS b(endpoint_id, n)
+                ON b.endpoint_id = c.endpoint_id
+            WHERE c.rank <= %(per_endpoint)s - coalesce(b.n, 0)
+            ORDER BY c.next_attempt_at
+            LIMIT %(limit)s
+        )
+        UPDATE {delivery} d SET claimed_until = %(until)s, claim_token = %(token)s
+        FROM chosen, {endpoint} e
+        WHERE d.id = chosen.id AND e.id = d.endpoint_id
+        RETURNING d.id, d.endpoint_id, d.company_id, d.webhook_id, d.body, d.headers,
+                  d.attempts, d.first_attempt_at, e.url, e.secret
+    """  # noqa: S608 - table names come from the models, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "pending": Delivery.Status.PENDING,
+                "now": now,
+                "per_endpoint": per_endpoint,
+                "full": list(full),
+                "ids": ids,
+                "busy_ids": [e for e, _ in busy],
+                "busy_n": [n for _, n in busy],
+                "limit": limit,
+                "until": now + lease(),
+                "token": token,
+            },
+        )
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def _claim_orm(
+    now: datetime,
+    limit: int,
+    per_endpoint: int,
+    in_flight: Mapping[UUID, int],
+    full: list[UUID],
+    ids: list[UUID] | None,
+    token: str,
+) -> list[tuple]:
+    """The claim through the ORM (SQLite: the write transaction excludes other workers)."""
+    with transaction.atomic():
+        candidates = _candidates(now, per_endpoint, full, ids)
+        candidates.sort(key=lambda c: c[2])  # oldest due first, across endpoints
+        chosen, taken = [], dict(in_flight)
+        for pk, endpoint_id, _ in candidates:
+            if taken.get(endpoint_id, 0) < per_endpoint:
+                taken[endpoint_id] = taken.get(endpoint_id, 0) + 1
+                chosen.append(pk)
+                if len(chosen) >= limit:
+                    break
+        if not chosen:
+            return []
+        Delivery.objects.filter(
+            _unclaimed(now), pk__in=chosen, status=Delivery.Status.PENDING
+        ).update(claimed_until=now + lease(), claim_token=token)
+        # Plain values, not models; the endpoint's secret read as stored (a plain text
+        # expression skips the field's decryption) and decrypted once per endpoint by
+        # ``claim``, rather than once per delivery.
+        return list(
+            Delivery.objects.filter(pk__in=chosen, claim_token=token)
+            .annotate(stored_secret=ExpressionWrapper(F("endpoint__secret"), TextField()))
+            .values_list(
+                "id",
+                "endpoint_id",
+                "company_id",
+                "webhook_id",
+                "body",
+                "headers",
+                "attempts",
+                "first_attempt_at",
+                "endpoint__url",
+                "stored_secret",
+            )
+        )
 
 
 # --- retry rules ----------------------------------------------------------------------------
