@@ -937,6 +937,7 @@ class Worker:
         # The last claim came back short: nothing more was due then, so a ``once`` worker may end.
         self._drained = False
         self._failed_claims = 0
+        self._record_failing = False
         listener = (
             asyncio.create_task(wakeup.listen(self._notified, ready=self.listening))
             if self.listen
@@ -946,7 +947,8 @@ class Worker:
             while True:
                 if self._more:
                     self._more, self._next_poll = False, 0.0
-                await self._claim_for_free_slots()
+                if not self._record_failing:  # no new sends while their results cannot be kept
+                    await self._claim_for_free_slots()
                 if self._record_due() and not await self._record_done():
                     continue
                 if time.monotonic() >= self._next_cleanup:
@@ -983,8 +985,10 @@ class Worker:
             # Keep the results and try again: the lease keeps the rows ours meanwhile, and if
             # it runs out they are sent again (at least once).
             logger.exception("webhook worker: recording %d results failed", len(batch))
+            self._record_failing = True
             await asyncio.sleep(1)
             return False
+        self._record_failing = False
         del self._done[: len(batch)]
         self.sent += len(batch)
         self._record_at = time.monotonic() + RECORD_DELAY  # for those that came in meanwhile
