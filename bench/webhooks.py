@@ -2,9 +2,11 @@
 worker process).
 
 P4: readings are posted one per request to the real server at a fixed rate (open loop, 200/s by
-default) while a real ``pulsebridge worker`` process sends them to receivers in this process; a
-reading's latency is the receiver's arrival time minus the time its POST started (one clock, one
-process). Run twice: two healthy endpoints; then the same plus one endpoint whose receiver
+default) while a real ``pulsebridge worker`` process sends them to receivers, each in a process of
+its own (``ReceiverProcess``: not behind the load generator's threads); a reading's latency is the
+receiver's arrival time minus the time its POST started (the system's monotonic clock, the same in
+every process). Each phase also prints the worker's side from what it recorded: how long
+deliveries waited to be claimed, how long their sends took, how many a claim took. Run twice: two healthy endpoints; then the same plus one endpoint whose receiver
 accepts the request and never answers. The figure is the healthy receivers' p50/p99 in each run
 and their ratio (the target allows the dead endpoint to slow them by 10% at most).
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -109,6 +112,12 @@ class Receiver:
         finally:
             writer.close()
 
+    def count(self) -> int:
+        return len(self.arrivals)
+
+    def since(self, mark: int) -> list[tuple[float, bytes]]:
+        return self.arrivals[mark:]
+
     def stop(self) -> None:
         if self._loop is None:
             return
@@ -124,6 +133,65 @@ class Receiver:
             asyncio.run_coroutine_threadsafe(close(), self._loop).result(5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+
+
+class ReceiverProcess:
+    """A :class:`Receiver` in a process of its own (P4): the load generator's 32 threads in the
+    bench process would otherwise hold the GIL the receivers need to answer (and to stamp the
+    arrival), and a receiver slower than its own machine makes the worker's per-endpoint bound
+    (8 in flight) the limit of what is measured. ``time.monotonic()`` is the system's monotonic
+    clock, the same in every process, so arrivals compare with the load generator's times."""
+
+    def __init__(self, hang: bool = False):
+        self.hang = hang
+        self.port = 0
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://{HOST}:{self.port}{path}"
+
+    def start(self) -> ReceiverProcess:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_receiver_main, args=(child, self.hang), daemon=True)
+        self._process.start()
+        self.port = self._conn.recv()
+        return self
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    def _ask(self, *command):
+        self._conn.send(command)
+        return self._conn.recv()
+
+    def count(self) -> int:
+        return self._ask("count")
+
+    def since(self, mark: int) -> list[tuple[float, bytes]]:
+        return self._ask("since", mark)
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self._ask("stop")
+        self._process.join(10)
+        if self._process.is_alive():
+            self._process.kill()
+
+
+def _receiver_main(conn, hang: bool) -> None:
+    receiver = Receiver(hang=hang).start()
+    conn.send(receiver.port)
+    while True:
+        command = conn.recv()
+        if command[0] == "count":
+            conn.send(receiver.count())
+        elif command[0] == "since":
+            conn.send(receiver.since(command[1]))
+        else:
+            receiver.stop()
+            conn.send(None)
+            return
 
 
 # --------------------------------------------------------------------------- the worker process
@@ -277,13 +345,15 @@ def post_at_rate(
     )
 
 
-def latencies(load: Load, receivers: list[Receiver], since: int = 0) -> tuple[list[float], int]:
+def latencies(
+    load: Load, receivers: list[ReceiverProcess], since: int = 0
+) -> tuple[list[float], int]:
     """Arrival minus POST start for every (reading, healthy receiver); and how many never came."""
     found: list[float] = []
     missing = 0
     for receiver in receivers:
         arrived: dict[str, float] = {}
-        for t, body in receiver.arrivals[since:] if since else receiver.arrivals:
+        for t, body in receiver.since(since):
             with contextlib.suppress(ValueError, KeyError):
                 arrived.setdefault(json.loads(json.loads(body)["data"])["Id"], t)
         for mid, t_sent in load.sent_at.items():
@@ -294,11 +364,11 @@ def latencies(load: Load, receivers: list[Receiver], since: int = 0) -> tuple[li
     return found, missing
 
 
-def wait_for_arrivals(load: Load, receivers: list[Receiver], marks: list[int]) -> None:
+def wait_for_arrivals(load: Load, receivers: list[ReceiverProcess], marks: list[int]) -> None:
     wanted = len(load.sent_at)
     deadline = time.monotonic() + DRAIN_SECONDS
     while time.monotonic() < deadline:
-        if all(len(r.arrivals) - m >= wanted for r, m in zip(receivers, marks, strict=True)):
+        if all(r.count() - m >= wanted for r, m in zip(receivers, marks, strict=True)):
             return
         time.sleep(0.1)
 
@@ -322,13 +392,41 @@ def wait_for_listener(report: Report, seconds: float = 30.0) -> bool:
     return False
 
 
+def worker_side(endpoints: list, since: datetime) -> dict:
+    """Where a delivery's time went on the worker's side, from what the worker itself recorded:
+    ``wait`` = first attempt (the claim's time) - the delivery's creation (inside the ingest
+    transaction), i.e. commit + notification + waiting to be claimed; ``send`` = the attempt's
+    own latency (request to answer); ``rounds`` = distinct claim times, i.e. claims that took
+    something (deliveries per claim = deliveries / rounds)."""
+    from django.db.models import Min
+
+    from pulsebridge.webhooks.models import Delivery
+
+    rows = list(
+        Delivery.objects.filter(endpoint__in=endpoints, created_at__gte=since)
+        .annotate(first_at=Min("attempt_log__at"))
+        .values_list("created_at", "first_at", "attempt_log__latency_ms")
+    )
+    waits = [(first - created).total_seconds() for created, first, _ in rows if first]
+    sends = [latency / 1000 for _, first, latency in rows if first and latency is not None]
+    rounds = len({first for _, first, _ in rows if first})
+    return {
+        "deliveries": len(rows),
+        "claim_wait_p50_ms": ms(percentile(waits, 50)),
+        "claim_wait_p99_ms": ms(percentile(waits, 99)),
+        "send_p50_ms": ms(percentile(sends, 50)),
+        "send_p99_ms": ms(percentile(sends, 99)),
+        "claim_rounds": rounds,
+        "deliveries_per_claim": round(len(rows) / rounds, 1) if rounds else 0.0,
+    }
+
+
 def run_p4(report: Report, fleet: Fleet) -> None:
-    healthy = [Receiver().start() for _ in range(P4_HEALTHY)]
-    dead = Receiver(hang=True).start()
+    healthy = [ReceiverProcess().start() for _ in range(P4_HEALTHY)]
+    dead = ReceiverProcess(hang=True).start()
     for r in [*healthy, dead]:
         report.cleanup.callback(r.stop)
-    for r in healthy:
-        add_endpoint(fleet.company_id, r.url())
+    healthy_endpoints = [add_endpoint(fleet.company_id, r.url()) for r in healthy]
     worker = WorkerProcess(worker_env(report), report.var_dir / "worker-p4.log").start()
     report.cleanup.callback(worker.stop)
     listening = wait_for_listener(report)
@@ -355,8 +453,14 @@ def run_p4(report: Report, fleet: Fleet) -> None:
     ):
         if phase == "with_dead":
             add_endpoint(fleet.company_id, dead.url())
-        marks = [len(r.arrivals) for r in healthy]
-        meter = report.cpu_meter({"worker": worker.pids, "bench": lambda: [os.getpid()]})
+        marks = [r.count() for r in healthy]
+        phase_started = datetime.now(UTC)
+        meter = report.cpu_meter(
+            {
+                "worker": worker.pids,
+                "bench": lambda: [os.getpid(), *(r.pid for r in [*healthy, dead])],
+            }
+        )
         with meter:
             load = post_at_rate(
                 report.server.base_url, fleet, rate=rate, seconds=P4_SECONDS, start=start
@@ -381,6 +485,7 @@ def run_p4(report: Report, fleet: Fleet) -> None:
             "p99_ms": ms(percentile(lat, 99)),
             "max_ms": ms(max(lat)) if lat else None,
             "cpu": meter.result,
+            "worker_side": worker_side(healthy_endpoints, phase_started),
         }
         meters[phase] = meter
         if load.errors:
@@ -389,9 +494,10 @@ def run_p4(report: Report, fleet: Fleet) -> None:
         log(
             f"P4 {phase}: p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, {missing} missing "
             f"(ingest request alone: p50 {r['ingest_p50_ms']} ms, p99 {r['ingest_p99_ms']} ms; "
-            f"rate reached {r['achieved_rate']}/s); {meter.describe()}"
+            f"rate reached {r['achieved_rate']}/s); {meter.describe()}; worker side: "
+            f"{r['worker_side']}"
         )
-    dead_requests = len(dead.arrivals)
+    dead_requests = dead.count()
     worker.stop()
 
     light, a, b = results["light"], results["healthy"], results["with_dead"]

@@ -338,6 +338,40 @@ def test_an_endpoints_backlog_neither_exceeds_its_bound_nor_hides_other_endpoint
     assert job.endpoint_id == other.pk
 
 
+def test_a_claim_fills_only_the_free_slots_oldest_due_first_across_endpoints(
+    alice, endpoint_for, publish_event
+):
+    """Partly busy endpoints get only their free slots; within ``limit``, the oldest due rows win
+    whichever endpoint they are for; what is claimed is leased to this claim and not claimed
+    again until the lease runs out."""
+    first = endpoint_for(alice, "http://127.0.0.1:9/first")
+    for _ in range(5):
+        publish_event(alice)  # five rows for "first", due first
+    second = endpoint_for(alice, "http://127.0.0.1:9/second")
+    for _ in range(5):
+        publish_event(alice)  # five more for each endpoint
+    jobs = claim(now=T0, limit=4, per_endpoint=3, in_flight={first.pk: 1, second.pk: 2})
+    # first: 2 free slots, second: 1; limit 4 leaves room for all 3; first's are its oldest.
+    assert Counter(j.endpoint_id for j in jobs) == {first.pk: 2, second.pk: 1}
+    due_at = dict(Delivery.objects.values_list("pk", "next_attempt_at"))
+    taken = {j.delivery_id for j in jobs if j.endpoint_id == first.pk}
+    left = set(Delivery.objects.filter(endpoint=first).values_list("pk", flat=True)) - taken
+    assert max(due_at[pk] for pk in taken) <= min(due_at[pk] for pk in left)  # its oldest
+    assert {j.claim_token for j in jobs} != {""}
+    assert len({j.claim_token for j in jobs}) == 1
+    leased = Delivery.objects.filter(claim_token=jobs[0].claim_token)
+    assert set(leased.values_list("pk", flat=True)) == {j.delivery_id for j in jobs}
+    assert all(d.claimed_until > T0 for d in leased)
+    again = claim(now=T0, limit=20, per_endpoint=8)
+    assert not {j.delivery_id for j in again} & {j.delivery_id for j in jobs}
+    assert len(again) == 15 - len(jobs)  # every other due row (first: 10, second: 5)
+    # The limit takes the oldest due across endpoints: all of "first"'s five come before
+    # "second"'s.
+    Delivery.objects.update(claimed_until=None, claim_token="")
+    oldest = claim(now=T0, limit=5, per_endpoint=8)
+    assert {j.endpoint_id for j in oldest} == {first.pk}
+
+
 def test_once_sends_an_endpoints_whole_backlog_through_its_bound(
     transactional_db, alice, endpoint_for, publish_event, receiver
 ):
@@ -393,3 +427,84 @@ def test_only_a_long_running_worker_on_postgresql_listens(db):
 
     assert Worker(once=True).listen is False
     assert Worker().listen is (connection.vendor == "postgresql")
+
+
+def test_a_receivers_cookie_is_not_sent_back_with_the_next_deliveries(
+    transactional_db, alice, endpoint_for, publish_event, receiver_factory
+):
+    """Each delivery stands alone: what a receiver sets with ``Set-Cookie`` is not kept by the
+    worker's client for the next requests to it."""
+    receiver = receiver_factory(Answer(headers={"set-cookie": "session=abc123; Path=/"}))
+    endpoint_for(alice, receiver.url)
+    with Running(Worker(interval=0.05)):
+        retried(publish_event, alice)
+        receiver.wait_for(1)
+        retried(publish_event, alice)
+        first, second = receiver.wait_for(2)
+    assert "cookie" not in first.headers
+    assert "cookie" not in second.headers
+
+
+def test_each_claimed_delivery_carries_its_own_endpoints_url_and_current_secret(
+    db, alice, endpoint_for, publish_event
+):
+    """The claim reads each endpoint once for all its deliveries: every job still gets the URL
+    and the (decrypted) secret of its own endpoint, as they are at the claim."""
+    first = endpoint_for(alice, "https://one.example/hook", secret="first-secret-0001")
+    second = endpoint_for(alice, "https://two.example/hook", secret="second-secret-002")
+    for _ in range(3):
+        publish_event(alice)
+    first.secret = "first-secret-0002"  # a new secret, stored encrypted like any
+    first.save(update_fields=["secret"])
+    jobs = claim(now=T0 + timedelta(days=3650), limit=10, per_endpoint=8)
+    assert len(jobs) == 6
+    by_endpoint = Counter((job.endpoint_id, job.url, job.secret) for job in jobs)
+    assert by_endpoint == {
+        (first.pk, "https://one.example/hook", "first-secret-0002"): 3,
+        (second.pk, "https://two.example/hook", "second-secret-002"): 3,
+    }
+
+
+def test_a_busy_worker_writes_a_lone_result_without_waiting_for_a_batch(
+    transactional_db, alice, endpoint_for, publish_event, receiver_factory
+):
+    """Results are written in batches, but one answer among sends still in flight is written
+    within moments, not when the others finish."""
+    slow = receiver_factory(Answer(hang=True))
+    fast = receiver_factory()
+    endpoint_for(alice, slow.url)
+    endpoint_for(alice, fast.url)
+    with fast_timeout(20), Running(Worker(interval=0.05)):
+        event = retried(publish_event, alice)
+        fast.wait_for(1)
+        slow.wait_for(1)
+        done = Delivery.objects.filter(event=event, endpoint__url=fast.url, status="succeeded")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not retried(done.exists):
+            time.sleep(0.02)
+        assert retried(done.exists)
+        assert retried(Delivery.objects.filter(event=event, status="pending").count) == 1
+        slow.released.set()
+
+
+def test_requests_to_one_endpoint_each_get_a_client_of_their_own_up_to_the_bound():
+    """One single-connection client per request in flight (httpcore's pool hands requests queued
+    at the same instant the same idle connection); beyond the bound the clients are shared, and
+    a client handed back is reused rather than a new connection opened."""
+    from uuid import uuid4
+
+    from pulsebridge.webhooks.dispatch import Clients
+
+    clients = Clients(per_endpoint=2)
+    endpoint, other = uuid4(), uuid4()
+    first, second = clients.acquire(endpoint), clients.acquire(endpoint)
+    assert first is not second
+    third = clients.acquire(endpoint)  # beyond the bound: shares one of the two
+    assert third in (first, second)
+    assert clients.acquire(other) not in (first, second)
+    clients.release(endpoint, third)
+    clients.release(endpoint, first)
+    clients.release(endpoint, second)
+    again = {clients.acquire(endpoint), clients.acquire(endpoint)}
+    assert again == {first, second}
+    asyncio.run(clients.aclose())

@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.cookiejar
 import ipaddress
+import json
 import logging
+import math
 import secrets
 import socket
 import ssl
@@ -41,10 +44,11 @@ import httpx
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import close_old_connections, connection, connections, transaction
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, F, Q, TextField
 from django.utils import timezone
 
 from pulsebridge.lib import metrics
+from pulsebridge.lib.encryption import decrypt
 
 from . import netguard, wakeup
 from .models import Alert, Delivery, DeliveryAttempt, Event, WebhookEndpoint
@@ -87,6 +91,11 @@ CLAIM_RETRY_PAUSE = 1.0
 ONCE_CLAIM_ATTEMPTS = 30
 # How long a resolved host name stays trusted by a worker (see Pinner).
 DNS_CACHE_SECONDS = 30.0
+# A busy worker writes its results in batches, not after every answer: once half a claim's
+# worth came in, or the oldest has waited this long, or nothing is in flight any more. The lease
+# keeps the rows the worker's meanwhile (a kill -9 in between: they are sent again once it runs
+# out, as a send in flight would be).
+RECORD_DELAY = 0.02
 
 
 def lease() -> timedelta:
@@ -146,45 +155,16 @@ def _candidates(
     now: datetime, per_endpoint: int, full: list[UUID], ids: list[UUID] | None
 ) -> list[tuple[UUID, UUID, datetime]]:
     """The oldest due rows of each enabled endpoint that has a free slot, ``per_endpoint`` of
-    each at most, as ``(id, endpoint_id, next_attempt_at)``.
+    each at most, as ``(id, endpoint_id, next_attempt_at)`` (``_claim_orm``).
 
     Asked per endpoint, through the ``(endpoint, status, next_attempt_at)`` index, rather than
     as one scan of all due rows: a dead endpoint piles up a backlog of due rows (200 a second at
     200 readings a second), and a single scan in due order would walk through all of it, on every
     claim, to reach the fresh rows of the healthy endpoints behind it. This way a claim costs a
-    few index probes per endpoint, whatever the backlogs."""
-    if connection.vendor == "postgresql":
-        # One statement; SKIP LOCKED leaves rows another worker is claiming right now to it.
-        delivery, endpoint = Delivery._meta.db_table, WebhookEndpoint._meta.db_table
-        only_ids = "AND d.id = ANY(%(ids)s)" if ids is not None else ""
-        sql = f"""
-            SELECT c.id, c.endpoint_id, c.next_attempt_at
-            FROM {endpoint} e
-            CROSS JOIN LATERAL (
-                SELECT d.id, d.endpoint_id, d.next_attempt_at FROM {delivery} d
-                WHERE d.endpoint_id = e.id AND d.status = %(pending)s
-                  AND d.next_attempt_at <= %(now)s
-                  AND (d.claimed_until IS NULL OR d.claimed_until < %(now)s) {only_ids}
-                ORDER BY d.next_attempt_at
-                LIMIT %(per_endpoint)s
-                FOR UPDATE OF d SKIP LOCKED
-            ) c
-            WHERE e.enabled AND NOT (e.id = ANY(%(full)s))
-        """  # noqa: S608 - table names come from the models, values are parameters
-        with connection.cursor() as cursor:
-            cursor.execute(
-                sql,
-                {
-                    "pending": Delivery.Status.PENDING,
-                    "now": now,
-                    "per_endpoint": per_endpoint,
-                    "full": list(full),
-                    "ids": ids,
-                },
-            )
-            return [tuple(row) for row in cursor.fetchall()]
-    # SQLite (one writer at a time: the transaction already excludes other workers) and other
-    # databases: one indexed query per endpoint. An embedded install has a handful of endpoints.
+    few index probes per endpoint, whatever the backlogs; ``_claim_postgresql`` asks the same
+    way, in SQL. SQLite (one writer at a time: the transaction already excludes other workers)
+    and other databases: one indexed query per endpoint. An embedded install has a handful of
+    endpoints."""
     endpoints = WebhookEndpoint.objects.filter(enabled=True).exclude(pk__in=full)
     if ids is not None:
         endpoints = endpoints.filter(deliveries__pk__in=ids).distinct()
@@ -215,6 +195,114 @@ def claim(
     token = secrets.token_hex(16)
     ids = list(ids) if ids is not None else None
     full = [e for e, n in in_flight.items() if n >= per_endpoint]
+    if connection.vendor == "postgresql":
+        rows = _claim_postgresql(now, limit, per_endpoint, in_flight, full, ids, token)
+    else:
+        rows = _claim_orm(now, limit, per_endpoint, in_flight, full, ids, token)
+    secrets_of: dict[str, str] = {}
+    jobs = []
+    for pk, endpoint_id, company, webhook_id, body, headers, attempts, first, url, stored in rows:
+        secret = secrets_of.get(stored)
+        if secret is None:
+            secret = secrets_of[stored] = decrypt(stored)
+        if isinstance(headers, str):  # jsonb as text (Django's psycopg loader), from raw SQL
+            headers = json.loads(headers)
+        jobs.append(
+            Job(
+                delivery_id=pk,
+                endpoint_id=endpoint_id,
+                company_id=company,
+                claim_token=token,
+                url=url,
+                secret=secret,
+                webhook_id=webhook_id,
+                body=body,
+                headers=dict(headers or {}),
+                attempts=attempts,
+                first_attempt_at=first,
+            )
+        )
+    return jobs
+
+
+def _claim_postgresql(
+    now: datetime,
+    limit: int,
+    per_endpoint: int,
+    in_flight: Mapping[UUID, int],
+    full: list[UUID],
+    ids: list[UUID] | None,
+    token: str,
+) -> list[tuple]:
+    """The claim as one statement, in one round trip: per enabled endpoint with a free slot, its
+    oldest due rows through the ``(endpoint, status, next_attempt_at)`` index (locked; SKIP
+    LOCKED leaves rows another worker is claiming right now to it), at most ``per_endpoint - in_flight`` of each endpoint, the ``limit`` oldest
+    due across endpoints, leased and returned with their endpoint's URL and stored secret.
+    The same choice as ``_claim_orm``, which needs five round trips; on a machine short of CPU
+    each one waits for the server's backend to be scheduled (docs/performance.md, P4)."""
+    delivery, endpoint = Delivery._meta.db_table, WebhookEndpoint._meta.db_table
+    only_ids = "AND d.id = ANY(%(ids)s)" if ids is not None else ""
+    busy = [(e, n) for e, n in in_flight.items() if n > 0]
+    sql = f"""
+        WITH candidates AS (
+            SELECT c.id, c.endpoint_id, c.next_attempt_at,
+                   row_number() OVER (
+                       PARTITION BY c.endpoint_id ORDER BY c.next_attempt_at
+                   ) AS rank
+            FROM {endpoint} e
+            CROSS JOIN LATERAL (
+                SELECT d.id, d.endpoint_id, d.next_attempt_at FROM {delivery} d
+                WHERE d.endpoint_id = e.id AND d.status = %(pending)s
+                  AND d.next_attempt_at <= %(now)s
+                  AND (d.claimed_until IS NULL OR d.claimed_until < %(now)s) {only_ids}
+                ORDER BY d.next_attempt_at
+                LIMIT %(per_endpoint)s
+                FOR UPDATE OF d SKIP LOCKED
+            ) c
+            WHERE e.enabled AND NOT (e.id = ANY(%(full)s))
+        ), chosen AS (
+            SELECT c.id FROM candidates c
+            LEFT JOIN unnest(%(busy_ids)s::uuid[], %(busy_n)s::int[]) AS b(endpoint_id, n)
+                ON b.endpoint_id = c.endpoint_id
+            WHERE c.rank <= %(per_endpoint)s - coalesce(b.n, 0)
+            ORDER BY c.next_attempt_at
+            LIMIT %(limit)s
+        )
+        UPDATE {delivery} d SET claimed_until = %(until)s, claim_token = %(token)s
+        FROM chosen, {endpoint} e
+        WHERE d.id = chosen.id AND e.id = d.endpoint_id
+        RETURNING d.id, d.endpoint_id, d.company_id, d.webhook_id, d.body, d.headers,
+                  d.attempts, d.first_attempt_at, e.url, e.secret
+    """  # noqa: S608 - table names come from the models, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "pending": Delivery.Status.PENDING,
+                "now": now,
+                "per_endpoint": per_endpoint,
+                "full": list(full),
+                "ids": ids,
+                "busy_ids": [e for e, _ in busy],
+                "busy_n": [n for _, n in busy],
+                "limit": limit,
+                "until": now + lease(),
+                "token": token,
+            },
+        )
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def _claim_orm(
+    now: datetime,
+    limit: int,
+    per_endpoint: int,
+    in_flight: Mapping[UUID, int],
+    full: list[UUID],
+    ids: list[UUID] | None,
+    token: str,
+) -> list[tuple]:
+    """The claim through the ORM (SQLite: the write transaction excludes other workers)."""
     with transaction.atomic():
         candidates = _candidates(now, per_endpoint, full, ids)
         candidates.sort(key=lambda c: c[2])  # oldest due first, across endpoints
@@ -230,38 +318,25 @@ def claim(
         Delivery.objects.filter(
             _unclaimed(now), pk__in=chosen, status=Delivery.Status.PENDING
         ).update(claimed_until=now + lease(), claim_token=token)
-        rows = list(
+        # Plain values, not models; the endpoint's secret read as stored (a plain text
+        # expression skips the field's decryption) and decrypted once per endpoint by
+        # ``claim``, rather than once per delivery.
+        return list(
             Delivery.objects.filter(pk__in=chosen, claim_token=token)
-            .select_related("endpoint")
-            .only(
+            .annotate(stored_secret=ExpressionWrapper(F("endpoint__secret"), TextField()))
+            .values_list(
                 "id",
+                "endpoint_id",
                 "company_id",
                 "webhook_id",
                 "body",
                 "headers",
                 "attempts",
                 "first_attempt_at",
-                "endpoint__id",
                 "endpoint__url",
-                "endpoint__secret",
+                "stored_secret",
             )
         )
-    return [
-        Job(
-            delivery_id=d.pk,
-            endpoint_id=d.endpoint.pk,
-            company_id=d.company_id,
-            claim_token=token,
-            url=d.endpoint.url,
-            secret=d.endpoint.secret,
-            webhook_id=d.webhook_id,
-            body=d.body,
-            headers=dict(d.headers or {}),
-            attempts=d.attempts,
-            first_attempt_at=d.first_attempt_at,
-        )
-        for d in rows
-    ]
 
 
 # --- retry rules ----------------------------------------------------------------------------
@@ -299,9 +374,19 @@ def next_attempt_at(
 # --- sending --------------------------------------------------------------------------------
 
 
+class NoCookies(http.cookiejar.CookieJar):
+    """A cookie jar that keeps nothing: a receiver's ``Set-Cookie`` is not sent back with the
+    next deliveries (each delivery stands alone, signed by its own headers), and no answer is
+    parsed for cookies at all (httpx would otherwise do it for every response)."""
+
+    def extract_cookies(self, response, request) -> None:
+        return None
+
+
 def new_client(max_connections: int, verify: ssl.SSLContext | bool = True) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         verify=verify,
+        cookies=NoCookies(),
         timeout=httpx.Timeout(settings.WEBHOOK_TIMEOUT_SECONDS),
         follow_redirects=False,  # a redirect is the receiver's answer, not an instruction
         limits=httpx.Limits(
@@ -315,11 +400,18 @@ def new_client(max_connections: int, verify: ssl.SSLContext | bool = True) -> ht
 
 
 class Clients:
-    """One pooled ``httpx.AsyncClient`` per endpoint, created on first use.
+    """Per endpoint, up to ``per_endpoint`` ``httpx.AsyncClient`` of one keep-alive connection
+    each, one per request in flight, created on first use.
 
     Keep-alive connections are per host anyway, and httpcore's pool scans all of its connections
     for every request: one pool of 64 connections shared by every endpoint cost more CPU per
-    request than the request itself (measured), a pool of at most ``per_endpoint`` does not.
+    request than the request itself (measured). A pool of several connections per endpoint is
+    still costly when a claim starts several requests to it at once: httpcore hands every
+    request queued in the same instant the same idle connection, and all but one go round
+    again (2.7 assignments per request instead of 1.1, measured; docs/performance.md). One
+    connection per client, and a client per request in flight, leaves each pool nothing to
+    choose. The per-endpoint bound is the worker's (it claims no more); beyond ``per_endpoint``
+    requests at once (``send_once``) the clients are shared and their pools queue the surplus.
     Clients of endpoints idle for ``IDLE_CLIENT_SECONDS`` are closed, so a worker serving many
     endpoints holds sockets only for the busy ones."""
 
@@ -329,15 +421,37 @@ class Clients:
         self.per_endpoint = per_endpoint
         # Loading the CA bundle takes tens of milliseconds: once per worker, not per endpoint.
         self._tls = httpx.create_ssl_context(trust_env=False)
-        self._clients: dict[UUID, httpx.AsyncClient] = {}
+        self._clients: dict[UUID, list[httpx.AsyncClient]] = {}  # every client of an endpoint
+        self._free: dict[UUID, list[httpx.AsyncClient]] = {}  # those with no request on them
+        self._shared: dict[UUID, int] = {}  # round robin over them once all are busy
+        self._requests: dict[httpx.AsyncClient, int] = {}  # requests on each client now
         self._used: dict[UUID, float] = {}
 
-    def get(self, endpoint_id: UUID) -> httpx.AsyncClient:
+    def acquire(self, endpoint_id: UUID) -> httpx.AsyncClient:
+        """A client for one request to the endpoint; hand it back with :meth:`release`."""
         self._used[endpoint_id] = time.monotonic()
-        client = self._clients.get(endpoint_id)
-        if client is None:
-            client = self._clients[endpoint_id] = new_client(self.per_endpoint, self._tls)
+        free = self._free.setdefault(endpoint_id, [])
+        every = self._clients.setdefault(endpoint_id, [])
+        if free:
+            client = free.pop()
+        elif len(every) < self.per_endpoint:
+            client = new_client(1, self._tls)
+            every.append(client)
+        else:
+            turn = self._shared.get(endpoint_id, 0)
+            self._shared[endpoint_id] = turn + 1
+            client = every[turn % len(every)]
+        self._requests[client] = self._requests.get(client, 0) + 1
         return client
+
+    def release(self, endpoint_id: UUID, client: httpx.AsyncClient) -> None:
+        left = self._requests.get(client, 1) - 1
+        if left > 0:
+            self._requests[client] = left
+            return
+        self._requests.pop(client, None)
+        if client in self._clients.get(endpoint_id, ()):  # not closed meanwhile
+            self._free[endpoint_id].append(client)
 
     async def close_idle(self, busy: Iterable[UUID]) -> None:
         cutoff = time.monotonic() - self.IDLE_CLIENT_SECONDS
@@ -345,12 +459,20 @@ class Clients:
         for endpoint_id, used in list(self._used.items()):
             if used < cutoff and endpoint_id not in busy:
                 del self._used[endpoint_id]
-                await self._clients.pop(endpoint_id).aclose()
+                self._free.pop(endpoint_id, None)
+                self._shared.pop(endpoint_id, None)
+                for client in self._clients.pop(endpoint_id, []):
+                    self._requests.pop(client, None)
+                    await client.aclose()
 
     async def aclose(self) -> None:
-        for client in self._clients.values():
-            await client.aclose()
+        for clients in self._clients.values():
+            for client in clients:
+                await client.aclose()
         self._clients.clear()
+        self._free.clear()
+        self._shared.clear()
+        self._requests.clear()
         self._used.clear()
 
 
@@ -369,10 +491,18 @@ class Pinner:
     _cache: dict[tuple[str, int], tuple[float, list[netguard.IPAddress]]] = field(
         default_factory=dict
     )
+    # URLs parsed once per worker, not once per request (allow_private only: otherwise the
+    # pinned URL follows the resolution, cached above).
+    _parsed: dict[str, httpx.URL] = field(default_factory=dict)
 
-    async def target(self, url: str) -> tuple[httpx.URL | str, dict[str, str], dict[str, Any]]:
+    async def target(self, url: str) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
         if self.allow_private:
-            return url, {}, {}
+            parsed = self._parsed.get(url)
+            if parsed is None:
+                if len(self._parsed) >= 10_000:
+                    self._parsed.clear()
+                parsed = self._parsed[url] = httpx.URL(url)
+            return parsed, {}, {}
         scheme, host, port = netguard.split_url(url)
         addresses = await self._resolve(host, port)
         netguard.check_addresses(host, addresses)
@@ -420,16 +550,20 @@ async def send(clients: Clients, job: Job, *, at: datetime, pinner: Pinner) -> O
         async with asyncio.timeout(timeout):
             url, extra, extensions = await pinner.target(job.url)
             headers.update(extra)
-            async with clients.get(job.endpoint_id).stream(
-                "POST", url, content=job.body.encode(), headers=headers, extensions=extensions
-            ) as response:
-                status = response.status_code
-                if status in RETRY_AFTER_STATUSES:
-                    retry_after = parse_retry_after(response.headers.get("retry-after"), at)
-                async for chunk in response.aiter_raw():
-                    raw += chunk
-                    if len(raw) >= READ_LIMIT:
-                        break
+            client = clients.acquire(job.endpoint_id)
+            try:
+                async with client.stream(
+                    "POST", url, content=job.body.encode(), headers=headers, extensions=extensions
+                ) as response:
+                    status = response.status_code
+                    if status in RETRY_AFTER_STATUSES:
+                        retry_after = parse_retry_after(response.headers.get("retry-after"), at)
+                    async for chunk in response.aiter_raw():
+                        raw += chunk
+                        if len(raw) >= READ_LIMIT:
+                            break
+            finally:
+                clients.release(job.endpoint_id, client)
     except (TimeoutError, httpx.TimeoutException):
         # An answer whose status arrived in time counts, even if its body was slow.
         if status is None:
@@ -741,10 +875,12 @@ async def _send_all(
 class Worker:
     """The long-running dispatcher loop (``pulsebridge worker``).
 
-    Each turn: write the results that came in, claim due rows for the free slots, start sending
-    them, then wait for a send to finish, a notification of new deliveries (PostgreSQL,
-    ``wakeup``) or the next poll (``interval``). When a claim comes back full there may be more
-    due rows, so the next claim follows at once instead of waiting.
+    Each turn: claim due rows for the free slots and start sending them, write the results that
+    came in when a batch of them is due (``RECORD_DELAY``), then wait for a send that frees a
+    slot worth claiming for, a notification of new deliveries (PostgreSQL, ``wakeup``), the
+    next poll (``interval``) or the results' write. When a claim comes back full there may be
+    more due rows, so the next claim follows as soon as a slot frees instead of waiting. Claims
+    come before the results' write in a turn: a freed slot does not wait behind it.
     """
 
     def __init__(
@@ -762,6 +898,7 @@ class Worker:
         self.per_endpoint = per_endpoint or settings.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT
         self.interval = interval
         self.batch = batch
+        self.record_batch = max(1, min(batch, concurrency) // 2)
         self.once = once
         self.clock = clock
         self.listen = listen and not once and wakeup.supported()
@@ -795,10 +932,12 @@ class Worker:
         self._capped: set[UUID] = set()
         self._tasks: set[asyncio.Task] = set()
         self._done: list[Outcome] = []
+        self._record_at = 0.0  # when the results that came in are written at the latest
         self._next_poll = self._next_cleanup = 0.0
         # The last claim came back short: nothing more was due then, so a ``once`` worker may end.
         self._drained = False
         self._failed_claims = 0
+        self._record_failing = False
         listener = (
             asyncio.create_task(wakeup.listen(self._notified, ready=self.listening))
             if self.listen
@@ -806,17 +945,18 @@ class Worker:
         )
         try:
             while True:
-                if self._done and not await self._record_done():
-                    continue
                 if self._more:
                     self._more, self._next_poll = False, 0.0
-                await self._claim_for_free_slots()
+                if not self._record_failing:  # no new sends while their results cannot be kept
+                    await self._claim_for_free_slots()
+                if self._record_due() and not await self._record_done():
+                    continue
                 if time.monotonic() >= self._next_cleanup:
                     await self._clients.close_idle(busy=self._in_flight)
                     self._next_cleanup = time.monotonic() + 60
                 if self._finished():
                     return self.sent
-                if not self._done:
+                if not self._record_due():
                     await self._sleep()
         finally:
             if listener is not None:
@@ -845,11 +985,24 @@ class Worker:
             # Keep the results and try again: the lease keeps the rows ours meanwhile, and if
             # it runs out they are sent again (at least once).
             logger.exception("webhook worker: recording %d results failed", len(batch))
+            self._record_failing = True
             await asyncio.sleep(1)
             return False
+        self._record_failing = False
         del self._done[: len(batch)]
         self.sent += len(batch)
+        self._record_at = time.monotonic() + RECORD_DELAY  # for those that came in meanwhile
         return True
+
+    def _record_due(self) -> bool:
+        if not self._done:
+            return False
+        return (
+            len(self._done) >= self.record_batch
+            or not self._tasks
+            or self._stopping
+            or time.monotonic() >= self._record_at
+        )
 
     async def _claim_for_free_slots(self) -> None:
         room = self.concurrency - len(self._tasks)
@@ -900,12 +1053,22 @@ class Worker:
             self._in_flight[job.endpoint_id] -= 1
             if not self._in_flight[job.endpoint_id]:
                 del self._in_flight[job.endpoint_id]
+        if not self._done:
+            self._record_at = time.monotonic() + RECORD_DELAY
         self._done.append(outcome)
+        # Wake the loop only when this answer gives it something to do: a slot a claim may
+        # fill now (an endpoint that had more due rows, or a backlog), a batch of results to
+        # write, or the last send finished. Otherwise the slot waits for the next notification
+        # or poll, and the result for its batch.
+        wake = len(self._done) >= self.record_batch or len(self._tasks) <= 1 or self._stopping
         if job.endpoint_id in self._capped:
             self._capped.discard(job.endpoint_id)
-            self._more = True
-        assert self._wake is not None
-        self._wake.set()
+            self._more = wake = True
+        elif time.monotonic() >= self._next_poll:
+            wake = True
+        if wake:
+            assert self._wake is not None
+            self._wake.set()
 
     def _finished(self) -> bool:
         if self._tasks or self._done:
@@ -915,12 +1078,15 @@ class Worker:
         )
 
     async def _sleep(self) -> None:
-        """Until a send finishes, a notification comes, or the next poll is due (if a slot is
-        free)."""
+        """Until a send wakes the loop (``_deliver``), a notification comes, the next poll is due
+        (if a slot is free) or the results that came in are due to be written."""
         assert self._wake is not None
         wait = None
+        now = time.monotonic()
         if self.concurrency - len(self._tasks) > 0 and not self._stopping:
-            wait = max(0.0, self._next_poll - time.monotonic())
+            wait = max(0.0, self._next_poll - now)
+        if self._done:
+            wait = max(0.0, min(self._record_at - now, wait if wait is not None else math.inf))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), wait)
         self._wake.clear()

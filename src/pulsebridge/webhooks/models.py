@@ -117,7 +117,7 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
             models.Index(fields=["company", "created_at"], name="delivery_company_time"),
-            # The worker claims per endpoint (see dispatch._candidates), so that one endpoint's
+            # The worker claims per endpoint (see dispatch._claim_postgresql), so that one endpoint's
             # backlog never has to be scanned to reach another's rows.
             models.Index(
                 fields=["endpoint", "status", "next_attempt_at"], name="delivery_endpoint_due"
