@@ -36,6 +36,7 @@ from .signing import SECRET_PREFIX
 logger = logging.getLogger(__name__)
 
 EVENTS = Table(Event)
+DELIVERIES = Table(Delivery)
 ENDPOINTS = Loader(WebhookEndpoint)
 MAX_SECRET_LENGTH = max_length(WebhookEndpoint, "secret")
 MAX_AUTH_KEY_LENGTH = max_length(WebhookEndpoint, "auth_key")
@@ -388,7 +389,7 @@ def publish_lazily(
             company, event_type, fmt, group, events, subjects, route, now, common
         )
     if deliveries:
-        Delivery.objects.bulk_create(deliveries)
+        DELIVERIES.insert(deliveries)
         wakeup.notify_new_deliveries()  # heard by the workers when this transaction commits
     return rows
 
@@ -403,8 +404,8 @@ def _deliveries(
     route: bool,
     now: datetime,
     common: Renderer | None,
-) -> list[Delivery]:
-    """The deliveries of ``events`` to the endpoints of one format: each rendered for each
+) -> list[dict[str, Any]]:
+    """The delivery rows of ``events`` to the endpoints of one format: each rendered for each
     endpoint its format's selector routes it to (every endpoint with ``route=False``).
     ``common``: the event type's own renderer, the same for every format (no routing then)."""
     render = common or renderer_for(fmt)
@@ -421,17 +422,20 @@ def _deliveries(
             if rendered is None:  # the format has nothing to say about this event
                 continue
             for one in rendered if isinstance(rendered, list) else [rendered]:
-                delivery = Delivery(
-                    company=company,
-                    event=event,
-                    endpoint=endpoint,
-                    body=one.body,
-                    headers=one.headers,
-                    next_attempt_at=now,
-                    created_at=now,
+                row = DELIVERIES.new_row(
+                    now,
+                    {
+                        "company_id": company.pk,
+                        "event_id": event.pk,
+                        "endpoint_id": endpoint.pk,
+                        "body": one.body,
+                        "headers": one.headers,
+                        "next_attempt_at": now,
+                        "created_at": now,
+                    },
                 )
-                delivery.webhook_id = f"msg_{delivery.id.hex}"
-                deliveries.append(delivery)
+                row["webhook_id"] = f"msg_{row['id'].hex}"
+                deliveries.append(row)
     return deliveries
 
 
