@@ -8,7 +8,8 @@ write transaction is already exclusive (``BEGIN IMMEDIATE``) and the UPDATE repe
 dies after claiming leaves rows whose lease simply runs out; the next worker claims them again.
 Delivery is therefore at least once: receivers de-duplicate on ``webhook-id``.
 
-Sending is asyncio + one shared ``httpx.AsyncClient`` (connection pooling, keep-alive). The
+Sending is asyncio + ``httpx.AsyncClient``: per endpoint, one client of one keep-alive connection
+for each request in flight (``Clients``), sharing one TLS context. The
 number of requests in flight is bounded per worker and per endpoint, and the per-endpoint bound is
 enforced *when claiming*: a worker never claims a row it could not start sending at once, so rows
 of a slow endpoint never sit claimed in memory behind it, and a dead receiver only ever occupies its
