@@ -664,10 +664,10 @@ def verdict(ok: bool | None) -> str:
     return "meets target" if ok else "MISSES target"
 
 
-# What one reading takes on disk with its indexes (docs/deployment.md, "disk per million
-# readings": 756 MB per million measured), and the room a fill needs on top: the index builds'
-# sort files and the WAL, then what the rest of the machine keeps.
-BYTES_PER_READING = 800
+# What one of P3's readings takes on disk with its indexes (docs/performance.md, P3 on the most
+# rows the disk held), and the room a fill needs on top: the index builds' sort files and the
+# WAL, then what the rest of the machine keeps.
+BYTES_PER_READING = 580
 FILL_ROOM = 1.3
 DISK_KEPT_FREE = 5 * 2**30
 
