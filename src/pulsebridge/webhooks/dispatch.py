@@ -237,8 +237,9 @@ def _claim_postgresql(
 ) -> list[tuple]:
     """The claim as one statement, in one round trip: per enabled endpoint with a free slot, its
     oldest due rows through the ``(endpoint, status, next_attempt_at)`` index (locked; SKIP
-    LOCKED leaves rows another worker is claiming right now to it), at most ``per_endpoint - in_flight`` of each endpoint, the ``limit`` oldest
-    due across endpoints, leased and returned with their endpoint's URL and stored secret.
+    LOCKED leaves rows another worker is claiming right now to it), at most
+    ``per_endpoint - in_flight`` of each endpoint, the ``limit`` oldest due across endpoints,
+    leased and returned with their endpoint's URL and stored secret.
     The same choice as ``_claim_orm``, which needs five round trips; on a machine short of CPU
     each one waits for the server's backend to be scheduled (docs/performance.md, P4)."""
     delivery, endpoint = Delivery._meta.db_table, WebhookEndpoint._meta.db_table
