@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 
+from tests.plans import assert_page_queries_never_planned_generic
+
 from .conftest import T0, FhirClient, reading
 
 
@@ -317,11 +319,4 @@ def test_on_postgresql_the_page_query_once_prepared_is_still_planned_for_its_pat
     for _ in range(8):
         response = alice_fhir.get("/Observation", {"patient": str(ann.pk), "_count": "10"})
         assert response.status_code == 200
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
-            "WHERE statement LIKE '%readings_measurement%' AND statement LIKE '%LIMIT%'"
-        )
-        plans = cursor.fetchall()
-    assert plans, "the page query was never prepared (settings.PREPARE_THRESHOLD)"
-    assert [generic for generic, _ in plans] == [0] * len(plans)
+    assert_page_queries_never_planned_generic()

@@ -4,6 +4,8 @@ import os
 
 import pytest
 
+from tests.plans import assert_page_queries_never_planned_generic
+
 READING_FIELDS = {
     "DeviceUser": str,
     "MeasurementType": str,
@@ -258,14 +260,7 @@ def test_on_postgresql_the_page_query_once_prepared_is_still_planned_for_its_val
         response = pylo.post("/readings", body)
         assert response.status_code == 200
         assert response.json()["count"] == 3
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
-            "WHERE statement LIKE '%readings_measurement%' AND statement LIKE '%LIMIT%'"
-        )
-        plans = cursor.fetchall()
-    assert plans, "the page query was never prepared (settings.PREPARE_THRESHOLD)"
-    assert [generic for generic, _ in plans] == [0] * len(plans)
+    assert_page_queries_never_planned_generic()
 
 
 def test_a_page_reads_byte_for_byte_as_the_measurement_objects_write_it(
