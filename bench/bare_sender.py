@@ -5,8 +5,11 @@ claim, no signing, no recording), from one process, so that P5 is read as a rati
 700-byte body spread over the URLs, PER_URL in flight on each, one keep-alive pool per URL (as
 the worker's ``Clients``), then prints a JSON line with its CPU time. MODE:
 
-- ``httpx``: ``httpx.AsyncClient.post`` in a loop: the library the worker sends with; its ratio
-  is what the worker's own work (claiming, signing, recording) costs;
+- ``httpcore``: ``httpcore.AsyncConnectionPool.request`` in a loop, one pool of one connection
+  per request in flight (as the worker's ``Clients``): the library the worker sends with; its
+  ratio is what the worker's own work (claiming, signing, recording) costs;
+- ``httpx``: ``httpx.AsyncClient.post`` in a loop: what httpx's layers over httpcore would cost
+  (the worker sent with it until session 22);
 - ``raw``: HTTP/1.1 written and read on asyncio streams by hand, no library: what the loopback,
   the event loop and the receiver allow; httpx over raw is the library's share.
 
@@ -58,6 +61,28 @@ async def with_httpx(count: int, per_url: int, urls: list[str]) -> None:
             await client.aclose()
 
 
+async def with_httpcore(count: int, per_url: int, urls: list[str]) -> None:
+    import httpcore
+
+    left = [count]
+    body = BODY.encode()
+    headers = [(k.encode(), v.encode()) for k, v in HEADERS.items()]
+    timeout = {"timeout": dict.fromkeys(("connect", "read", "write", "pool"), 30.0)}
+
+    async def loop(pool: httpcore.AsyncConnectionPool, url: str) -> None:
+        while left[0] > 0:
+            left[0] -= 1
+            await pool.request("POST", url, headers=headers, content=body, extensions=timeout)
+
+    targets = [url for url in urls for _ in range(per_url)]
+    pools = [httpcore.AsyncConnectionPool(max_connections=1) for _ in targets]
+    try:
+        await asyncio.gather(*(loop(p, u) for p, u in zip(pools, targets, strict=True)))
+    finally:
+        for pool in pools:
+            await pool.aclose()
+
+
 async def raw(count: int, per_url: int, urls: list[str]) -> None:
     left = [count]
     body = BODY.encode()
@@ -89,7 +114,8 @@ async def raw(count: int, per_url: int, urls: list[str]) -> None:
 def main(argv: list[str]) -> int:
     mode, count, per_url, urls = argv[0], int(argv[1]), int(argv[2]), argv[3:]
     t0, c0 = time.perf_counter(), time.process_time()
-    asyncio.run((with_httpx if mode == "httpx" else raw)(count, per_url, urls))
+    send = {"httpx": with_httpx, "httpcore": with_httpcore, "raw": raw}[mode]
+    asyncio.run(send(count, per_url, urls))
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(json.dumps({"mode": mode, "sent": count, "seconds": wall, "cpu_seconds": cpu}))
     return 0

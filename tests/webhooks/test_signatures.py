@@ -141,3 +141,36 @@ def test_a_pylo_receiver_verifies_the_hex_signature_of_the_data_string(
     assert data["DeviceImei"] == device.imei
     assert data["MeasurementType"] == "Blood Pressure"
     assert verify_standard_webhook(b"pylo-secret", measurement.headers, measurement.body)
+
+
+def test_a_pinned_request_goes_to_the_address_checked_and_names_the_host_it_was_for(
+    alice, receiver, endpoint_for, publish_event, settings, monkeypatch
+):
+    """With private networks refused, the worker resolves the host itself and connects to the
+    address it checked, writing the URL's own host (and port) in ``Host``. Here the name
+    resolves to the loopback receiver, which the check lets through (the check itself:
+    tests/webhooks/test_endpoints.py)."""
+    import ipaddress
+
+    from pulsebridge.webhooks import netguard
+    from pulsebridge.webhooks.dispatch import Pinner
+
+    port = receiver.url.rsplit(":", 1)[1].split("/", 1)[0]
+    endpoint_for(alice, f"http://receiver.example:{port}/hook?x=1", secret="k")
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+
+    async def resolve(self, host, port):
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    checked = []
+    monkeypatch.setattr(Pinner, "_resolve", resolve)
+    monkeypatch.setattr(netguard, "check_addresses", lambda host, addrs: checked.append(host))
+    publish_event(alice)
+    deliver_due(now=T0)
+    (request,) = receiver.wait_for(1)
+    assert checked == ["receiver.example"]
+    assert request.path == "/hook?x=1"
+    assert request.headers["host"] == f"receiver.example:{port}"
+    assert request.headers["user-agent"] == "Pulsebridge-Webhooks/1"
+    assert request.headers["accept-encoding"] == "identity"
+    assert verify_standard_webhook(b"k", request.headers, request.body)

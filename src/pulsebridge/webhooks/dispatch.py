@@ -8,8 +8,8 @@ write transaction is already exclusive (``BEGIN IMMEDIATE``) and the UPDATE repe
 dies after claiming leaves rows whose lease simply runs out; the next worker claims them again.
 Delivery is therefore at least once: receivers de-duplicate on ``webhook-id``.
 
-Sending is asyncio + ``httpx.AsyncClient``: per endpoint, one client of one keep-alive connection
-for each request in flight (``Clients``), sharing one TLS context. The
+Sending is asyncio + httpcore (httpx's transport): per endpoint, one pool of one keep-alive
+connection for each request in flight (``Clients``), sharing one TLS context. The
 number of requests in flight is bounded per worker and per endpoint, and the per-endpoint bound is
 enforced *when claiming*: a worker never claims a row it could not start sending at once, so rows
 of a slow endpoint never sit claimed in memory behind it, and a dead receiver only ever occupies its
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import http.cookiejar
 import ipaddress
 import json
 import logging
@@ -38,9 +37,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
 from uuid import UUID
 
+import httpcore
 import httpx
 from django.conf import settings
 from django.core.mail import send_mail
@@ -79,6 +78,9 @@ EXCERPT_CHARS = 500
 # Bytes of an answer read at most: enough for the excerpt, and bounded for a hostile receiver.
 READ_LIMIT = 4096
 USER_AGENT = "Pulsebridge-Webhooks/1"
+# An idle connection is closed after this (httpx's default), before most receivers close it
+# themselves: a request sent on a connection the other side is just closing fails.
+KEEPALIVE_SECONDS = 5.0
 TRANSPORT_HEADERS = frozenset(
     {"host", "content-length", "transfer-encoding", "connection", "user-agent"}
 )
@@ -376,34 +378,28 @@ def next_attempt_at(
 # --- sending --------------------------------------------------------------------------------
 
 
-class NoCookies(http.cookiejar.CookieJar):
-    """A cookie jar that keeps nothing: a receiver's ``Set-Cookie`` is not sent back with the
-    next deliveries (each delivery stands alone, signed by its own headers), and no answer is
-    parsed for cookies at all (httpx would otherwise do it for every response)."""
-
-    def extract_cookies(self, response, request) -> None:
-        return None
+Pool = httpcore.AsyncConnectionPool
 
 
-def new_client(max_connections: int, verify: ssl.SSLContext | bool = True) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        verify=verify,
-        cookies=NoCookies(),
-        timeout=httpx.Timeout(settings.WEBHOOK_TIMEOUT_SECONDS),
-        follow_redirects=False,  # a redirect is the receiver's answer, not an instruction
-        limits=httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        ),
-        # Proxy and certificate settings from the environment would change where requests go
-        # behind the address check's back; the worker reaches receivers directly.
-        trust_env=False,
-        headers={"user-agent": USER_AGENT, "accept-encoding": "identity"},
+def new_pool(tls: ssl.SSLContext) -> httpcore.AsyncConnectionPool:
+    """One keep-alive connection to one endpoint, through httpcore (httpx's own transport):
+    the worker needs none of what httpx adds over it (URL and header models, cookies, redirects,
+    proxies and certificates from the environment, content decoding), and httpx's layers were
+    about half of a delivery's CPU (docs/performance.md, "What limits P5"). So no cookie is
+    kept or sent back (each delivery stands alone, signed by its own headers), no redirect is
+    followed (a redirect is the receiver's answer, not an instruction) and no proxy setting can
+    send requests elsewhere behind the address check's back."""
+    return httpcore.AsyncConnectionPool(
+        ssl_context=tls,
+        max_connections=1,
+        max_keepalive_connections=1,
+        keepalive_expiry=KEEPALIVE_SECONDS,
     )
 
 
 class Clients:
-    """Per endpoint, up to ``per_endpoint`` ``httpx.AsyncClient`` of one keep-alive connection
-    each, one per request in flight, created on first use.
+    """Per endpoint, up to ``per_endpoint`` pools of one keep-alive connection each
+    (:func:`new_pool`), one per request in flight, created on first use.
 
     Keep-alive connections are per host anyway, and httpcore's pool scans all of its connections
     for every request: one pool of 64 connections shared by every endpoint cost more CPU per
@@ -423,13 +419,13 @@ class Clients:
         self.per_endpoint = per_endpoint
         # Loading the CA bundle takes tens of milliseconds: once per worker, not per endpoint.
         self._tls = httpx.create_ssl_context(trust_env=False)
-        self._clients: dict[UUID, list[httpx.AsyncClient]] = {}  # every client of an endpoint
-        self._free: dict[UUID, list[httpx.AsyncClient]] = {}  # those with no request on them
+        self._clients: dict[UUID, list[Pool]] = {}  # every client of an endpoint
+        self._free: dict[UUID, list[Pool]] = {}  # those with no request on them
         self._shared: dict[UUID, int] = {}  # round robin over them once all are busy
-        self._requests: dict[httpx.AsyncClient, int] = {}  # requests on each client now
+        self._requests: dict[Pool, int] = {}  # requests on each client now
         self._used: dict[UUID, float] = {}
 
-    def acquire(self, endpoint_id: UUID) -> httpx.AsyncClient:
+    def acquire(self, endpoint_id: UUID) -> Pool:
         """A client for one request to the endpoint; hand it back with :meth:`release`."""
         self._used[endpoint_id] = time.monotonic()
         free = self._free.setdefault(endpoint_id, [])
@@ -437,7 +433,7 @@ class Clients:
         if free:
             client = free.pop()
         elif len(every) < self.per_endpoint:
-            client = new_client(1, self._tls)
+            client = new_pool(self._tls)
             every.append(client)
         else:
             turn = self._shared.get(endpoint_id, 0)
@@ -446,7 +442,7 @@ class Clients:
         self._requests[client] = self._requests.get(client, 0) + 1
         return client
 
-    def release(self, endpoint_id: UUID, client: httpx.AsyncClient) -> None:
+    def release(self, endpoint_id: UUID, client: Pool) -> None:
         left = self._requests.get(client, 1) - 1
         if left > 0:
             self._requests[client] = left
@@ -493,25 +489,28 @@ class Pinner:
     _cache: dict[tuple[str, int], tuple[float, list[netguard.IPAddress]]] = field(
         default_factory=dict
     )
-    # URLs parsed once per worker, not once per request (allow_private only: otherwise the
-    # pinned URL follows the resolution, cached above).
+    # URLs parsed once per worker, not once per request: httpx's parser (IDNA, percent-encoding),
+    # the request's parts then handed to httpcore as they are.
     _parsed: dict[str, httpx.URL] = field(default_factory=dict)
 
-    async def target(self, url: str) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
+    async def target(self, url: str) -> tuple[httpcore.URL, list[tuple[bytes, bytes]], dict]:
+        """Where to send a request for ``url``: the URL httpcore connects to, the headers that
+        go with it (``Host``, when the connection is pinned to an address) and its extensions
+        (the TLS server name, when pinned)."""
+        parsed = self._parsed.get(url)
+        if parsed is None:
+            if len(self._parsed) >= 10_000:
+                self._parsed.clear()
+            parsed = self._parsed[url] = httpx.URL(url)
+        host_header = [(b"Host", parsed.netloc)]  # [::1]:8080 as it should be written
         if self.allow_private:
-            parsed = self._parsed.get(url)
-            if parsed is None:
-                if len(self._parsed) >= 10_000:
-                    self._parsed.clear()
-                parsed = self._parsed[url] = httpx.URL(url)
-            return parsed, {}, {}
+            return _core_url(parsed, parsed.raw_host), host_header, {}
         scheme, host, port = netguard.split_url(url)
         addresses = await self._resolve(host, port)
         netguard.check_addresses(host, addresses)
-        original = httpx.URL(url)
-        pinned = original.copy_with(host=str(addresses[0]))
+        pinned = _core_url(parsed, str(addresses[0]).encode("ascii"))
         extensions = {"sni_hostname": host} if scheme == "https" else {}
-        return pinned, {"host": original.netloc.decode("ascii")}, extensions
+        return pinned, host_header, extensions
 
     async def _resolve(self, host: str, port: int) -> list[netguard.IPAddress]:
         with contextlib.suppress(ValueError):
@@ -530,49 +529,63 @@ class Pinner:
         return addresses
 
 
+def _core_url(parsed: httpx.URL, host: bytes) -> httpcore.URL:
+    return httpcore.URL(
+        scheme=parsed.raw_scheme, host=host, port=parsed.port, target=parsed.raw_path
+    )
+
+
+# What httpcore raises for a request that got no (complete) answer.
+TRANSPORT_ERRORS = (
+    httpcore.NetworkError,
+    httpcore.ProtocolError,
+    httpcore.UnsupportedProtocol,
+    httpcore.ProxyError,
+    httpcore.ConnectionNotAvailable,
+)
+CONSTANT_HEADERS = [
+    (b"User-Agent", USER_AGENT.encode()),
+    (b"Accept-Encoding", b"identity"),
+    (b"Content-Type", b"application/json"),
+]
+
+
 async def send(clients: Clients, job: Job, *, at: datetime, pinner: Pinner) -> Outcome:
     """One attempt. Never raises: every failure becomes an Outcome with its reason."""
     timeout = settings.WEBHOOK_TIMEOUT_SECONDS
-    # The transport's own headers are never taken from a format (a stray Host or
-    # Content-Length would misroute or truncate the request).
-    headers = httpx.Headers(
-        {k: v for k, v in job.headers.items() if k.lower() not in TRANSPORT_HEADERS}
-    )
-    # Set after the format's own headers, so that no format can replace the signature.
-    headers["content-type"] = "application/json"
-    headers.update(standard_headers(job.secret, job.webhook_id, int(at.timestamp()), job.body))
     status: int | None = None
     error = excerpt = ""
     retry_after = None
     raw = bytearray()
     started = time.perf_counter()
     try:
-        # httpx's timeout bounds each phase (connect, each read); this bounds the whole attempt,
-        # so a receiver dribbling one byte a second cannot hold a slot for longer.
+        # httpcore's timeout bounds each phase (connect, each read); this bounds the whole
+        # attempt, so a receiver dribbling one byte a second cannot hold a slot for longer.
         async with asyncio.timeout(timeout):
             url, extra, extensions = await pinner.target(job.url)
-            headers.update(extra)
+            headers = request_headers(job, at, extra)
+            extensions["timeout"] = dict.fromkeys(("connect", "read", "write", "pool"), timeout)
             client = clients.acquire(job.endpoint_id)
             try:
                 async with client.stream(
-                    "POST", url, content=job.body.encode(), headers=headers, extensions=extensions
+                    "POST", url, headers=headers, content=job.body.encode(), extensions=extensions
                 ) as response:
-                    status = response.status_code
+                    status = response.status
                     if status in RETRY_AFTER_STATUSES:
-                        retry_after = parse_retry_after(response.headers.get("retry-after"), at)
-                    async for chunk in response.aiter_raw():
+                        retry_after = parse_retry_after(_header(response, b"retry-after"), at)
+                    async for chunk in response.aiter_stream():
                         raw += chunk
                         if len(raw) >= READ_LIMIT:
                             break
             finally:
                 clients.release(job.endpoint_id, client)
-    except (TimeoutError, httpx.TimeoutException):
+    except (TimeoutError, httpcore.TimeoutException):
         # An answer whose status arrived in time counts, even if its body was slow.
         if status is None:
             error = f"no answer within {timeout:g} s"
     except netguard.UnsafeURL as exc:
         error = f"refused: {exc}"
-    except httpx.HTTPError as exc:
+    except TRANSPORT_ERRORS as exc:
         error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         status = None
     except Exception as exc:  # a bug must not strand the delivery: record it as a failed attempt
@@ -590,6 +603,32 @@ async def send(clients: Clients, job: Job, *, at: datetime, pinner: Pinner) -> O
         excerpt=excerpt,
         retry_after=retry_after,
     )
+
+
+def request_headers(
+    job: Job, at: datetime, extra: list[tuple[bytes, bytes]]
+) -> list[tuple[bytes, bytes]]:
+    """A delivery's headers: its format's own (never the transport's: a stray Host or
+    Content-Length would misroute or truncate the request), then ours, set last so that no
+    format can replace the content type or the signature; a format's header named like one of
+    ours gives way to it."""
+    ours = dict(standard_headers(job.secret, job.webhook_id, int(at.timestamp()), job.body))
+    replaced = {"content-type", "accept-encoding", *ours}
+    headers = [
+        (k.encode("latin-1"), v.encode("latin-1"))
+        for k, v in job.headers.items()
+        if k.lower() not in TRANSPORT_HEADERS and k.lower() not in replaced
+    ]
+    headers += CONSTANT_HEADERS
+    headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in ours.items()]
+    return headers + extra
+
+
+def _header(response: httpcore.Response, name: bytes) -> str | None:
+    for key, value in response.headers:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
 
 
 # --- recording ------------------------------------------------------------------------------
