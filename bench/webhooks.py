@@ -3,7 +3,8 @@ worker process).
 
 P4: readings are posted one per request to the real server at a fixed rate (open loop, 200/s by
 default) while a real ``pulsebridge worker`` process sends them to receivers, each in a process of
-its own (``ReceiverProcess``: not behind the load generator's threads); a reading's latency is the
+its own (``ReceiverProcess``), from a load generator in a process of its own (``LoadGenerator``,
+raw asyncio streams: cheap, and not behind the bench's GIL); a reading's latency is the
 receiver's arrival time minus the time its POST started (the system's monotonic clock, the same in
 every process). Each phase also prints the worker's side from what it recorded: how long
 deliveries waited to be claimed, how long their sends took, how many a claim took. Run twice: two healthy endpoints; then the same plus one endpoint whose receiver
@@ -31,11 +32,9 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-
-import httpx
+from urllib.parse import urlsplit
 
 from .common import HOST, PROJECT_DIR, Report, Row, fmt_int, fmt_ms, log, ms, percentile, verdict
 
@@ -137,10 +136,10 @@ class Receiver:
 
 
 class ReceiverProcess:
-    """A :class:`Receiver` in a process of its own (P4): the load generator's 32 threads in the
-    bench process would otherwise hold the GIL the receivers need to answer (and to stamp the
-    arrival), and a receiver slower than its own machine makes the worker's per-endpoint bound
-    (8 in flight) the limit of what is measured. ``time.monotonic()`` is the system's monotonic
+    """A :class:`Receiver` in a process of its own (P4): the bench process's threads would
+    otherwise hold the GIL the receivers need to answer (and to stamp the arrival), and a
+    receiver slower than its own machine makes the worker's per-endpoint bound (8 in flight) the
+    limit of what is measured. ``time.monotonic()`` is the system's monotonic
     clock, the same in every process, so arrivals compare with the load generator's times."""
 
     def __init__(self, hang: bool = False):
@@ -297,52 +296,221 @@ class Load:
     server: list[float]  # seconds each POST took (the ingest part of the latency)
     errors: list[str]
     posted: int
-    elapsed: float
+    elapsed: float  # t0 to the last request's start + one interval: posted / elapsed = start rate
+    late: int = 0  # requests that started more than LATE_AFTER after their scheduled time
+    slip_p99: float = 0.0  # seconds, actual start - scheduled start
+    opened: int = 0  # connections opened (the pool's first ones included)
+    cpu_seconds: float = 0.0  # the load generator's own process_time for the run
+    finished: float = 0.0  # t0 to the last answer: posted / finished = the rate answered
 
 
-def post_at_rate(
-    base_url: str, fleet: Fleet, *, rate: int, seconds: float, start: datetime
+LOAD_CONNECTIONS = 32  # opened before t0
+LOAD_MAX_CONNECTIONS = 64  # opened on demand when all are busy; past it, requests queue (late)
+LOAD_TIMEOUT = 30.0  # per request, as the httpx client had
+LATE_AFTER = 0.005  # one interval at 200/s
+
+
+class LoadGenerator:
+    """The open-loop load of P4 in a process of its own (spawned, as ``ReceiverProcess``), on raw
+    asyncio streams (HTTP/1.1 keep-alive, as ``bench/bare_sender.py raw``): it competes for the
+    machine's cores but not for the bench's GIL, and costs a fraction of sync httpx in threads.
+    Request i starts at t0 + i/rate whatever the others do: on a free connection of the pool,
+    else on a new one (up to ``LOAD_MAX_CONNECTIONS``), else it waits for one and counts as late."""
+
+    def __init__(self, base_url: str, fleet: Fleet):
+        self.base_url = base_url
+        self.fleet = fleet
+
+    def start(self) -> LoadGenerator:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        args = (child, self.base_url, self.fleet.key, self.fleet.imeis)
+        self._process = context.Process(target=_load_main, args=args, daemon=True)
+        self._process.start()
+        self._conn.recv()  # ready
+        return self
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    def run(self, *, rate: int, seconds: float, start: datetime) -> Load:
+        self._conn.send(("run", rate, seconds, start))
+        # bounded: the child bounds every request by LOAD_TIMEOUT and the run by its schedule
+        if not self._conn.poll(seconds + LOAD_TIMEOUT + 30):
+            raise RuntimeError("P4 load generator did not answer")
+        return self._conn.recv()
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self._conn.send(("stop",))
+        self._process.join(10)
+        if self._process.is_alive():
+            self._process.kill()
+
+
+def _load_main(conn, base_url: str, key: str, imeis: list[str]) -> None:
+    conn.send("ready")
+    while True:
+        command = conn.recv()
+        if command[0] != "run":
+            return
+        _, rate, seconds, start = command
+        c0 = time.process_time()
+        load = asyncio.run(_open_loop(base_url, key, imeis, rate, seconds, start))
+        load.cpu_seconds = time.process_time() - c0
+        conn.send(load)
+
+
+class _Answer(Exception):
+    pass
+
+
+class _Pool:
+    """Keep-alive connections to one server: a free one, else a new one up to ``LOAD_MAX_CONNECTIONS``,
+    else wait for one to be released (the request then starts late)."""
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.freed: asyncio.Queue = asyncio.Queue()  # None: the waiter opens a new one
+        self.open = self.opened = self.waiting = 0
+
+    async def connect(self):
+        self.open += 1
+        self.opened += 1
+        try:
+            return await asyncio.open_connection(self.host, self.port)
+        except BaseException:
+            self.open -= 1
+            raise
+
+    async def acquire(self):
+        if self.idle:
+            return self.idle.pop()
+        if self.open < LOAD_MAX_CONNECTIONS:
+            return await self.connect()
+        self.waiting += 1
+        try:
+            connection = await self.freed.get()
+        finally:
+            self.waiting -= 1
+        return connection if connection is not None else await self.connect()
+
+    def release(self, connection, keep: bool) -> None:
+        if not keep:
+            self.open -= 1
+            connection[1].close()
+            connection = None
+        if self.waiting:
+            self.freed.put_nowait(connection)
+        elif connection is not None:
+            self.idle.append(connection)
+
+    def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
+
+
+async def _exchange(reader, writer, request: bytes) -> tuple[dict, bool]:
+    """One request on a keep-alive connection: its answer's ``results[0]``, and whether the
+    connection may be kept."""
+    writer.write(request)
+    lines = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
+    status = lines[0].split(b" ", 2)
+    length, chunked, keep = 0, False, True
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        name, value = name.strip().lower(), value.lower()
+        if name == b"content-length":
+            length = int(value)
+        chunked = chunked or (name == b"transfer-encoding" and b"chunked" in value)
+        keep = keep and not (name == b"connection" and b"close" in value)
+    if chunked:
+        data = b""
+        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+            data += (await reader.readexactly(size + 2))[:-2]
+        await reader.readuntil(b"\r\n")
+    else:
+        data = await reader.readexactly(length)
+    if len(status) < 2 or status[1] != b"200":
+        raise _Answer(f"HTTP {b' '.join(status[1:]).decode(errors='replace')}: {data[:200]!r}")
+    return json.loads(data)["results"][0], keep
+
+
+async def _open_loop(
+    base_url: str, key: str, imeis: list[str], rate: int, seconds: float, start: datetime
 ) -> Load:
-    """Open loop: request i starts at t0 + i/rate, whatever the previous ones are doing."""
+    parts = urlsplit(base_url)
+    pool = _Pool(parts.hostname or HOST, parts.port or 80)
+    head = (
+        f"POST {INGEST_PATH} HTTP/1.1\r\nhost: {parts.netloc}\r\nx-api-key: {key}\r\n"
+        "content-type: application/json\r\n"
+    ).encode()
     count = int(rate * seconds)
+    requests = []
+    for i in range(count):
+        body = reading(imeis[i % len(imeis)], start + timedelta(seconds=i))
+        requests.append(head + b"content-length: %d\r\n\r\n" % len(body) + body)
     sent_at: dict[str, float] = {}
     server: list[float] = []
     errors: list[str] = []
-    lock = threading.Lock()
-    local = threading.local()
-    headers = {"x-api-key": fleet.key, "content-type": "application/json"}
+    slips: list[float] = []
+    latest = [0.0]  # the last actual start
 
-    def client() -> httpx.Client:
-        if not hasattr(local, "client"):
-            local.client = httpx.Client(base_url=base_url, headers=headers, timeout=30)
-        return local.client
-
-    def post(i: int) -> None:
-        body = reading(fleet.imeis[i % len(fleet.imeis)], start + timedelta(seconds=i))
-        t = time.monotonic()
+    async def post(i: int, scheduled: float) -> None:
+        t = scheduled
+        connection = None
         try:
-            response = client().post(INGEST_PATH, content=body)
-            result = response.json()["results"][0]
-        except (httpx.HTTPError, ValueError, KeyError, IndexError) as exc:
-            with lock:
-                errors.append(repr(exc))
+            async with asyncio.timeout(LOAD_TIMEOUT):
+                connection = await pool.acquire()
+                t = time.monotonic()
+                result, keep = await _exchange(*connection, requests[i])
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError,
+                ValueError, KeyError, IndexError, _Answer) as exc:  # fmt: skip
+            errors.append(repr(exc)[:300])
+            if connection is not None:
+                pool.release(connection, keep=False)
             return
-        with lock:
-            server.append(time.monotonic() - t)
-            if result.get("status") == "created":
-                sent_at[result["id"]] = t
-            else:
-                errors.append(json.dumps(result)[:200])
+        finally:
+            slips.append(t - scheduled)
+            latest[0] = max(latest[0], t)
+        pool.release(connection, keep)
+        server.append(time.monotonic() - t)
+        if result.get("status") == "created":
+            sent_at[result["id"]] = t
+        else:
+            errors.append(json.dumps(result)[:200])
 
+    opened = await asyncio.gather(
+        *(pool.connect() for _ in range(LOAD_CONNECTIONS)), return_exceptions=True
+    )
+    for connection in opened:
+        if isinstance(connection, BaseException):
+            errors.append(f"connect: {connection!r}")
+        else:
+            pool.idle.append(connection)
+    tasks = []
     t0 = time.monotonic()
-    with ThreadPoolExecutor(max_workers=32) as pool:
-        for i in range(count):
-            delay = t0 + i / rate - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            pool.submit(post, i)
+    for i in range(count):
+        scheduled = t0 + i / rate
+        delay = scheduled - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(post(i, scheduled)))
+    await asyncio.gather(*tasks)  # each bounded by LOAD_TIMEOUT
+    finished = time.monotonic() - t0
+    pool.close()
     return Load(
-        sent_at=sent_at, server=server, errors=errors, posted=count, elapsed=time.monotonic() - t0
+        sent_at=sent_at,
+        server=server,
+        errors=errors,
+        posted=count,
+        elapsed=max(t0 + (count - 1) / rate, latest[0]) - t0 + 1 / rate,
+        late=sum(1 for s in slips if s > LATE_AFTER),
+        slip_p99=percentile(slips, 99) if slips else 0.0,
+        opened=pool.opened,
+        finished=finished,
     )
 
 
@@ -440,9 +608,9 @@ def run_p4(report: Report, fleet: Fleet) -> None:
     # Warm-up: every device's first reading (which also announces its activation), the worker's
     # start, the server's connections. Not measured.
     base = datetime(2025, 1, 1, tzinfo=UTC)
-    warm = post_at_rate(
-        report.server.base_url, fleet, rate=P4_RATE, seconds=len(fleet.imeis) / P4_RATE, start=base
-    )
+    generator = LoadGenerator(report.server.base_url, fleet).start()
+    report.cleanup.callback(generator.stop)
+    warm = generator.run(rate=P4_RATE, seconds=len(fleet.imeis) / P4_RATE, start=base)
     wait_for_arrivals(warm, healthy, [0] * len(healthy))
 
     results = {}
@@ -459,13 +627,12 @@ def run_p4(report: Report, fleet: Fleet) -> None:
         meter = report.cpu_meter(
             {
                 "worker": worker.pids,
+                "load generator": lambda: [generator.pid],
                 "bench": lambda: [os.getpid(), *(r.pid for r in [*healthy, dead])],
             }
         )
         with meter:
-            load = post_at_rate(
-                report.server.base_url, fleet, rate=rate, seconds=P4_SECONDS, start=start
-            )
+            load = generator.run(rate=rate, seconds=P4_SECONDS, start=start)
             wait_for_arrivals(load, healthy, marks)
         lat, missing = [], 0
         for r, m in zip(healthy, marks, strict=True):
@@ -477,6 +644,11 @@ def run_p4(report: Report, fleet: Fleet) -> None:
             "readings_stored": len(load.sent_at),
             "post_errors": len(load.errors),
             "achieved_rate": round(load.posted / load.elapsed, 1),
+            "answered_rate": round(load.posted / load.finished, 1),
+            "late_starts": load.late,
+            "start_slip_p99_ms": ms(load.slip_p99),
+            "connections_opened": load.opened,
+            "load_generator_cpu_ms_per_request": round(1000 * load.cpu_seconds / load.posted, 3),
             "ingest_p50_ms": ms(percentile(load.server, 50)),
             "ingest_p99_ms": ms(percentile(load.server, 99)),
             "deliveries_measured": len(lat),
@@ -495,7 +667,9 @@ def run_p4(report: Report, fleet: Fleet) -> None:
         log(
             f"P4 {phase}: p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, {missing} missing "
             f"(ingest request alone: p50 {r['ingest_p50_ms']} ms, p99 {r['ingest_p99_ms']} ms; "
-            f"rate reached {r['achieved_rate']}/s); {meter.describe()}; worker side: "
+            f"rate reached {r['achieved_rate']}/s, answered {r['answered_rate']}/s, {r['late_starts']} started late, slip p99 "
+            f"{r['start_slip_p99_ms']} ms, {r['connections_opened']} connections; load generator "
+            f"{r['load_generator_cpu_ms_per_request']} ms CPU per request); {meter.describe()}; worker side: "
             f"{r['worker_side']}"
         )
     dead_requests = dead.count()
@@ -584,7 +758,8 @@ def p4_limits(cpu: dict[str, float]) -> str:
     return (
         f"the machine: {busy:.2f} of {cores} cores busy (server {cpu.get('server', 0):.2f}, "
         f"postgres {cpu.get('postgres', 0):.2f}, worker {cpu.get('worker', 0):.2f}, "
-        f"load generator + receivers {cpu.get('bench', 0):.2f}, other {cpu.get('other', 0):.2f}); "
+        f"load generator {cpu.get('load generator', 0):.2f}, receivers + bench "
+        f"{cpu.get('bench', 0):.2f}, other {cpu.get('other', 0):.2f}); "
         "latency = ingest request + notification (LISTEN/NOTIFY at commit) + claim + send"
     )
 
