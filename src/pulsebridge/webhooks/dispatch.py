@@ -495,8 +495,8 @@ class Pinner:
 
     async def target(self, url: str) -> tuple[httpcore.URL, list[tuple[bytes, bytes]], dict]:
         """Where to send a request for ``url``: the URL httpcore connects to, the headers that
-        go with it (``Host``, when the connection is pinned to an address) and its extensions
-        (the TLS server name, when pinned)."""
+        go with it (``Host``: the URL's own, also when the connection is pinned to an address)
+        and its extensions (the TLS server name, when pinned)."""
         parsed = self._parsed.get(url)
         if parsed is None:
             if len(self._parsed) >= 10_000:
