@@ -174,3 +174,18 @@ def test_a_pinned_request_goes_to_the_address_checked_and_names_the_host_it_was_
     assert request.headers["user-agent"] == "Pulsebridge-Webhooks/1"
     assert request.headers["accept-encoding"] == "identity"
     assert verify_standard_webhook(b"k", request.headers, request.body)
+
+
+def test_an_endpoint_url_that_cannot_be_parsed_is_a_refused_attempt_not_an_internal_error(
+    alice, endpoint_for, publish_event
+):
+    """A URL stored before today's checks (or changed in the database) that httpx's parser
+    refuses: the attempt records why, as for any refused URL."""
+    from pulsebridge.webhooks.models import DeliveryAttempt, WebhookEndpoint
+
+    endpoint = endpoint_for(alice, "http://127.0.0.1:9/hook")
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url="http://example.com:abc/")
+    publish_event(alice)
+    deliver_due(now=T0)
+    (attempt,) = DeliveryAttempt.objects.filter(delivery__endpoint=endpoint)
+    assert attempt.error.startswith("refused: not a valid URL")

@@ -501,7 +501,11 @@ class Pinner:
         if parsed is None:
             if len(self._parsed) >= 10_000:
                 self._parsed.clear()
-            parsed = self._parsed[url] = httpx.URL(url)
+            try:
+                parsed = httpx.URL(url)
+            except httpx.InvalidURL as exc:  # a refusal with its reason, as split_url's
+                raise netguard.UnsafeURL(f"not a valid URL: {exc}") from None
+            self._parsed[url] = parsed
         host_header = [(b"Host", parsed.netloc)]  # [::1]:8080 as it should be written
         if self.allow_private:
             return _core_url(parsed, parsed.raw_host), host_header, {}
