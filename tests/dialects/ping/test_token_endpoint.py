@@ -322,3 +322,23 @@ def test_a_deeply_nested_body_is_an_invalid_request():
     response = Client().post("/ping/auth/token/", "[" * 100_000, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
+
+
+def test_an_application_without_an_owner_is_looked_up_without_one(bob_app):
+    """The toolkit lets an application have no user (ours always have one): the client is still
+    found, its token belongs to no one, and the API refuses that token in PING's words."""
+    application, secret = bob_app
+    type(application).objects.filter(pk=application.pk).update(user=None)
+    response = _token(
+        {
+            "client_id": application.client_id,
+            "client_secret": secret,
+            "grant_type": "client_credentials",
+        }
+    )
+    assert response.status_code == 200, response.content
+    token = type(application).objects.get(pk=application.pk).accesstoken_set.get()
+    assert token.user_id is None
+    refused = PingClient(response.json()["access_token"]).get("/1.0/customers/accounts/me/")
+    assert refused.status_code == 401
+    assert refused.json() == {"detail": "The token's user is unknown or inactive."}
