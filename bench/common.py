@@ -494,6 +494,83 @@ def cpu_probe(runs: int = 3) -> dict[str, float]:
 # --------------------------------------------------------------------------- statistics
 
 
+# wrk's end of run, for every scenario's script: one JSON line with the counts and the latency
+# percentiles; ``bad`` sums each thread's global ``bad`` (answers a script's ``response`` refused;
+# 0 when the script has none). A script that uses it keeps its threads from ``setup`` in
+# ``WRK_THREADS``.
+WRK_DONE = """
+WRK_THREADS = WRK_THREADS or {}
+done = function(summary, latency, requests)
+  local e = summary.errors
+  local bad = 0
+  for _, thread in ipairs(WRK_THREADS) do bad = bad + (thread:get("bad") or 0) end
+  io.write(string.format(
+    'WRK_JSON {"requests":%d,"duration_us":%d,"bytes":%d,"bad":%d,' ..
+    '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},' ..
+    '"latency_us":{"p50":%d,"p90":%d,"p99":%d,"p999":%d,"mean":%.1f,"max":%d}}\\n',
+    summary.requests, summary.duration, summary.bytes, bad,
+    e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency:percentile(99.9), latency.mean, latency.max))
+end
+"""
+
+
+def run_wrk(
+    report: Report,
+    script: str,
+    *,
+    name: str,
+    threads: int,
+    connections: int,
+    seconds: float,
+    cpu_meter: Any = None,
+) -> tuple[dict[str, Any], CpuMeter | None, str]:
+    """Run ``wrk`` (C, a small share of the CPU: its own row in the meter) with ``script`` (Lua,
+    ``WRK_DONE`` appended) against the server for whole ``seconds``; its JSON summary, the CPU
+    meter (when ``cpu_meter`` is given: measured from 0.5 s in to 0.5 s before the end, while
+    wrk runs, so count the work of that window only) and the command line without its script and
+    address. Killed with the run on error or Ctrl-C."""
+    path = report.var_dir / f"{name}-{time.monotonic_ns()}.lua"
+    path.write_text(script + WRK_DONE)
+    command = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds:.0f}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(path),
+        report.server.base_url,
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    report.cleanup.callback(_kill_group, process)
+    meter = None
+    if cpu_meter is not None and seconds > 2:
+        meter = cpu_meter({"client (wrk)": lambda: [process.pid]})
+        time.sleep(0.5)
+        with meter:
+            time.sleep(seconds - 1.0)
+    out, _ = process.communicate(timeout=seconds + 60)
+    line = next((x for x in out.splitlines() if x.startswith("WRK_JSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk gave no summary:\n{out}")
+    return json.loads(line[len("WRK_JSON ") :]), meter, " ".join(command[:-3])
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
 def percentile(values: Iterable[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100) of ``values``; NaN when there are none."""
     ordered = sorted(values)

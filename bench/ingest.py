@@ -6,13 +6,10 @@ CPU), else threads of this process, and the report says which."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
 import shutil
-import signal
-import subprocess
 import threading
 import time
 from dataclasses import dataclass
@@ -31,6 +28,7 @@ from .common import (
     percentile,
     verdict,
 )
+from .common import run_wrk as common_run_wrk
 
 INGEST_PATH = "/ingest/v1/measurements"
 P1_TARGET = 10_000  # readings/s
@@ -348,13 +346,11 @@ local base = %(base)d
 local threads = %(threads)d
 local counter = 0
 local tid = 0
-local created = {}
 local n = 0
 
 function setup(thread)
   thread:set("tid", n)
   n = n + 1
-  table.insert(created, thread)
 end
 
 function init(args)
@@ -375,72 +371,28 @@ request = function()
     '},"battery":80,"signal":70,"radio":"LTE-M","network":"T-Mobile"}'
   return wrk.format(nil, "%(path)s", nil, body)
 end
-
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'WRK_JSON {"requests":%%d,"duration_us":%%d,"bytes":%%d,' ..
-    '"errors":{"connect":%%d,"read":%%d,"write":%%d,"status":%%d,"timeout":%%d},' ..
-    '"latency_us":{"p50":%%d,"p90":%%d,"p99":%%d,"p999":%%d,"mean":%%.1f,"max":%%d}}\\n',
-    summary.requests, summary.duration, summary.bytes,
-    e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency:percentile(99.9), latency.mean, latency.max))
-end
 """
 
 
 def run_wrk(report: Report, fleet: Fleet, *, base: datetime, seconds: float, cpu_meter=None):
     args = report.args
     threads, connections = args.p2_threads, args.p2_connections
-    script = report.var_dir / f"p2-{int(base.timestamp())}.lua"
-    script.write_text(
-        WRK_SCRIPT
-        % {
-            "imeis": ",".join(f'"{i}"' for i in fleet.imeis),
-            "base": int(base.timestamp()),
-            "threads": threads,
-            "key": fleet.key,
-            "path": INGEST_PATH,
-        }
+    script = WRK_SCRIPT % {
+        "imeis": ",".join(f'"{i}"' for i in fleet.imeis),
+        "base": int(base.timestamp()),
+        "threads": threads,
+        "key": fleet.key,
+        "path": INGEST_PATH,
+    }
+    return common_run_wrk(
+        report,
+        script,
+        name="p2",
+        threads=threads,
+        connections=connections,
+        seconds=seconds,
+        cpu_meter=cpu_meter,
     )
-    command = [
-        "wrk",
-        "-t",
-        str(threads),
-        "-c",
-        str(connections),
-        "-d",
-        f"{seconds:.0f}s",
-        "--timeout",
-        "10s",
-        "-s",
-        str(script),
-        report.server.base_url,
-    ]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
-    )
-    report.cleanup.callback(_kill, process)
-    meter = None
-    if cpu_meter is not None and seconds > 2:
-        # measured while wrk runs (its CPU is gone with it): from 0.5 s in to 0.5 s before its end
-        meter = cpu_meter({"client (wrk)": lambda: [process.pid]})
-        time.sleep(0.5)
-        with meter:
-            time.sleep(seconds - 1.0)
-    out, _ = process.communicate(timeout=seconds + 60)
-    line = next((x for x in out.splitlines() if x.startswith("WRK_JSON ")), None)
-    if line is None:
-        raise RuntimeError(f"wrk gave no summary:\n{out}")
-    return json.loads(line[len("WRK_JSON ") :]), meter, " ".join(command[:-3])
-
-
-def _kill(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
 
 
 def run_python_client(report: Report, fleet: Fleet, *, base: datetime, seconds: float, meter):
