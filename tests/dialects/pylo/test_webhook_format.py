@@ -75,3 +75,32 @@ def test_a_reading_of_another_company_is_not_sent_to_alices_endpoint(
         company=charlie,
     )
     assert not Delivery.objects.filter(endpoint=endpoint).exists()
+
+
+@pytest.mark.parametrize("named_by", ["imei", "serial"])
+def test_a_measurement_webhook_names_the_devices_patient_of_the_moment(
+    alice, add_device, endpoint, record, named_by
+):
+    """The patient is read with the device the reading names: assigned, moved, removed."""
+    from pulsebridge.devices.services import assign_device
+    from pulsebridge.webhooks.models import Delivery
+
+    device = add_device(alice, "PY-802-LTE", imei="356000000000079", serial="SN-79")
+    ref = {"imei": device.imei} if named_by == "imei" else {"serial": device.serial}
+    shown = []
+    for minute, patient in enumerate(["P-7", "P-8", ""]):
+        assign_device(device, patient_id=patient, practice_id="PR-1")
+        [reading_id] = record(
+            [
+                {
+                    **ref,
+                    "kind": "blood_pressure",
+                    "measured_at": f"2021-02-23T22:0{minute}:00Z",
+                    "values": {"systolic": 120, "diastolic": 80},
+                }
+            ]
+        )
+        body = json.loads(Delivery.objects.get(event__subject_id=reading_id).body)
+        data = json.loads(body["data"])
+        shown.append((data["PatientId"], data["PracticeId"]))
+    assert shown == [("P-7", "PR-1"), ("P-8", "PR-1"), ("", "PR-1")]
