@@ -93,3 +93,46 @@ def test_a_device_becoming_active_announces_its_billing_status(
     (request,) = receiver.wait_for(1)
     assert request.json()["type"] == "DEVICE_BILLING_STATUS_CHANGED"
     assert request.json()["subject"] == str(device.pk)
+
+
+@pytest.mark.parametrize("count", [1, 12, 30])
+def test_events_and_their_deliveries_are_written_whole_whatever_the_batch(
+    alice, endpoint_for, count
+):
+    """A few events and deliveries go in as one statement on PostgreSQL (VALUES up to ten
+    rows, one JSON document beyond, the notification with them), more as one insert per
+    table: the rows are the same either way. 30 events to two endpoints are 60 deliveries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pulsebridge.webhooks.services import publish
+
+    from .conftest import render_for_tests
+
+    first = endpoint_for(alice, "http://127.0.0.1:9/a")
+    second = endpoint_for(alice, "http://127.0.0.1:9/b")
+    subjects = [(f"subject-{i}", object()) for i in range(count)]
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        events = publish(alice, "DEVICE_MEASUREMENT", subjects)
+    stored = {e.pk: e for e in Event.objects.filter(company=alice)}
+    assert sorted(e.subject_id for e in stored.values()) == sorted(s for s, _ in subjects)
+    assert set(stored) == {e.pk for e in events}
+    deliveries = Delivery.objects.filter(company=alice)
+    assert sorted((d.event_id, d.endpoint_id) for d in deliveries) == sorted(
+        (e.pk, endpoint.pk) for e in events for endpoint in (first, second)
+    )
+    for d in deliveries:
+        event = stored[d.event_id]
+        rendered = render_for_tests(event, None, None)
+        assert (d.body, d.headers) == (rendered.body, rendered.headers)
+        assert d.webhook_id == f"msg_{d.pk.hex}"
+        assert (d.status, d.attempts, d.claim_token, d.last_error) == ("pending", 0, "", "")
+        assert d.next_attempt_at == d.created_at == event.created_at
+    if connection.vendor == "postgresql":
+        writes = [q["sql"] for q in queries if "INSERT INTO" in q["sql"] or "NOTIFY" in q["sql"]]
+        if 2 * count <= 50:
+            assert len(writes) == 1, writes
+            assert "pg_notify('pulsebridge_outbox', '')" in writes[0]
+        else:  # the deliveries by COPY, which the capture does not see
+            assert writes[-1] == "NOTIFY pulsebridge_outbox"
+            assert not any("pg_notify" in sql for sql in writes)

@@ -51,6 +51,12 @@ def notify_new_deliveries() -> None:
             cursor.execute(f"NOTIFY {CHANNEL}")
 
 
+def notify_sql() -> str | None:
+    """``notify_new_deliveries`` as an SQL expression, for a statement that writes deliveries
+    to send it in the same round trip (``SELECT`` it); None where there are no notifications."""
+    return f"pg_notify('{CHANNEL}', '')" if supported() else None
+
+
 def _conninfo() -> dict:
     """Django's database, or ``LISTEN_DATABASE_URL`` when connections go through a pooler in
     transaction mode (PgBouncer), where LISTEN cannot work: the listener needs a session of
