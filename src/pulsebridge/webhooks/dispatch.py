@@ -597,13 +597,14 @@ async def send(clients: Clients, job: Job, *, at: datetime, pinner: Pinner) -> O
         error = f"internal error: {type(exc).__name__}: {exc}"
         status = None
     if raw:
-        excerpt = raw.decode("utf-8", "replace")[:EXCERPT_CHARS]
+        # PostgreSQL text holds no NUL: one in an answer would make the whole batch's write fail.
+        excerpt = raw.decode("utf-8", "replace").replace("\x00", "\ufffd")[:EXCERPT_CHARS]
     return Outcome(
         job=job,
         at=at,
         status_code=status,
         latency_ms=round((time.perf_counter() - started) * 1000),
-        error=error[:500],
+        error=error.replace("\x00", "\ufffd")[:500],
         excerpt=excerpt,
         retry_after=retry_after,
     )
