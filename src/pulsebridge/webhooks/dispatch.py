@@ -717,22 +717,24 @@ def _write_postgresql(outcomes: Sequence[Outcome], states: Sequence[tuple]) -> s
         WHERE d.id = v.id AND d.claim_token = v.token
         RETURNING d.id
     """  # noqa: S608 - table names come from the models, values are parameters
-    params = {
-        "ids": [o.job.delivery_id for o in outcomes],
-        "at": [o.at for o in outcomes],
-        "codes": [o.status_code for o in outcomes],
-        "latency": [o.latency_ms for o in outcomes],
-        "errors": [o.error for o in outcomes],
-        "excerpts": [o.excerpt for o in outcomes],
-        "tokens": [o.job.claim_token for o in outcomes],
-        "statuses": [state[0] for state in states],
-        "attempts": [state[1] for state in states],
-        "firsts": [state[2] for state in states],
-        "last_errors": [state[3] for state in states],
-        "retries": [state[4] for state in states],
-    }
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(
+            sql,
+            {
+                "ids": [o.job.delivery_id for o in outcomes],
+                "at": [o.at for o in outcomes],
+                "codes": [o.status_code for o in outcomes],
+                "latency": [o.latency_ms for o in outcomes],
+                "errors": [o.error for o in outcomes],
+                "excerpts": [o.excerpt for o in outcomes],
+                "tokens": [o.job.claim_token for o in outcomes],
+                "statuses": [state[0] for state in states],
+                "attempts": [state[1] for state in states],
+                "firsts": [state[2] for state in states],
+                "last_errors": [state[3] for state in states],
+                "retries": [state[4] for state in states],
+            },
+        )
         return {row[0] for row in cursor.fetchall()}
 
 
