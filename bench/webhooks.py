@@ -1007,8 +1007,11 @@ def run_p5(report: Report, fleet: Fleet) -> None:
 def run(report: Report) -> None:
     """P4 and P5, for the bench runner (``report.server`` and ``report.db`` are running)."""
     fleet = prepare_fleet(devices=100)
-    run_p4(report, fleet)
-    run_p5(report, fleet)
+    only = getattr(report.args, "only", None) or {"P4", "P5"}
+    if "P4" in only:
+        run_p4(report, fleet)
+    if "P5" in only:
+        run_p5(report, fleet)
 
 
 if __name__ == "__main__":
