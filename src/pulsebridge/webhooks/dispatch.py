@@ -53,6 +53,7 @@ from pulsebridge.lib.encryption import decrypt
 from . import netguard, wakeup
 from .models import Alert, Delivery, DeliveryAttempt, Event, WebhookEndpoint
 from .signing import standard_headers
+from .streams import AsyncioBackend
 
 logger = logging.getLogger(__name__)
 
@@ -381,16 +382,20 @@ def next_attempt_at(
 Pool = httpcore.AsyncConnectionPool
 
 
-def new_pool(tls: ssl.SSLContext) -> httpcore.AsyncConnectionPool:
+def new_pool(
+    tls: ssl.SSLContext, backend: httpcore.AsyncNetworkBackend | None = None
+) -> httpcore.AsyncConnectionPool:
     """One keep-alive connection to one endpoint, through httpcore (httpx's own transport):
     the worker needs none of what httpx adds over it (URL and header models, cookies, redirects,
     proxies and certificates from the environment, content decoding), and httpx's layers were
     about half of a delivery's CPU (docs/performance.md, "What limits P5"). So no cookie is
     kept or sent back (each delivery stands alone, signed by its own headers), no redirect is
     followed (a redirect is the receiver's answer, not an instruction) and no proxy setting can
-    send requests elsewhere behind the address check's back."""
+    send requests elsewhere behind the address check's back. Its sockets are asyncio's own,
+    through ``streams.AsyncioBackend`` (not anyio's, httpcore's default)."""
     return httpcore.AsyncConnectionPool(
         ssl_context=tls,
+        network_backend=backend or AsyncioBackend(),
         max_connections=1,
         max_keepalive_connections=1,
         keepalive_expiry=KEEPALIVE_SECONDS,
@@ -419,6 +424,7 @@ class Clients:
         self.per_endpoint = per_endpoint
         # Loading the CA bundle takes tens of milliseconds: once per worker, not per endpoint.
         self._tls = httpx.create_ssl_context(trust_env=False)
+        self._backend = AsyncioBackend()  # stateless: one for every pool
         self._clients: dict[UUID, list[Pool]] = {}  # every client of an endpoint
         self._free: dict[UUID, list[Pool]] = {}  # those with no request on them
         self._shared: dict[UUID, int] = {}  # round robin over them once all are busy
@@ -433,7 +439,7 @@ class Clients:
         if free:
             client = free.pop()
         elif len(every) < self.per_endpoint:
-            client = new_pool(self._tls)
+            client = new_pool(self._tls, self._backend)
             every.append(client)
         else:
             turn = self._shared.get(endpoint_id, 0)
