@@ -2,8 +2,8 @@
 
 httpcore's default backend on asyncio goes through anyio: every read and write of a request
 enters a cancel scope for its timeout, asks sniffio which event loop runs, and wraps the
-socket in anyio's stream classes; for a small POST and its answer that was about a quarter of
-the worker's event-loop CPU (docs/performance.md, P5). This backend implements httpcore's
+socket in anyio's stream classes; for a small POST and its answer that was a large share of
+the worker's event-loop CPU (docs/performance.md, "P5: the worker's own work"). This backend implements httpcore's
 documented interface (``httpcore.AsyncNetworkBackend``, passed as ``network_backend``) on an
 ``asyncio.Protocol``: received bytes are buffered by the protocol as the loop reads them, a read
 takes from the buffer (waiting only when it is empty), a write hands the bytes to the
@@ -82,8 +82,12 @@ class _Protocol(asyncio.Protocol):
         await self._read_waiter
 
     def take(self, max_bytes: int) -> bytes:
-        data = bytes(self.buffer[:max_bytes])
-        del self.buffer[:max_bytes]
+        if len(self.buffer) <= max_bytes:  # the usual case: one answer, read whole
+            data = bytes(self.buffer)
+            self.buffer.clear()
+        else:
+            data = bytes(self.buffer[:max_bytes])
+            del self.buffer[:max_bytes]
         if self._reading_paused and len(self.buffer) <= READ_BUFFER_LIMIT // 2:
             self._reading_paused = False
             self.transport.resume_reading()
@@ -108,10 +112,8 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         protocol = self._protocol
         if not protocol.buffer and not protocol.eof:
             try:
-                if timeout is None:
-                    await protocol.wait_readable()
-                else:
-                    async with asyncio.timeout(timeout):
+                async with _timeout(timeout):
+                    while not protocol.buffer and not protocol.eof:
                         await protocol.wait_readable()
             except TimeoutError:
                 raise httpcore.ReadTimeout(f"no data within {timeout:g} s") from None
