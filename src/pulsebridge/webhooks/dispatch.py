@@ -700,7 +700,8 @@ def _write_postgresql(outcomes: Sequence[Outcome], states: Sequence[tuple]) -> s
     updated. The UPDATE's ``claim_token`` condition is checked again on the locked row, so a
     claim taken over meanwhile is not overwritten. Through the ORM (``_write_orm``) this was
     three statements or more, and the ORM's compiling of the INSERT, row by row, cost the
-    worker more CPU than the database's answer (docs/performance.md, P5)."""
+    worker more CPU than the database's answer (docs/performance.md, "P5: the worker's own
+    work")."""
     delivery, attempt = Delivery._meta.db_table, DeliveryAttempt._meta.db_table
     sql = f"""
         WITH attempts AS (
