@@ -10,6 +10,10 @@ the worker's ``Clients``), then prints a JSON line with its CPU time. MODE:
   ratio is what the worker's own work (claiming, signing, recording) costs;
 - ``httpx``: ``httpx.AsyncClient.post`` in a loop: what httpx's layers over httpcore would cost
   (the worker sent with it until session 22);
+- ``streams``: the ``httpcore`` loop on the worker's own network backend
+  (``pulsebridge.webhooks.streams``, asyncio's transports instead of anyio's streams): the
+  ceiling of the stack the worker sends with since it has one, so its ratio is the worker's own
+  work alone (skipped, with ``"missing"``, for a tree without it);
 - ``raw``: HTTP/1.1 written and read on asyncio streams by hand, no library: what the loopback,
   the event loop and the receiver allow; httpx over raw is the library's share.
 
@@ -61,8 +65,16 @@ async def with_httpx(count: int, per_url: int, urls: list[str]) -> None:
             await client.aclose()
 
 
-async def with_httpcore(count: int, per_url: int, urls: list[str]) -> None:
+async def with_httpcore(
+    count: int, per_url: int, urls: list[str], backend_of_the_worker: bool = False
+) -> None:
     import httpcore
+
+    backend = None
+    if backend_of_the_worker:
+        from pulsebridge.webhooks.streams import AsyncioBackend
+
+        backend = AsyncioBackend()
 
     left = [count]
     body = BODY.encode()
@@ -75,7 +87,9 @@ async def with_httpcore(count: int, per_url: int, urls: list[str]) -> None:
             await pool.request("POST", url, headers=headers, content=body, extensions=timeout)
 
     targets = [url for url in urls for _ in range(per_url)]
-    pools = [httpcore.AsyncConnectionPool(max_connections=1) for _ in targets]
+    pools = [
+        httpcore.AsyncConnectionPool(max_connections=1, network_backend=backend) for _ in targets
+    ]
     try:
         await asyncio.gather(*(loop(p, u) for p, u in zip(pools, targets, strict=True)))
     finally:
@@ -114,7 +128,18 @@ async def raw(count: int, per_url: int, urls: list[str]) -> None:
 def main(argv: list[str]) -> int:
     mode, count, per_url, urls = argv[0], int(argv[1]), int(argv[2]), argv[3:]
     t0, c0 = time.perf_counter(), time.process_time()
-    send = {"httpx": with_httpx, "httpcore": with_httpcore, "raw": raw}[mode]
+    if mode == "streams":
+        try:
+            import pulsebridge.webhooks.streams  # noqa: F401
+        except ImportError:  # a tree from before it (--src)
+            print(json.dumps({"mode": mode, "missing": True}))
+            return 0
+    send = {
+        "httpx": with_httpx,
+        "httpcore": with_httpcore,
+        "streams": lambda *a: with_httpcore(*a, backend_of_the_worker=True),
+        "raw": raw,
+    }[mode]
     asyncio.run(send(count, per_url, urls))
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(json.dumps({"mode": mode, "sent": count, "seconds": wall, "cpu_seconds": cpu}))

@@ -853,7 +853,7 @@ def drain(report: Report, receiver: Receiver, count: int, label: str) -> dict:
     }
 
 
-def bare(receiver: Receiver, urls: list[str], count: int, mode: str, per_url: int) -> dict:
+def bare(receiver: Receiver, urls: list[str], count: int, mode: str, per_url: int) -> dict | None:
     """P5's ceiling: the same POSTs from one process with none of the worker's work
     (``bench/bare_sender.py``), counted at the same receiver in the same way."""
     start = len(receiver.arrivals)
@@ -868,6 +868,8 @@ def bare(receiver: Receiver, urls: list[str], count: int, mode: str, per_url: in
     if done.returncode:
         raise RuntimeError(f"bench.bare_sender {mode} failed:\n{done.stderr[-2000:]}")
     own = json.loads(done.stdout.strip().splitlines()[-1])
+    if own.get("missing"):
+        return None
     got = receiver.arrivals[start:]
     span = got[-1][0] - got[0][0] if len(got) > 1 else 0.0
     rate = (len(got) - 1) / span if span else 0.0
@@ -897,8 +899,12 @@ def run_p5(report: Report, fleet: Fleet) -> None:
     per_url = getattr(report.args, "p5_per_endpoint", None) or 8
     urls = [receiver.url(f"/p5/{i}") for i in range(8)]
     ceilings = {
-        mode: bare(receiver, urls, count, mode, per_url) for mode in ("httpcore", "httpx", "raw")
+        mode: bare(receiver, urls, count, mode, per_url)
+        for mode in ("httpcore", "streams", "httpx", "raw")
     }
+    streams = ceilings.pop("streams")  # None: the tree benched has no streams module
+    if streams is not None:
+        ceilings["streams"] = streams
     for mode, c in ceilings.items():
         log(
             f"P5 ceiling ({mode}, 8 endpoints, {per_url} in flight each): {c['per_second']} "
@@ -936,6 +942,21 @@ def run_p5(report: Report, fleet: Fleet) -> None:
                 "worker, 8 endpoints",
                 f"{ratio:.2f}",
                 f"{verdict(ratio >= P5_TARGET_RATIO)} (>= {P5_TARGET_RATIO})",
+            ),
+            *(
+                [
+                    Row(
+                        "P5",
+                        "bare httpcore loop on the worker's asyncio streams",
+                        f"{fmt_int(streams['per_second'])}/s "
+                        f"({streams['cpu_ms_per_request']:.2f} ms CPU each)",
+                        "worker CPU per delivery",
+                        f"{streams['cpu_ms_per_request'] / cpu_ms:.2f}" if cpu_ms else "",
+                        "the worker's own work alone (CPU ratio)",
+                    )
+                ]
+                if streams is not None
+                else []
             ),
             Row(
                 "P5",
@@ -1007,8 +1028,11 @@ def run_p5(report: Report, fleet: Fleet) -> None:
 def run(report: Report) -> None:
     """P4 and P5, for the bench runner (``report.server`` and ``report.db`` are running)."""
     fleet = prepare_fleet(devices=100)
-    run_p4(report, fleet)
-    run_p5(report, fleet)
+    only = getattr(report.args, "only", None) or {"P4", "P5"}
+    if "P4" in only:
+        run_p4(report, fleet)
+    if "P5" in only:
+        run_p5(report, fleet)
 
 
 if __name__ == "__main__":

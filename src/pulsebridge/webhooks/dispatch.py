@@ -53,6 +53,7 @@ from pulsebridge.lib.encryption import decrypt
 from . import netguard, wakeup
 from .models import Alert, Delivery, DeliveryAttempt, Event, WebhookEndpoint
 from .signing import standard_headers
+from .streams import AsyncioBackend
 
 logger = logging.getLogger(__name__)
 
@@ -381,16 +382,20 @@ def next_attempt_at(
 Pool = httpcore.AsyncConnectionPool
 
 
-def new_pool(tls: ssl.SSLContext) -> httpcore.AsyncConnectionPool:
+def new_pool(
+    tls: ssl.SSLContext, backend: httpcore.AsyncNetworkBackend | None = None
+) -> httpcore.AsyncConnectionPool:
     """One keep-alive connection to one endpoint, through httpcore (httpx's own transport):
     the worker needs none of what httpx adds over it (URL and header models, cookies, redirects,
     proxies and certificates from the environment, content decoding), and httpx's layers were
     about half of a delivery's CPU (docs/performance.md, "What limits P5"). So no cookie is
     kept or sent back (each delivery stands alone, signed by its own headers), no redirect is
     followed (a redirect is the receiver's answer, not an instruction) and no proxy setting can
-    send requests elsewhere behind the address check's back."""
+    send requests elsewhere behind the address check's back. Its sockets are asyncio's own,
+    through ``streams.AsyncioBackend`` (not anyio's, httpcore's default)."""
     return httpcore.AsyncConnectionPool(
         ssl_context=tls,
+        network_backend=backend or AsyncioBackend(),
         max_connections=1,
         max_keepalive_connections=1,
         keepalive_expiry=KEEPALIVE_SECONDS,
@@ -419,6 +424,7 @@ class Clients:
         self.per_endpoint = per_endpoint
         # Loading the CA bundle takes tens of milliseconds: once per worker, not per endpoint.
         self._tls = httpx.create_ssl_context(trust_env=False)
+        self._backend = AsyncioBackend()  # stateless: one for every pool
         self._clients: dict[UUID, list[Pool]] = {}  # every client of an endpoint
         self._free: dict[UUID, list[Pool]] = {}  # those with no request on them
         self._shared: dict[UUID, int] = {}  # round robin over them once all are busy
@@ -433,7 +439,7 @@ class Clients:
         if free:
             client = free.pop()
         elif len(every) < self.per_endpoint:
-            client = new_pool(self._tls)
+            client = new_pool(self._tls, self._backend)
             every.append(client)
         else:
             turn = self._shared.get(endpoint_id, 0)
@@ -597,13 +603,14 @@ async def send(clients: Clients, job: Job, *, at: datetime, pinner: Pinner) -> O
         error = f"internal error: {type(exc).__name__}: {exc}"
         status = None
     if raw:
-        excerpt = raw.decode("utf-8", "replace")[:EXCERPT_CHARS]
+        # PostgreSQL text holds no NUL: one in an answer would make the whole batch's write fail.
+        excerpt = raw.decode("utf-8", "replace").replace("\x00", "\ufffd")[:EXCERPT_CHARS]
     return Outcome(
         job=job,
         at=at,
         status_code=status,
         latency_ms=round((time.perf_counter() - started) * 1000),
-        error=error[:500],
+        error=error.replace("\x00", "\ufffd")[:500],
         excerpt=excerpt,
         retry_after=retry_after,
     )
@@ -651,9 +658,96 @@ def record(outcomes: Sequence[Outcome]) -> None:
     does not overwrite the delivery's newer state."""
     if not outcomes:
         return
-    final: list[tuple[Outcome, int]] = []
-    gone: dict[UUID, Outcome] = {}
-    counted: Counter[str] = Counter()
+    states = [_next_state(o) for o in outcomes]
+    # Alerts only follow a delivery failed for good or a 410 Gone; both are known before the
+    # database is asked. Without them (the usual batch) the write is one statement on
+    # PostgreSQL, atomic by itself.
+    alerting = any(
+        o.status_code == 410 or state[0] == Delivery.Status.FAILED
+        for o, state in zip(outcomes, states, strict=True)
+    )
+    write = _write_postgresql if connection.vendor == "postgresql" else _write_orm
+    with transaction.atomic() if alerting else contextlib.nullcontext():
+        held = write(outcomes, states)
+        final: list[tuple[Outcome, int]] = []
+        gone: dict[UUID, Outcome] = {}
+        counted: Counter[str] = Counter()
+        for o, (status, attempts, *_) in zip(outcomes, states, strict=True):
+            if o.job.delivery_id not in held:
+                continue
+            if o.status_code == 410:
+                gone.setdefault(o.job.endpoint_id, o)
+            elif status == Delivery.Status.FAILED:
+                final.append((o, attempts))
+            counted[_outcome_label(o, status)] += 1
+        alerts = [_failed_alert(o, attempts) for o, attempts in final]
+        for endpoint_id, o in gone.items():
+            disabled = _disable_gone(endpoint_id, o)
+            if disabled is not None:
+                alerts.append(disabled)
+        if alerts:
+            Alert.objects.bulk_create(alerts)
+    _observe(outcomes, counted)
+    for alert in alerts:
+        logger.warning("webhook alert for company %s: %s", alert.company_id, alert.message)
+    if alerts:
+        email_alerts({a.endpoint_id for a in alerts if a.endpoint_id})
+
+
+def _write_postgresql(outcomes: Sequence[Outcome], states: Sequence[tuple]) -> set[UUID]:
+    """Every attempt inserted and the deliveries still held by their claim updated, in one
+    statement whatever the batch (arrays unnested, one row per outcome); returns the ids
+    updated. The UPDATE's ``claim_token`` condition is checked again on the locked row, so a
+    claim taken over meanwhile is not overwritten. Through the ORM (``_write_orm``) this was
+    three statements or more, and the ORM's compiling of the INSERT, row by row, cost the
+    worker more CPU than the database's answer (docs/performance.md, "P5: the worker's own
+    work")."""
+    delivery, attempt = Delivery._meta.db_table, DeliveryAttempt._meta.db_table
+    sql = f"""
+        WITH attempts AS (
+            INSERT INTO {attempt}
+                (delivery_id, at, status_code, latency_ms, error, response_excerpt)
+            SELECT * FROM unnest(
+                %(ids)s::uuid[], %(at)s::timestamptz[], %(codes)s::int[], %(latency)s::int[],
+                %(errors)s::text[], %(excerpts)s::text[]
+            )
+        )
+        UPDATE {delivery} d SET
+            status = v.status, attempts = v.attempts, first_attempt_at = v.first_at,
+            last_attempt_at = v.at, last_status_code = v.code, last_error = v.error,
+            next_attempt_at = v.retry, claimed_until = NULL, claim_token = ''
+        FROM unnest(
+            %(ids)s::uuid[], %(tokens)s::text[], %(statuses)s::text[], %(attempts)s::int[],
+            %(firsts)s::timestamptz[], %(at)s::timestamptz[], %(codes)s::int[],
+            %(last_errors)s::text[], %(retries)s::timestamptz[]
+        ) AS v(id, token, status, attempts, first_at, at, code, error, retry)
+        WHERE d.id = v.id AND d.claim_token = v.token
+        RETURNING d.id
+    """  # noqa: S608 - table names come from the models, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "ids": [o.job.delivery_id for o in outcomes],
+                "at": [o.at for o in outcomes],
+                "codes": [o.status_code for o in outcomes],
+                "latency": [o.latency_ms for o in outcomes],
+                "errors": [o.error for o in outcomes],
+                "excerpts": [o.excerpt for o in outcomes],
+                "tokens": [o.job.claim_token for o in outcomes],
+                "statuses": [state[0] for state in states],
+                "attempts": [state[1] for state in states],
+                "firsts": [state[2] for state in states],
+                "last_errors": [state[3] for state in states],
+                "retries": [state[4] for state in states],
+            },
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _write_orm(outcomes: Sequence[Outcome], states: Sequence[tuple]) -> set[UUID]:
+    """``_write_postgresql`` through the ORM (SQLite): the attempts' INSERT, the claims still
+    held (locked), one UPDATE per group of equal new values; returns the ids updated."""
     with transaction.atomic():
         DeliveryAttempt.objects.bulk_create(
             [
@@ -677,18 +771,12 @@ def record(outcomes: Sequence[Outcome]) -> None:
         # attempts, started by one claim round, all answered 2xx) is one statement. Django's
         # bulk_update builds a CASE per row and field, which cost more than the sends (measured).
         groups: dict[tuple, list[UUID]] = defaultdict(list)
-        for o in outcomes:
-            job = o.job
-            if held.get(job.delivery_id) != job.claim_token:
+        for o, (status, attempts, first, error, retry) in zip(outcomes, states, strict=True):
+            if held.get(o.job.delivery_id) != o.job.claim_token:
                 continue
-            status, attempts, first, error, retry = _next_state(o)
-            if o.status_code == 410:
-                gone.setdefault(job.endpoint_id, o)
-            elif status == Delivery.Status.FAILED:
-                final.append((o, attempts))
-            key = (status, attempts, first, o.at, o.status_code, error, retry)
-            groups[key].append(job.delivery_id)
-            counted[_outcome_label(o, status)] += 1
+            groups[(status, attempts, first, o.at, o.status_code, error, retry)].append(
+                o.job.delivery_id
+            )
         for (status, attempts, first, at, code, error, retry), pks in groups.items():
             Delivery.objects.filter(pk__in=pks).update(
                 status=status,
@@ -701,17 +789,7 @@ def record(outcomes: Sequence[Outcome]) -> None:
                 claimed_until=None,
                 claim_token="",
             )
-        alerts = [_failed_alert(o, attempts) for o, attempts in final]
-        for endpoint_id, o in gone.items():
-            disabled = _disable_gone(endpoint_id, o)
-            if disabled is not None:
-                alerts.append(disabled)
-        Alert.objects.bulk_create(alerts)
-    _observe(outcomes, counted)
-    for alert in alerts:
-        logger.warning("webhook alert for company %s: %s", alert.company_id, alert.message)
-    if alerts:
-        email_alerts({a.endpoint_id for a in alerts if a.endpoint_id})
+    return {pk for pks in groups.values() for pk in pks}
 
 
 def _observe(outcomes: Sequence[Outcome], counted: Counter[str]) -> None:
