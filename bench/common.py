@@ -528,8 +528,8 @@ def run_wrk(
 ) -> tuple[dict[str, Any], CpuMeter | None, str]:
     """Run ``wrk`` (C, a small share of the CPU: its own row in the meter) with ``script`` (Lua,
     ``WRK_DONE`` appended) against the server for whole ``seconds``; its JSON summary, the CPU
-    meter (when ``cpu_meter`` is given: measured from 0.5 s in to 0.5 s before the end, while
-    wrk runs, so count the work of that window only) and the command line without its script and
+    meter (when ``cpu_meter`` is given: measured from 0.5 s in to 0.5 s before the end, 0.1 s
+    for runs of 2 s or less, while wrk runs, so count the work of that window only) and the command line without its script and
     address. Killed with the run on error or Ctrl-C."""
     path = report.var_dir / f"{name}-{time.monotonic_ns()}.lua"
     path.write_text(script + WRK_DONE)
@@ -552,11 +552,12 @@ def run_wrk(
     )
     report.cleanup.callback(_kill_group, process)
     meter = None
-    if cpu_meter is not None and seconds > 2:
+    if cpu_meter is not None:
         meter = cpu_meter({"client (wrk)": lambda: [process.pid]})
-        time.sleep(0.5)
+        margin = 0.5 if seconds > 2 else 0.1  # a short run: nearly all of it
+        time.sleep(margin)
         with meter:
-            time.sleep(seconds - 1.0)
+            time.sleep(seconds - 2 * margin)
     out, _ = process.communicate(timeout=seconds + 60)
     line = next((x for x in out.splitlines() if x.startswith("WRK_JSON ")), None)
     if line is None:

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from . import openloop
 from .common import HOST, PROJECT_DIR, Report, Row, fmt_int, fmt_ms, log, ms, percentile, verdict
 
 INGEST_PATH = "/ingest/v1/measurements"
@@ -307,7 +308,6 @@ class Load:
 LOAD_CONNECTIONS = 32  # opened before t0
 LOAD_MAX_CONNECTIONS = 64  # opened on demand when all are busy; past it, requests queue (late)
 LOAD_TIMEOUT = 30.0  # per request, as the httpx client had
-LATE_AFTER = 0.005  # one interval at 200/s
 
 
 class LoadGenerator:
@@ -362,155 +362,51 @@ def _load_main(conn, base_url: str, key: str, imeis: list[str]) -> None:
         conn.send(load)
 
 
-class _Answer(Exception):
-    pass
-
-
-class _Pool:
-    """Keep-alive connections to one server: a free one, else a new one up to ``LOAD_MAX_CONNECTIONS``,
-    else wait for one to be released (the request then starts late)."""
-
-    def __init__(self, host: str, port: int):
-        self.host, self.port = host, port
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
-        self.freed: asyncio.Queue = asyncio.Queue()  # None: the waiter opens a new one
-        self.open = self.opened = self.waiting = 0
-
-    async def connect(self):
-        self.open += 1
-        self.opened += 1
-        try:
-            return await asyncio.open_connection(self.host, self.port)
-        except BaseException:
-            self.open -= 1
-            raise
-
-    async def acquire(self):
-        if self.idle:
-            return self.idle.pop()
-        if self.open < LOAD_MAX_CONNECTIONS:
-            return await self.connect()
-        self.waiting += 1
-        try:
-            connection = await self.freed.get()
-        finally:
-            self.waiting -= 1
-        return connection if connection is not None else await self.connect()
-
-    def release(self, connection, keep: bool) -> None:
-        if not keep:
-            self.open -= 1
-            connection[1].close()
-            connection = None
-        if self.waiting:
-            self.freed.put_nowait(connection)
-        elif connection is not None:
-            self.idle.append(connection)
-
-    def close(self) -> None:
-        for _, writer in self.idle:
-            writer.close()
-
-
-async def _exchange(reader, writer, request: bytes) -> tuple[dict, bool]:
-    """One request on a keep-alive connection: its answer's ``results[0]``, and whether the
-    connection may be kept."""
-    writer.write(request)
-    lines = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
-    status = lines[0].split(b" ", 2)
-    length, chunked, keep = 0, False, True
-    for line in lines[1:]:
-        name, _, value = line.partition(b":")
-        name, value = name.strip().lower(), value.lower()
-        if name == b"content-length":
-            length = int(value)
-        chunked = chunked or (name == b"transfer-encoding" and b"chunked" in value)
-        keep = keep and not (name == b"connection" and b"close" in value)
-    if chunked:
-        data = b""
-        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
-            data += (await reader.readexactly(size + 2))[:-2]
-        await reader.readuntil(b"\r\n")
-    else:
-        data = await reader.readexactly(length)
-    if len(status) < 2 or status[1] != b"200":
-        raise _Answer(f"HTTP {b' '.join(status[1:]).decode(errors='replace')}: {data[:200]!r}")
-    return json.loads(data)["results"][0], keep
-
-
 async def _open_loop(
     base_url: str, key: str, imeis: list[str], rate: int, seconds: float, start: datetime
 ) -> Load:
     parts = urlsplit(base_url)
-    pool = _Pool(parts.hostname or HOST, parts.port or 80)
     head = (
         f"POST {INGEST_PATH} HTTP/1.1\r\nhost: {parts.netloc}\r\nx-api-key: {key}\r\n"
         "content-type: application/json\r\n"
     ).encode()
-    count = int(rate * seconds)
     requests = []
-    for i in range(count):
+    for i in range(int(rate * seconds)):
         body = reading(imeis[i % len(imeis)], start + timedelta(seconds=i))
         requests.append(head + b"content-length: %d\r\n\r\n" % len(body) + body)
+    run = await openloop.open_loop(
+        parts.hostname or HOST,
+        parts.port or 80,
+        requests,
+        rate,
+        connections=LOAD_CONNECTIONS,
+        max_connections=LOAD_MAX_CONNECTIONS,
+        timeout=LOAD_TIMEOUT,
+    )
     sent_at: dict[str, float] = {}
     server: list[float] = []
-    errors: list[str] = []
-    slips: list[float] = []
-    latest = [0.0]  # the last actual start
-
-    async def post(i: int, scheduled: float) -> None:
-        t = scheduled
-        connection = None
+    errors = list(run.errors)
+    for started, took, data in run.answers:
+        server.append(took)
         try:
-            async with asyncio.timeout(LOAD_TIMEOUT):
-                connection = await pool.acquire()
-                t = time.monotonic()
-                result, keep = await _exchange(*connection, requests[i])
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError,
-                ValueError, KeyError, IndexError, _Answer) as exc:  # fmt: skip
+            result = json.loads(data)["results"][0]
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
             errors.append(repr(exc)[:300])
-            if connection is not None:
-                pool.release(connection, keep=False)
-            return
-        finally:
-            slips.append(t - scheduled)
-            latest[0] = max(latest[0], t)
-        pool.release(connection, keep)
-        server.append(time.monotonic() - t)
+            continue
         if result.get("status") == "created":
-            sent_at[result["id"]] = t
+            sent_at[result["id"]] = started
         else:
             errors.append(json.dumps(result)[:200])
-
-    opened = await asyncio.gather(
-        *(pool.connect() for _ in range(LOAD_CONNECTIONS)), return_exceptions=True
-    )
-    for connection in opened:
-        if isinstance(connection, BaseException):
-            errors.append(f"connect: {connection!r}")
-        else:
-            pool.idle.append(connection)
-    tasks = []
-    t0 = time.monotonic()
-    for i in range(count):
-        scheduled = t0 + i / rate
-        delay = scheduled - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(post(i, scheduled)))
-    await asyncio.gather(*tasks)  # each bounded by LOAD_TIMEOUT
-    finished = time.monotonic() - t0
-    pool.close()
     return Load(
         sent_at=sent_at,
         server=server,
         errors=errors,
-        posted=count,
-        elapsed=max(t0 + (count - 1) / rate, latest[0]) - t0 + 1 / rate,
-        late=sum(1 for s in slips if s > LATE_AFTER),
-        slip_p99=percentile(slips, 99) if slips else 0.0,
-        opened=pool.opened,
-        finished=finished,
+        posted=run.posted,
+        elapsed=run.elapsed,
+        late=run.late,
+        slip_p99=run.slip_p99,
+        opened=run.opened,
+        finished=run.finished,
     )
 
 
