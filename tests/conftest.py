@@ -14,6 +14,30 @@ os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")
 # its own, which would otherwise make a key of its own): they share the database.
 os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "X8XyNf9oJ0b5a6pD3HjMtwT4k7eF1cVqZ2sR9uLgYhE=")
 
+
+def _redis_of_this_worker(url: str, worker: str) -> str:
+    """``url`` with the Redis database number moved by the xdist worker's index (gw0: the same,
+    gw1: the next...): tests clear the cache between them, and django-redis's ``clear()`` is a
+    FLUSHDB of the whole database, so two workers sharing one wiped each other's lockout counts
+    and rate buckets mid-test."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{base + int(worker.removeprefix('gw'))}"))
+
+
+if os.environ.get("REDIS_URL") and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    # for the servers and workers the tests start, and for this process, whose settings
+    # pytest-django has loaded by now (before any cache was opened)
+    os.environ["REDIS_URL"] = _redis_of_this_worker(
+        os.environ["REDIS_URL"], os.environ["PYTEST_XDIST_WORKER"]
+    )
+    from django.conf import settings as _settings
+
+    _settings.REDIS_URL = os.environ["REDIS_URL"]
+    _settings.CACHES["default"]["LOCATION"] = os.environ["REDIS_URL"]
+
 # Under CI a service the tests need (Redis, Chromium) must be there: its absence fails the test
 # instead of skipping it, so that a skip never hides a failure.
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
