@@ -342,3 +342,15 @@ def test_an_application_without_an_owner_is_looked_up_without_one(bob_app):
     refused = PingClient(response.json()["access_token"]).get("/1.0/customers/accounts/me/")
     assert refused.status_code == 401
     assert refused.json() == {"detail": "The token's user is unknown or inactive."}
+
+
+@pytest.mark.parametrize("json", [True, False])
+@pytest.mark.parametrize("client_id", [None, ""])
+def test_a_request_naming_no_client_is_an_invalid_client(bob_app, json, client_id):
+    """oauthlib hands the validator no client id at all (None) when the request names none."""
+    body = {"client_secret": "anything", "grant_type": "client_credentials"}
+    if client_id is not None:
+        body["client_id"] = client_id
+    response = _token(body, json=json)
+    assert response.status_code == 401
+    assert response.json() == {"error": "invalid_client"}

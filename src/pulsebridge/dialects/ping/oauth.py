@@ -43,11 +43,12 @@ LOGIN_GUARD = Guard("ping.login", actor="ping")
 APPLICATIONS, USERS = Loader(Application), Loader(get_user_model())
 
 
-def _application_with_owner(client_id: str) -> Application | None:
+def _application_with_owner(client_id: str | None) -> Application | None:
     """The application whose client id this is, its owner loaded with it; None if there is
-    none. Plain SQL: asked on every token request, and the ORM took longer to build the joined
-    query than the database took to answer it (docs/performance.md, P9)."""
-    if "\x00" in client_id:  # PostgreSQL refuses a NUL in text; no client id holds one
+    none (or no client id: oauthlib passes None when the request names none). Plain SQL: asked
+    on every token request, and the ORM took longer to build the joined query than the
+    database took to answer it (docs/performance.md, P9)."""
+    if not client_id or "\x00" in client_id:  # PostgreSQL refuses a NUL; no client id has one
         return None
     q = connection.ops.quote_name
     owner = get_user_model()._meta
