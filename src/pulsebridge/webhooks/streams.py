@@ -99,10 +99,6 @@ class _Protocol(asyncio.Protocol):
             await self._drain_waiter
 
 
-def _timeout(seconds: float | None):
-    return asyncio.timeout(seconds)
-
-
 class AsyncioStream(httpcore.AsyncNetworkStream):
     def __init__(self, transport: asyncio.Transport, protocol: _Protocol):
         self._transport = transport
@@ -112,7 +108,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         protocol = self._protocol
         if not protocol.buffer and not protocol.eof:
             try:
-                async with _timeout(timeout):
+                async with asyncio.timeout(timeout):
                     while not protocol.buffer and not protocol.eof:
                         await protocol.wait_readable()
             except TimeoutError:
@@ -152,7 +148,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
     ) -> httpcore.AsyncNetworkStream:
         loop = asyncio.get_running_loop()
         try:
-            async with _timeout(timeout):
+            async with asyncio.timeout(timeout):
                 transport = await loop.start_tls(
                     self._transport, self._protocol, ssl_context, server_hostname=server_hostname
                 )
@@ -195,6 +191,9 @@ def _socket_readable(sock) -> bool:
 
 
 class AsyncioBackend(httpcore.AsyncNetworkBackend):
+    """TCP only: the worker's pools never name a Unix socket (httpcore's base class refuses
+    one)."""
+
     async def connect_tcp(
         self,
         host: str,
@@ -205,7 +204,7 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
     ) -> httpcore.AsyncNetworkStream:
         loop = asyncio.get_running_loop()
         try:
-            async with _timeout(timeout):
+            async with asyncio.timeout(timeout):
                 transport, protocol = await loop.create_connection(
                     lambda: _Protocol(loop),
                     host,
@@ -215,27 +214,6 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"no connection within {timeout:g} s") from None
         except (OSError, UnicodeError) as exc:
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        sock = transport.get_extra_info("socket")
-        for option in socket_options or ():
-            sock.setsockopt(*option)
-        return AsyncioStream(transport, protocol)
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: typing.Iterable[tuple] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
-        try:
-            async with _timeout(timeout):
-                transport, protocol = await loop.create_unix_connection(
-                    lambda: _Protocol(loop), path
-                )
-        except TimeoutError:
-            raise httpcore.ConnectTimeout(f"no connection within {timeout:g} s") from None
-        except OSError as exc:
             raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
         sock = transport.get_extra_info("socket")
         for option in socket_options or ():
