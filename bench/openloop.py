@@ -10,6 +10,8 @@ little CPU (bench/README.md has its figures)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -17,6 +19,26 @@ from dataclasses import dataclass, field
 from .common import percentile
 
 LATE_AFTER = 0.005  # seconds past its scheduled start after which a request counts as late
+
+
+@contextlib.contextmanager
+def no_collector_pauses():
+    """The collector kept out of the run: what lives already is frozen, and nothing is collected
+    until the run ends. A full collection of the bench's process (Django and the apps loaded,
+    none of it frozen) took 40-170 ms, during which no answer was read: those pauses were in the
+    measured latencies and late starts, the load generator's and not the server's (P9's p99,
+    docs/performance.md). A run's garbage is a few megabytes, bounded by its count."""
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+        gc.collect()
 
 
 class Answer(Exception):
@@ -123,53 +145,54 @@ async def open_loop(
 ) -> Run:
     """Send ``requests`` at ``rate`` per second, ``connections`` opened before the first; each
     bounded by ``timeout``."""
-    pool = Pool(host, port, max_connections)
-    run = Run(posted=len(requests))
-    slips: list[float] = []
-    latest = [0.0]  # the last actual start
+    with no_collector_pauses():
+        pool = Pool(host, port, max_connections)
+        run = Run(posted=len(requests))
+        slips: list[float] = []
+        latest = [0.0]  # the last actual start
 
-    async def post(i: int, scheduled: float) -> None:
-        t = scheduled
-        connection = None
-        try:
-            async with asyncio.timeout(timeout):
-                connection = await pool.acquire()
-                t = time.monotonic()
-                data, keep = await exchange(*connection, requests[i])
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError,
-                ValueError, Answer) as exc:  # fmt: skip
-            run.errors.append(repr(exc)[:300])
-            if connection is not None:
-                pool.release(connection, keep=False)
-            return
-        finally:
-            slips.append(t - scheduled)
-            latest[0] = max(latest[0], t)
-        pool.release(connection, keep)
-        run.answers.append((t, time.monotonic() - t, data))
+        async def post(i: int, scheduled: float) -> None:
+            t = scheduled
+            connection = None
+            try:
+                async with asyncio.timeout(timeout):
+                    connection = await pool.acquire()
+                    t = time.monotonic()
+                    data, keep = await exchange(*connection, requests[i])
+            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError,
+                    ValueError, Answer) as exc:  # fmt: skip
+                run.errors.append(repr(exc)[:300])
+                if connection is not None:
+                    pool.release(connection, keep=False)
+                return
+            finally:
+                slips.append(t - scheduled)
+                latest[0] = max(latest[0], t)
+            pool.release(connection, keep)
+            run.answers.append((t, time.monotonic() - t, data))
 
-    opened = await asyncio.gather(
-        *(pool.connect() for _ in range(connections)), return_exceptions=True
-    )
-    for connection in opened:
-        if isinstance(connection, BaseException):
-            run.errors.append(f"connect: {connection!r}")
-        else:
-            pool.idle.append(connection)
-    tasks = []
-    t0 = time.monotonic()
-    for i in range(len(requests)):
-        scheduled = t0 + i / rate
-        delay = scheduled - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(post(i, scheduled)))
-    await asyncio.gather(*tasks)  # each bounded by timeout
-    run.finished = time.monotonic() - t0
-    pool.close()
-    count = len(requests)
-    run.elapsed = max(t0 + (count - 1) / rate, latest[0]) - t0 + 1 / rate if count else 0.0
-    run.late = sum(1 for s in slips if s > LATE_AFTER)
-    run.slip_p99 = percentile(slips, 99) if slips else 0.0
-    run.opened = pool.opened
-    return run
+        opened = await asyncio.gather(
+            *(pool.connect() for _ in range(connections)), return_exceptions=True
+        )
+        for connection in opened:
+            if isinstance(connection, BaseException):
+                run.errors.append(f"connect: {connection!r}")
+            else:
+                pool.idle.append(connection)
+        tasks = []
+        t0 = time.monotonic()
+        for i in range(len(requests)):
+            scheduled = t0 + i / rate
+            delay = scheduled - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(post(i, scheduled)))
+        await asyncio.gather(*tasks)  # each bounded by timeout
+        run.finished = time.monotonic() - t0
+        pool.close()
+        count = len(requests)
+        run.elapsed = max(t0 + (count - 1) / rate, latest[0]) - t0 + 1 / rate if count else 0.0
+        run.late = sum(1 for s in slips if s > LATE_AFTER)
+        run.slip_p99 = percentile(slips, 99) if slips else 0.0
+        run.opened = pool.opened
+        return run
