@@ -25,9 +25,9 @@ LATE_AFTER = 0.005  # seconds past its scheduled start after which a request cou
 def no_collector_pauses():
     """The collector kept out of the run: what lives already is frozen, and nothing is collected
     until the run ends. A full collection of the bench's process (Django and the apps loaded,
-    none of it frozen) took 40-170 ms, during which no answer was read: those pauses were in the
-    measured latencies and late starts, the load generator's and not the server's (P9,
-    docs/performance.md). A run's garbage is a few megabytes, bounded by its count. What was
+    none of it frozen) paused the loop with answers waiting to be read: those pauses were in the
+    measured latencies and late starts, the load generator's and not the server's (P9;
+    docs/performance.md has the figures). A run's garbage is bounded by its count. What was
     frozen before stays frozen (the collector cannot thaw only part of it)."""
     enabled, thaw = gc.isenabled(), gc.get_freeze_count() == 0
     gc.collect()
