@@ -9,12 +9,14 @@ from bench import openloop
 ANSWER = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
 
 
-def test_open_loop_answers_every_request_with_the_collector_kept_out_of_the_run():
-    seen_during_run = []
+def _run(count: int):
+    """``count`` requests at 400/s to a loopback server in this process; the run, and what the
+    server saw of the collector at each request (enabled, anything frozen)."""
+    seen = []
 
     async def serve(reader, writer):
         while await reader.readuntil(b"\r\n\r\n"):
-            seen_during_run.append((gc.isenabled(), gc.get_freeze_count() > 0))
+            seen.append((gc.isenabled(), gc.get_freeze_count() > 0))
             writer.write(ANSWER)
             await writer.drain()
 
@@ -24,17 +26,33 @@ def test_open_loop_answers_every_request_with_the_collector_kept_out_of_the_run(
         request = b"GET / HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n"
         try:
             return await openloop.open_loop(
-                "127.0.0.1", port, [request] * 40, 400.0,
+                "127.0.0.1", port, [request] * count, 400.0,
                 connections=2, max_connections=4, timeout=5.0,
             )  # fmt: skip
         finally:
             server.close()
 
+    return asyncio.run(main()), seen
+
+
+def test_open_loop_answers_every_request_with_the_collector_kept_out_of_the_run():
     assert gc.isenabled()
-    run = asyncio.run(main())
+    run, seen = _run(40)
     assert not run.errors
     assert [data for _, _, data in run.answers] == [b"ok"] * 40
     # the server runs in the same process: it saw the collector off and the heap frozen
-    assert set(seen_during_run) == {(False, True)}
+    assert set(seen) == {(False, True)}
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+
+
+def test_what_was_frozen_before_a_run_stays_frozen_after_it():
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        run, _ = _run(5)
+        assert len(run.answers) == 5
+        assert gc.get_freeze_count() >= frozen
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
