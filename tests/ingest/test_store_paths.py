@@ -4,6 +4,7 @@ endpoint wanting them is that statement alone, otherwise it runs in the transact
 activates devices, moves enrolments and writes the outbox. Both must store the same things:
 the reading and the device's times; with an endpoint, one event per new reading too."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from pulsebridge.devices.models import Device
 from pulsebridge.ingest.readings import record_items as record_measurements
+from pulsebridge.lib.bulk import CACHED_STATEMENT_PARAMS, Table
 from pulsebridge.readings.models import Measurement
 from pulsebridge.webhooks.models import Delivery, Event, EventType, WebhookEndpoint
 from pulsebridge.webhooks.services import create_endpoint
@@ -99,8 +101,10 @@ def test_a_quiet_batch_is_one_statement_whatever_its_size(alice, add_device, cou
     writes = [q["sql"] for q in queries if not q["sql"].lstrip().startswith("SELECT")]
     assert len(writes) == 1, writes
     assert writes[0].startswith("WITH stored AS (INSERT INTO")
-    # a few rows as VALUES, more as one JSON document: one statement either way
-    assert ("json_to_recordset(" in writes[0]) == (count > 10)
+    # rows as VALUES while psycopg keeps the statement parsed, else one JSON document: one
+    # statement either way
+    as_values = count * len(Table(Measurement).attnames) <= CACHED_STATEMENT_PARAMS
+    assert ("json_to_recordset(" in writes[0]) == (not as_values)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement: PostgreSQL only")
@@ -133,3 +137,46 @@ def test_without_an_enabled_endpoint_the_device_look_up_is_the_only_question_abo
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(enabled=True)
     (outcome,) = record_measurements(alice, [bp(device.imei, "2026-11-02T08:00:00Z")])
     assert Delivery.objects.get(company=alice).event.subject_id == outcome.id
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's statements: PostgreSQL")
+@pytest.mark.parametrize("endpoints", [1, 2, 3, 8])
+@pytest.mark.parametrize("count", [1, 3])
+def test_every_statement_of_a_watched_batch_stays_within_psycopgs_statement_cache(
+    alice, add_device, settings, endpoints, count
+):
+    """psycopg parses a statement of more than CACHED_STATEMENT_PARAMS parameters (or 4,096
+    characters) anew on every execution: a third endpoint took the one-reading request's
+    events-and-deliveries statement from 40 parameters to 57, and each request re-parsed it.
+    Every statement stays within the cache, and the rows that travel as one JSON document
+    arrive as they would as VALUES."""
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    hooks = [
+        create_endpoint(alice, f"http://127.0.0.1:9/hook/{i}", f"secret-{i}", "pylo")
+        for i in range(endpoints)
+    ]
+    device = add_device(alice)
+    device.billing_status = "active"
+    device.save()
+    statements = []
+
+    def keep(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    readings = [bp(device.imei, f"2026-11-01T08:00:{i:02}Z") for i in range(count)]
+    with connection.execute_wrapper(keep):
+        outcomes = record_measurements(alice, readings)
+    assert [o.status for o in outcomes] == ["created"] * count
+    for sql, params in statements:
+        assert len(params or ()) <= CACHED_STATEMENT_PARAMS, sql
+        assert len(sql) <= 4096, sql
+    ids = {o.id for o in outcomes}
+    for hook in hooks:
+        deliveries = Delivery.objects.filter(endpoint=hook).select_related("event")
+        assert {d.event.subject_id for d in deliveries} == ids
+        for d in deliveries:
+            body = json.loads(d.body)
+            assert json.loads(body["data"])["Id"] == d.event.subject_id
+            assert (d.status, d.attempts, d.headers) == (Delivery.Status.PENDING, 0, {})
+            assert d.webhook_id == f"msg_{d.pk.hex}"

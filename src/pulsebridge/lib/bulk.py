@@ -26,9 +26,12 @@ from psycopg.types.json import Jsonb
 UPDATE_BATCH_SIZE = 500
 # Up to this many rows, one INSERT ... VALUES; beyond it, COPY.
 FEW_ROWS = 50
-# In a statement of the caller's (insert_sql): up to this many rows as VALUES, more as one JSON
-# document (docs/performance.md: where the two cost the same).
-VALUES_ROWS = 10
+# psycopg keeps a statement's parsed form (its placeholders turned into $1, $2 ...) only for a
+# statement of at most this many parameters and 4,096 characters; one past either is parsed
+# again, with a regular expression, on every execution (its _queries module). In a statement of
+# the caller's (insert_sql), rows travel as VALUES, one parameter per value, while the statement
+# stays within this; more as one JSON document, one parameter for any number of rows.
+CACHED_STATEMENT_PARAMS = 50
 
 
 class AnyOf(Lookup):
@@ -265,18 +268,24 @@ class Table:
         return [Jsonb(row[a], _dumps) if a in self.json else row[a] for a in attnames]
 
     def insert_sql(
-        self, rows: list[dict[str, Any]], *, skip_conflicts: bool, returning: Iterable[str] = ()
+        self,
+        rows: list[dict[str, Any]],
+        *,
+        skip_conflicts: bool,
+        returning: Iterable[str] = (),
+        budget: int = CACHED_STATEMENT_PARAMS,
     ) -> tuple[str, list[Any]]:
         """One ``INSERT`` of the rows (PostgreSQL), as SQL and parameters, for a statement of
-        the caller's (a data-modifying ``WITH``). A few rows go as ``VALUES`` (one parameter per
-        value); more as one JSON document read by ``json_to_recordset``: one parameter, a
-        statement text that is the same for any number of rows, and no value for the driver to
-        adapt one by one."""
+        the caller's (a data-modifying ``WITH``). Rows whose values fit in ``budget``
+        parameters (what the caller's statement has left of ``CACHED_STATEMENT_PARAMS``) go as
+        ``VALUES``, one parameter per value; more as one JSON document read by
+        ``json_to_recordset``: one parameter, a statement text that is the same for any number
+        of rows, and no value for the driver to adapt one by one."""
         conflicts = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
         columns = self._columns(returning)
         into = f"INSERT INTO {self._q(self.name)} ({self._columns(self.attnames)}) "
         tail = conflicts + (f" RETURNING {columns}" if columns else "")
-        if len(rows) <= VALUES_ROWS:
+        if len(rows) * len(self.attnames) <= budget:
             one = "(" + ", ".join(["%s"] * len(self.attnames)) + ")"
             params = [value for row in rows for value in self._values(row, self.attnames)]
             return f"{into}VALUES {', '.join([one] * len(rows))}{tail}", params

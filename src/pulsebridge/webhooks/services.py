@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from pulsebridge.core.models import Company
-from pulsebridge.lib.bulk import FEW_ROWS, Loader, Table, max_length
+from pulsebridge.lib.bulk import CACHED_STATEMENT_PARAMS, FEW_ROWS, Loader, Table, max_length
 from pulsebridge.lib.errors import DomainError
 
 from . import netguard, wakeup
@@ -404,7 +404,9 @@ def _write(events: list[dict[str, Any]], deliveries: list[dict[str, Any]]) -> No
             wakeup.notify_new_deliveries()
         return
     insert_events, params = EVENTS.insert_sql(events, skip_conflicts=False)
-    insert_deliveries, more = DELIVERIES.insert_sql(deliveries, skip_conflicts=False)
+    insert_deliveries, more = DELIVERIES.insert_sql(
+        deliveries, skip_conflicts=False, budget=CACHED_STATEMENT_PARAMS - len(params)
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH events AS ({insert_events}), deliveries AS ({insert_deliveries}) "
