@@ -37,7 +37,19 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from . import openloop
-from .common import HOST, PROJECT_DIR, Report, Row, fmt_int, fmt_ms, log, ms, percentile, verdict
+from .common import (
+    HOST,
+    PROJECT_DIR,
+    CpuMeter,
+    Report,
+    Row,
+    fmt_int,
+    fmt_ms,
+    log,
+    ms,
+    percentile,
+    verdict,
+)
 
 INGEST_PATH = "/ingest/v1/measurements"
 P4_RATE = 200  # readings/s
@@ -659,7 +671,7 @@ def run_p4(report: Report, fleet: Fleet) -> None:
     )
 
 
-def _cpu_per_reading(meter, readings: int) -> dict[str, float]:
+def _cpu_per_reading(meter: CpuMeter, readings: int) -> dict[str, float]:
     """CPU milliseconds per reading posted in a phase: the server's, PostgreSQL's (every
     backend, the worker's included) and the worker's, and their sum. What the dead endpoint
     costs shows here even when the latencies are lost in the machine's swings (a saturated

@@ -24,7 +24,7 @@ from django.db.models import F, Lookup, Q
 from psycopg.types.json import Jsonb
 
 UPDATE_BATCH_SIZE = 500
-# Up to this many rows, one INSERT ... VALUES; beyond it, COPY.
+# Up to this many rows, one INSERT (its rows as insert_sql sends them); beyond it, COPY.
 FEW_ROWS = 50
 # psycopg keeps a statement's parsed form (its placeholders turned into $1, $2 ...) only for a
 # statement of at most this many parameters and 4,096 characters; one past either is parsed
@@ -189,7 +189,7 @@ class Table:
         if connection.vendor != "postgresql":
             self.model._default_manager.bulk_create([self.model(**row) for row in rows])
         elif len(rows) <= FEW_ROWS:
-            self._insert_values(rows, skip_conflicts=False)
+            self._insert_one(rows, skip_conflicts=False)
         else:
             self._copy(self.name, self.attnames, rows)
 
@@ -204,7 +204,7 @@ class Table:
             )
             return None
         if len(rows) <= FEW_ROWS:
-            return self._insert_values(rows, skip_conflicts=True)
+            return self._insert_one(rows, skip_conflicts=True)
         try:  # nearly always none exists: straight in
             with transaction.atomic():
                 self._copy(self.name, self.attnames, rows)
@@ -300,8 +300,8 @@ class Table:
             self._recordset = f"SELECT {names} FROM json_to_recordset(%s::json) AS r({typed})"  # noqa: S608 - names from _meta
         return self._recordset
 
-    def _insert_values(self, rows: list[dict[str, Any]], *, skip_conflicts: bool) -> set[Any]:
-        """One ``INSERT ... VALUES``; the primary keys inserted."""
+    def _insert_one(self, rows: list[dict[str, Any]], *, skip_conflicts: bool) -> set[Any]:
+        """One ``INSERT`` (``insert_sql``); the primary keys inserted."""
         sql, params = self.insert_sql(rows, skip_conflicts=skip_conflicts, returning=[self.pk])
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
