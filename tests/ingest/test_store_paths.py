@@ -15,6 +15,7 @@ from pulsebridge.devices.models import Device
 from pulsebridge.ingest.readings import record_items as record_measurements
 from pulsebridge.lib.bulk import CACHED_STATEMENT_PARAMS, Table
 from pulsebridge.readings.models import Measurement
+from pulsebridge.readings.services import RENDERED_AHEAD
 from pulsebridge.webhooks.models import Delivery, Event, EventType, WebhookEndpoint
 from pulsebridge.webhooks.services import create_endpoint
 
@@ -108,35 +109,76 @@ def test_a_quiet_batch_is_one_statement_whatever_its_size(alice, add_device, cou
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement: PostgreSQL only")
-def test_a_watched_batch_is_the_same_statement_inside_the_transaction(company, device):
-    with CaptureQueriesContext(connection) as queries:
-        record_measurements(company, [bp(device.imei, "2026-11-01T08:00:00Z")])
-    inserts = [q["sql"] for q in queries if "INSERT INTO" in q["sql"]]
-    assert inserts[0].startswith("WITH stored AS (INSERT INTO")
-    assert sum(Measurement._meta.db_table in sql for sql in inserts) == 1
-
-
-def test_without_an_enabled_endpoint_the_device_look_up_is_the_only_question_about_them(
-    alice, add_device, settings
+@pytest.mark.parametrize("count", [1, 3, RENDERED_AHEAD, RENDERED_AHEAD + 1])
+def test_a_small_watched_batch_of_active_devices_is_one_question_and_one_statement(
+    company, device, count
 ):
-    """Whether the company has an endpoint at all is asked with its devices, in one query."""
+    """The device look-up brings the endpoints; one statement writes the readings, their
+    devices' times, their events and deliveries, and wakes the workers. A bigger batch writes
+    its events after its readings, rendering only the new ones."""
+    readings = [bp(device.imei, f"2026-11-01T08:00:{i:02}Z") for i in range(count)]
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = record_measurements(company, readings)
+    assert [o.status for o in outcomes] == ["created"] * count
+    # (a transaction inside the test's own is a savepoint)
+    asked, written, *after = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert Device._meta.db_table in asked
+    assert WebhookEndpoint._meta.db_table in asked
+    assert written.startswith("WITH stored AS (INSERT INTO")
+    watched = company.webhook_endpoints.exists()
+    together = watched and count <= RENDERED_AHEAD
+    for table in (Event._meta.db_table, Delivery._meta.db_table):
+        assert (f"INSERT INTO {connection.ops.quote_name(table)}" in written) == together
+    assert ("pg_notify(" in written) == together
+    assert bool(after) == (watched and not together)
+    assert Delivery.objects.filter(company=company).count() == (count if watched else 0)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement: PostgreSQL only")
+def test_a_watched_reading_is_written_outside_any_transaction(
+    transactional_db, alice, add_device, settings
+):
+    """Atomic on its own, the statement runs in autocommit: psycopg sends no BEGIN and no
+    COMMIT around it."""
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    create_endpoint(alice, "http://127.0.0.1:9/hook", "secret", "pylo")
+    device = add_device(alice)
+    device.billing_status = "active"
+    device.save()
+    seen = []
+
+    def keep(execute, sql, params, many, context):
+        seen.append((sql, connection.get_autocommit(), connection.in_atomic_block))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        (outcome,) = record_measurements(alice, [bp(device.imei, "2026-11-01T08:00:00Z")])
+    assert outcome.status == "created"
+    assert [(autocommit, atomic) for _, autocommit, atomic in seen] == [(True, False)] * 2
+    assert Delivery.objects.get(company=alice).event.subject_id == outcome.id
+
+
+def test_the_endpoints_are_asked_with_the_devices_enabled_or_not(alice, add_device, settings):
+    """Whether the company has an enabled endpoint, and which, is asked with its devices, in
+    one query; a disabled endpoint gets nothing."""
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     endpoint = create_endpoint(alice, "http://127.0.0.1:9/hook", "secret", "pylo")
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(enabled=False)
     device = add_device(alice)
     device.billing_status = "active"
     device.save()
-    with CaptureQueriesContext(connection) as queries:
-        (outcome,) = record_measurements(alice, [bp(device.imei, "2026-11-01T08:00:00Z")])
-    assert outcome.status == "created"
-    asked = [q["sql"] for q in queries if WebhookEndpoint._meta.db_table in q["sql"]]
-    assert len(asked) == 1
-    assert Device._meta.db_table in asked[0]
-    assert not Event.objects.filter(company=alice).exists()
-
-    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(enabled=True)
-    (outcome,) = record_measurements(alice, [bp(device.imei, "2026-11-02T08:00:00Z")])
-    assert Delivery.objects.get(company=alice).event.subject_id == outcome.id
+    for at, enabled in (("2026-11-01T08:00:00Z", False), ("2026-11-02T08:00:00Z", True)):
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(enabled=enabled)
+        with CaptureQueriesContext(connection) as queries:
+            (outcome,) = record_measurements(alice, [bp(device.imei, at)])
+        assert outcome.status == "created"
+        asked = [q["sql"] for q in queries if WebhookEndpoint._meta.db_table in q["sql"]]
+        assert len(asked) == 1
+        assert Device._meta.db_table in asked[0]
+        events = Event.objects.filter(company=alice, subject_id=outcome.id)
+        assert events.exists() == enabled
+    (delivery,) = Delivery.objects.filter(company=alice)
+    assert delivery.event.subject_id == outcome.id
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's statements: PostgreSQL")

@@ -413,6 +413,40 @@ def test_on_postgresql_a_new_delivery_wakes_an_idle_worker_before_its_next_poll(
     assert request.json()["subject"] == event.subject_id
 
 
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="LISTEN/NOTIFY: PostgreSQL only (SQLite workers poll)",
+)
+def test_on_postgresql_a_stored_reading_wakes_an_idle_worker_and_its_copy_sends_nothing(
+    transactional_db, alice, add_device, endpoint_for, receiver
+):
+    """A reading of an active device is stored with its event and delivery in one statement,
+    outside any transaction: the notification goes with that statement. Sent again, it is a
+    duplicate, and the statement writes no event and no delivery for it."""
+    endpoint_for(alice, receiver.url)
+    device = add_device(alice)
+    device.billing_status = "active"
+    device.save()
+    reading = {
+        "imei": device.imei,
+        "kind": "blood_pressure",
+        "measured_at": "2026-11-01T08:00:00Z",
+        "values": {"systolic": 129, "diastolic": 84, "pulse": 62},
+    }
+    worker = Worker(interval=60)
+    with Running(worker):
+        assert _wait_listening(worker)
+        time.sleep(0.3)  # the first claim has run and found nothing: the next poll is 60 s away
+        (outcome,) = record_measurements(alice, [reading])
+        (request,) = receiver.wait_for(1, timeout=10)
+        (again,) = record_measurements(alice, [reading])
+        time.sleep(0.5)
+    assert request.json()["subject"] == outcome.id
+    assert (again.status, again.id) == ("duplicate", outcome.id)
+    assert len(receiver.requests) == 1
+    assert Delivery.objects.count() == 1
+
+
 def _wait_listening(worker: Worker, timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -274,22 +274,26 @@ class Table:
         skip_conflicts: bool,
         returning: Iterable[str] = (),
         budget: int = CACHED_STATEMENT_PARAMS,
+        where: str | None = None,
     ) -> tuple[str, list[Any]]:
         """One ``INSERT`` of the rows (PostgreSQL), as SQL and parameters, for a statement of
         the caller's (a data-modifying ``WITH``). Rows whose values fit in ``budget``
         parameters (what the caller's statement has left of ``CACHED_STATEMENT_PARAMS``) go as
         ``VALUES``, one parameter per value; more as one JSON document read by
         ``json_to_recordset``: one parameter, a statement text that is the same for any number
-        of rows, and no value for the driver to adapt one by one."""
+        of rows, and no value for the driver to adapt one by one. ``where``: a condition on
+        each row (the record ``r``, its fields named by attribute), which sends them as the
+        JSON document whatever their number; only the rows that meet it go in."""
         conflicts = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
         columns = self._columns(returning)
         into = f"INSERT INTO {self._q(self.name)} ({self._columns(self.attnames)}) "
         tail = conflicts + (f" RETURNING {columns}" if columns else "")
-        if len(rows) * len(self.attnames) <= budget:
+        if where is None and len(rows) * len(self.attnames) <= budget:
             one = "(" + ", ".join(["%s"] * len(self.attnames)) + ")"
             params = [value for row in rows for value in self._values(row, self.attnames)]
             return f"{into}VALUES {', '.join([one] * len(rows))}{tail}", params
-        return f"{into}{self._from_recordset()}{tail}", [_json_rows(rows)]
+        only = f" WHERE {where}" if where else ""
+        return f"{into}{self._from_recordset()}{only}{tail}", [_json_rows(rows)]
 
     def _from_recordset(self) -> str:
         if self._recordset is None:  # the record's fields are named as the rows' keys

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -21,15 +20,20 @@ from pulsebridge.core.models import Company
 from pulsebridge.devices.hardware import note_measurements
 from pulsebridge.devices.models import Device, DeviceModel, Enrolment, Patient
 from pulsebridge.lib import metrics
-from pulsebridge.lib.bulk import Loader, Table, among, among_sql
+from pulsebridge.lib.bulk import CACHED_STATEMENT_PARAMS, Loader, Table, among, among_sql
 from pulsebridge.lib.ids import uuid7
 from pulsebridge.lib.outcomes import Outcome
-from pulsebridge.webhooks.models import EventType
+from pulsebridge.webhooks.models import EventType, WebhookEndpoint
 from pulsebridge.webhooks.services import (
-    any_enabled_endpoint_sql,
+    ENDPOINT_COLUMNS,
+    Outbox,
+    enabled_endpoints_sql,
+    endpoint_from,
     endpoints_wanting,
+    outbox_sql,
     publish,
-    publish_lazily,
+    render,
+    write,
 )
 
 from .models import Measurement
@@ -37,6 +41,11 @@ from .validation import Reading
 
 MEASUREMENTS = Table(Measurement)
 PREACTIVE = Device.BillingStatus.PREACTIVE
+# Up to this many rows, a batch's events are rendered before its insert, for every row, and
+# written by the same statement (PostgreSQL): three round trips fewer, and a duplicate's
+# rendering wasted. A resent batch of a thousand duplicates rendered ahead cost three times
+# what storing nothing costs (docs/performance.md, "Figures from the code").
+RENDERED_AHEAD = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +54,13 @@ class Resolved:
 
     device: Device  # its model and its patient loaded
     enrolled: bool  # an HWI device (a Tenovi enrolment) is bound to it
-    # whether its company has an enabled webhook endpoint at all, when the look-up asked
-    # (devices named by IMEI or serial); None: not asked
-    endpoints_enabled: bool | None = None
 
 
-def _resolve_devices(company: Company, readings: dict[int, Reading]) -> dict[int, Resolved]:
-    """Each reading's device, by index."""
+def _resolve_devices(
+    company: Company, readings: dict[int, Reading]
+) -> tuple[dict[int, Resolved], list[WebhookEndpoint] | None]:
+    """Each reading's device, by index, and the company's enabled endpoints when the look-up
+    brought them (devices named by IMEI or serial), else None."""
     imeis = {r.device_ref["imei"] for r in readings.values() if "imei" in r.device_ref}
     serials = {r.device_ref["serial"] for r in readings.values() if "serial" in r.device_ref}
     gateways = {
@@ -60,8 +69,10 @@ def _resolve_devices(company: Company, readings: dict[int, Reading]) -> dict[int
     by_imei: dict[str, Resolved] = {}
     by_serial: dict[str, Resolved] = {}
     by_sensor: dict[tuple[str, str], Resolved] = {}
+    endpoints = None
     if imeis or serials:
-        for resolved in _devices_named(company, imeis, serials):
+        named, endpoints = _devices_named(company, imeis, serials)
+        for resolved in named:
             if resolved.device.imei:
                 by_imei[resolved.device.imei] = resolved
             by_serial[resolved.device.serial] = resolved
@@ -86,20 +97,24 @@ def _resolve_devices(company: Company, readings: dict[int, Reading]) -> dict[int
             match = by_sensor.get((ref["gateway_id"].upper(), ref["sensor_code"]))
         if match is not None:
             found[index] = match
-    return found
+    return found, endpoints
 
 
 DEVICES, MODELS, PATIENTS = Loader(Device), Loader(DeviceModel), Loader(Patient)
 
 
-def _devices_named(company: Company, imeis: set[str], serials: set[str]) -> list[Resolved]:
-    """The company's devices with these IMEIs or serials, each with its model and patient.
+def _devices_named(
+    company: Company, imeis: set[str], serials: set[str]
+) -> tuple[list[Resolved], list[WebhookEndpoint]]:
+    """The company's devices with these IMEIs or serials, each with its model and patient, and
+    the company's enabled webhook endpoints.
 
     Plain SQL, because this runs for every reading posted and the ORM spends four times longer
-    building the query than the database spends answering it. It also asks whether the company
-    has an enabled webhook endpoint: a device posting one reading then needs no other look-up
-    before its reading is stored. The patient comes along for the renderers of its events (a
-    query of its own after the insert was a fifth of a watched request's CPU)."""
+    building the query than the database spends answering it. The endpoints come in the same
+    round trip (``UNION ALL``, their rows led by NULLs where a device's columns are): a device
+    posting one reading then needs no other look-up before its reading is stored. The patient
+    comes along for the renderers of its events (a query of its own after the insert was a
+    fifth of a watched request's CPU)."""
     q = connection.ops.quote_name
     conditions, params = [], [Company._meta.pk.get_db_prep_value(company.pk, connection)]
     for column, values in (("imei", imeis), ("serial", serials)):
@@ -107,27 +122,34 @@ def _devices_named(company: Company, imeis: set[str], serials: set[str]) -> list
             sql, more = among_sql(f"d.{q(column)}", list(values))
             conditions.append(sql)
             params.extend(more)
+    device_width = len(DEVICES.fields) + len(MODELS.fields) + len(PATIENTS.fields) + 1
+    endpoints_sql, more = enabled_endpoints_sql(company, pad=device_width)
+    nulls = ", NULL" * ENDPOINT_COLUMNS
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {DEVICES.columns('d')}, {MODELS.columns('m')}, {PATIENTS.columns('p')}, "  # noqa: S608 - names from _meta
-            f"EXISTS (SELECT 1 FROM {q(Enrolment._meta.db_table)} e WHERE e.device_id = d.id), "
-            f"{any_enabled_endpoint_sql('d.company_id')} "
+            f"EXISTS (SELECT 1 FROM {q(Enrolment._meta.db_table)} e WHERE e.device_id = d.id)"
+            f"{nulls} "
             f"FROM {q(Device._meta.db_table)} d "
             f"JOIN {q(DeviceModel._meta.db_table)} m ON m.id = d.model_id "
             f"LEFT JOIN {q(Patient._meta.db_table)} p ON p.id = d.patient_id "
-            f"WHERE d.company_id = %s AND ({' OR '.join(conditions)})",
-            params,
+            f"WHERE d.company_id = %s AND ({' OR '.join(conditions)}) "
+            f"UNION ALL {endpoints_sql}",
+            params + more,
         )
         rows = cursor.fetchall()
-    found = []
+    found, endpoints = [], []
     model_at = len(DEVICES.fields)
     patient_at = model_at + len(MODELS.fields)
     for row in rows:
+        if row[0] is None:  # no device: an endpoint
+            endpoints.append(endpoint_from(row[device_width:]))
+            continue
         device = DEVICES.load(row)
         device.model = MODELS.load(row[model_at:])
         device.patient = PATIENTS.load(row[patient_at:]) if row[patient_at] is not None else None
-        found.append(Resolved(device, enrolled=bool(row[-2]), endpoints_enabled=bool(row[-1])))
-    return found
+        found.append(Resolved(device, enrolled=bool(row[device_width - 1])))
+    return found, endpoints
 
 
 def record_measurements(
@@ -142,7 +164,7 @@ def record_measurements(
     outcomes: dict[int, Outcome] = {}
     readings: dict[int, Reading] = dict(enumerate(batch))
 
-    devices = _resolve_devices(company, readings) if readings else {}
+    devices, enabled = _resolve_devices(company, readings) if readings else ({}, [])
     rows: dict[int, dict[str, Any]] = {}
     first_of: dict[tuple[Any, str], int] = {}  # (device, dedupe key) -> index of its first copy
     copies: list[tuple[int, int]] = []  # (index, index of the first copy in this batch)
@@ -191,7 +213,8 @@ def record_measurements(
         }
 
     if rows:
-        _store(company, rows, devices, outcomes)
+        endpoints = endpoints_wanting(company, EventType.DEVICE_MEASUREMENT, enabled)
+        _store(company, rows, devices, endpoints, outcomes)
         stored = Counter(rows[i]["kind"] for i in rows if outcomes[i].status == "created")
         for kind, count in stored.items():
             metrics.READINGS_STORED.labels(kind).inc(count)
@@ -204,53 +227,42 @@ def _store(
     company: Company,
     rows: dict[int, dict[str, Any]],
     devices: dict[int, Resolved],
+    endpoints: list[WebhookEndpoint],
     outcomes: dict[int, Outcome],
 ) -> None:
     """Write the rows, one path per database, and what follows from the new ones: the first
-    reading's activation, the HWI devices' times and statuses, the webhook events.
+    reading's activation, the HWI devices' times and statuses, alerts, the webhook events.
 
-    Most batches need none of that (active devices, no endpoint wanting readings, no Tenovi
-    enrolment): on PostgreSQL they are then one statement, atomic on its own, without a
-    transaction to open and commit around it. Otherwise the same statement runs inside the
-    transaction that writes the rest."""
-    # Devices found by IMEI or serial say whether the company has any enabled endpoint; those
-    # found by gateway and sensor were not asked, so look then.
-    if any(devices[i].endpoints_enabled is not False for i in rows):
-        endpoints = endpoints_wanting(company, EventType.DEVICE_MEASUREMENT)
-    else:
-        endpoints = []
+    Most batches need none of that but the events (active devices, no Tenovi enrolment, no
+    alert rule in reach): on PostgreSQL they are then one statement, atomic on its own without
+    a transaction to open and commit around it, that inserts the readings and widens their
+    devices' times; for up to ``RENDERED_AHEAD`` rows it also writes the events of the new
+    ones with their deliveries, rendered beforehand for every row. Otherwise the readings'
+    insert runs inside the transaction that writes the rest, and only the new readings are
+    rendered."""
     preactive = {
         devices[i].device.pk for i in rows if devices[i].device.billing_status == PREACTIVE
     }
     enrolled = {devices[i].device.pk for i in rows if devices[i].enrolled}
     checks = [c for c in (s(company, list(rows.values())) for s in _screens()) if c is not None]
-    follows = bool(endpoints or preactive or enrolled or checks)
-    atomic = transaction.atomic() if follows or connection.vendor != "postgresql" else nullcontext()
-    with atomic:
+    alone = not (preactive or enrolled or checks)
+    if connection.vendor == "postgresql" and alone:
+        if not endpoints:
+            _sort_out(rows, _insert_and_widen(rows), outcomes)
+            return
+        if len(rows) <= RENDERED_AHEAD:
+            announced = _announcement(company, rows, list(rows), devices, endpoints)
+            _sort_out(rows, _insert_and_widen(rows, announced), outcomes)
+            return
+    with transaction.atomic():
         mine = _sort_out(rows, _write(rows), outcomes)
-        if not mine or not follows:
+        if not mine:
             return
         for check in checks:  # alert evaluation, on the readings that went in
             check([rows[i] for i in mine])
         activated = _activate(preactive & {rows[i]["device_id"] for i in mine})
-
-        def measurements() -> list[Measurement]:
-            built = []
-            for index in mine:
-                measurement = Measurement(**rows[index])
-                measurement.device = devices[index].device
-                measurement.patient = devices[index].device.patient
-                built.append(measurement)
-            return built
-
         if endpoints:  # a reading nobody subscribes to needs no event: its row is its record
-            publish_lazily(
-                company,
-                EventType.DEVICE_MEASUREMENT,
-                [rows[i]["id"] for i in mine],
-                measurements,
-                endpoints=endpoints,
-            )
+            write(_announcement(company, rows, mine, devices, endpoints))
         # HWI devices (enrolments) bound to these devices: last_measurement, and Connected at
         # the first reading
         spans: dict[Any, list[datetime]] = defaultdict(list)
@@ -264,6 +276,33 @@ def _store(
             publish(
                 company, EventType.DEVICE_BILLING_STATUS_CHANGED, [(d.pk, d) for d in refreshed]
             )
+
+
+def _announcement(
+    company: Company,
+    rows: dict[int, dict[str, Any]],
+    indexes: list[int],
+    devices: dict[int, Resolved],
+    endpoints: list[WebhookEndpoint],
+) -> Outbox:
+    """The events of the rows at ``indexes`` and their deliveries to ``endpoints``, rendered."""
+
+    def measurements() -> list[Measurement]:
+        built = []
+        for index in indexes:
+            measurement = Measurement(**rows[index])
+            measurement.device = devices[index].device
+            measurement.patient = devices[index].device.patient
+            built.append(measurement)
+        return built
+
+    return render(
+        company,
+        EventType.DEVICE_MEASUREMENT,
+        [rows[i]["id"] for i in indexes],
+        measurements,
+        endpoints=endpoints,
+    )
 
 
 def _screens() -> list:
@@ -316,13 +355,22 @@ def _sort_out(
     return mine
 
 
-def _insert_and_widen(rows: dict[int, dict[str, Any]]) -> set[Any]:
+def _insert_and_widen(rows: dict[int, dict[str, Any]], announced: Outbox | None = None) -> set[Any]:
     """PostgreSQL: the rows and their devices' times in one statement (a data-modifying
-    ``WITH``), whatever the batch's size (``Table.insert_sql`` picks how the rows travel).
+    ``WITH``), whatever the batch's size (``Table.insert_sql`` picks how the rows travel), and
+    the events and deliveries ``announced`` of the rows that went in, waking the workers.
     Concurrent batches for one device cannot move its times backwards: LEAST/GREATEST run in
     SQL."""
+    more: list[Any]
+    outbox, more, woken = "", [], "NULL"
+    if announced is not None:
+        clauses, more, woken = outbox_sql(announced, "SELECT id::text FROM stored")
+        outbox = f", {clauses}"
     insert, params = MEASUREMENTS.insert_sql(
-        list(rows.values()), skip_conflicts=True, returning=("id", "device_id", "measured_at")
+        list(rows.values()),
+        skip_conflicts=True,
+        returning=("id", "device_id", "measured_at"),
+        budget=CACHED_STATEMENT_PARAMS - len(more),
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -331,11 +379,11 @@ def _insert_and_widen(rows: dict[int, dict[str, Any]]) -> set[Any]:
                     SELECT device_id AS id, min(measured_at) AS f, max(measured_at) AS l
                     FROM stored GROUP BY device_id
                 ),
-                widened AS ({_WIDEN_POSTGRESQL})
-            SELECT id FROM stored""",  # noqa: S608 - names from _meta, values as parameters
-            params,
+                widened AS ({_WIDEN_POSTGRESQL}){outbox}
+            SELECT id, {woken} FROM stored""",  # noqa: S608 - names from _meta, values as parameters
+            params + more,
         )
-        return {pk for (pk,) in cursor.fetchall()}
+        return {pk for (pk, _) in cursor.fetchall()}
 
 
 def _activate(candidates: set[Any]) -> list:

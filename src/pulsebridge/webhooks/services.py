@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 EVENTS = Table(Event)
 DELIVERIES = Table(Delivery)
 ENDPOINTS = Loader(WebhookEndpoint)
+# how many columns enabled_endpoints_sql selects after its padding
+ENDPOINT_COLUMNS = len(ENDPOINTS.fields)
 MAX_SECRET_LENGTH = max_length(WebhookEndpoint, "secret")
 MAX_AUTH_KEY_LENGTH = max_length(WebhookEndpoint, "auth_key")
 MAX_URL_LENGTH = max_length(WebhookEndpoint, "url")
@@ -319,27 +321,43 @@ def publish(
     return [Event(**row) for row in rows]
 
 
-def any_enabled_endpoint_sql(company_id_column: str) -> str:
-    """SQL, true when the company whose id is in ``company_id_column`` has an enabled endpoint.
-
-    For a query that runs anyway on a hot path (the devices a reading names) to ask this in the
-    same round trip: when it is false, no endpoint can want anything and ``endpoints_wanting``
-    need not be asked."""
-    table = connection.ops.quote_name(WebhookEndpoint._meta.db_table)
+def enabled_endpoints_sql(company: Company, pad: int = 0) -> tuple[str, list[Any]]:
+    """The company's enabled endpoints as SQL and its parameters, each row led by ``pad`` NULLs
+    (``endpoint_from`` reads what follows them). For a query that runs anyway on a hot path
+    (the devices a reading names) to fetch them in the same round trip, ``UNION ALL``."""
+    nulls = "NULL, " * pad
     return (
-        f"EXISTS (SELECT 1 FROM {table} e "  # noqa: S608 - a name from _meta, a caller's column
-        f"WHERE e.company_id = {company_id_column} AND e.enabled)"
+        f"SELECT {nulls}{ENDPOINTS.columns('e')} "  # noqa: S608 - names from _meta
+        f"FROM {connection.ops.quote_name(WebhookEndpoint._meta.db_table)} e "
+        "WHERE e.company_id = %s AND e.enabled = %s",
+        [Company._meta.pk.get_db_prep_value(company.pk, connection), True],
     )
 
 
-def endpoints_wanting(company: Company, event_type: str) -> list[WebhookEndpoint]:
-    """The company's enabled endpoints that take ``event_type`` in a format that renders."""
+def endpoint_from(values: tuple | list) -> WebhookEndpoint:
+    """An endpoint from the columns of ``enabled_endpoints_sql`` (the padding left off)."""
+    return ENDPOINTS.load(values)
+
+
+def endpoints_wanting(
+    company: Company, event_type: str, enabled: list[WebhookEndpoint] | None = None
+) -> list[WebhookEndpoint]:
+    """The company's enabled endpoints (``enabled``, if the caller fetched them already) that
+    take ``event_type`` in a format that renders."""
     common = event_renderer_for(event_type) is not None
     return [
         endpoint
-        for endpoint in _enabled_endpoints(company)
+        for endpoint in (_enabled_endpoints(company) if enabled is None else enabled)
         if endpoint.wants(event_type) and (common or renderer_for(endpoint.format) is not None)
     ]
+
+
+@dataclass(frozen=True)
+class Outbox:
+    """Events and their deliveries, rendered and not yet written: the rows of each table."""
+
+    events: list[dict[str, Any]]
+    deliveries: list[dict[str, Any]]
 
 
 def publish_lazily(
@@ -351,14 +369,31 @@ def publish_lazily(
     endpoints: list[WebhookEndpoint] | None = None,
     route: bool = True,
 ) -> list[dict[str, Any]]:
-    """``publish`` for subjects that cost something to build: ``load_subjects()`` (the subjects
-    in the order of ``subject_ids``) is called only if an endpoint wants this type of event.
-    The events are written either way, in one statement; their rows are returned.
+    """``publish`` for subjects that cost something to build (``render`` says how), written
+    in one statement; the events' rows. Must run inside a transaction."""
+    outbox = render(
+        company, event_type, subject_ids, load_subjects, endpoints=endpoints, route=route
+    )
+    write(outbox)
+    return outbox.events
+
+
+def render(
+    company: Company,
+    event_type: str,
+    subject_ids: list[Any],
+    load_subjects: Callable[[], list[Any]],
+    *,
+    endpoints: list[WebhookEndpoint] | None = None,
+    route: bool = True,
+) -> Outbox:
+    """One event per subject and its deliveries, rendered. ``load_subjects()`` (the subjects in
+    the order of ``subject_ids``) is called only if an endpoint wants this type of event.
     ``endpoints``: what :func:`endpoints_wanting` said, if the caller asked already, or the
     endpoints a resend is for; ``route=False`` sends to each of those whatever the format's
-    selector would say. Must run inside a transaction."""
+    selector would say."""
     if not subject_ids:
-        return []
+        return Outbox([], [])
     now = timezone.now()
     if endpoints is None:
         endpoints = endpoints_wanting(company, event_type)
@@ -378,8 +413,7 @@ def publish_lazily(
         for subject_id in subject_ids
     ]
     if not by_format:
-        EVENTS.insert(rows)
-        return rows
+        return Outbox(rows, [])
     events = [Event(**row) for row in rows]
     subjects = load_subjects()
     deliveries = []
@@ -388,31 +422,50 @@ def publish_lazily(
         deliveries += _deliveries(
             company, event_type, fmt, group, events, subjects, route, now, common
         )
-    _write(rows, deliveries)
-    return rows
+    return Outbox(rows, deliveries)
 
 
-def _write(events: list[dict[str, Any]], deliveries: list[dict[str, Any]]) -> None:
+def outbox_sql(
+    outbox: Outbox, subject_ids: str | None = None, budget: int = CACHED_STATEMENT_PARAMS
+) -> tuple[str, list[Any], str]:
+    """The outbox as clauses of a data-modifying ``WITH`` (PostgreSQL), their parameters (at
+    most ``budget`` while the rows fit, as ``Table.insert_sql`` says) and an expression for the
+    statement's main query to select, which wakes the workers if a delivery went in.
+    ``subject_ids``: SQL selecting the ids (as text) of the subjects to announce; only their
+    events are written, with their deliveries (a statement that inserts readings and skips
+    those stored before announces only the new ones)."""
+    events, params = EVENTS.insert_sql(
+        outbox.events,
+        skip_conflicts=False,
+        returning=["id"],
+        where=None if subject_ids is None else f'r."subject_id" IN ({subject_ids})',
+        budget=budget,
+    )
+    deliveries, more = DELIVERIES.insert_sql(
+        outbox.deliveries,
+        skip_conflicts=False,
+        returning=["id"],
+        where=None if subject_ids is None else 'r."event_id" IN (SELECT id FROM events)',
+        budget=budget - len(params),
+    )
+    woken = f"(SELECT {wakeup.notify_sql()} WHERE EXISTS (SELECT FROM deliveries))"  # noqa: S608 - our own SQL
+    return f"events AS ({events}), deliveries AS ({deliveries})", params + more, woken
+
+
+def write(outbox: Outbox) -> None:
     """Insert the event and delivery rows and, if there are deliveries, tell the workers (heard
     when this transaction commits). On PostgreSQL a few of each are one statement, the
     notification included: a one-reading request wrote them in three."""
-    notify = wakeup.notify_sql() if deliveries else None
-    if notify is None or len(events) > FEW_ROWS or len(deliveries) > FEW_ROWS:
+    events, deliveries = outbox.events, outbox.deliveries
+    if not deliveries or not wakeup.supported() or max(len(events), len(deliveries)) > FEW_ROWS:
         EVENTS.insert(events)
         if deliveries:
             DELIVERIES.insert(deliveries)
             wakeup.notify_new_deliveries()
         return
-    insert_events, params = EVENTS.insert_sql(events, skip_conflicts=False)
-    insert_deliveries, more = DELIVERIES.insert_sql(
-        deliveries, skip_conflicts=False, budget=CACHED_STATEMENT_PARAMS - len(params)
-    )
+    clauses, params, woken = outbox_sql(outbox)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH events AS ({insert_events}), deliveries AS ({insert_deliveries}) "
-            f"SELECT {notify}",
-            params + more,
-        )
+        cursor.execute(f"WITH {clauses} SELECT {woken}", params)
 
 
 def _deliveries(
@@ -463,11 +516,7 @@ def _deliveries(
 def _enabled_endpoints(company: Company) -> list[WebhookEndpoint]:
     """The company's enabled endpoints. Plain SQL: asked on every reading stored, and the ORM
     takes longer to build this query than the database takes to answer it."""
+    sql, params = enabled_endpoints_sql(company)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {ENDPOINTS.columns('e')} "  # noqa: S608 - names from _meta
-            f"FROM {connection.ops.quote_name(WebhookEndpoint._meta.db_table)} e "
-            "WHERE e.company_id = %s AND e.enabled = %s",
-            [Company._meta.pk.get_db_prep_value(company.pk, connection), True],
-        )
+        cursor.execute(sql, params)
         return [ENDPOINTS.load(row) for row in cursor.fetchall()]
