@@ -1,8 +1,10 @@
 """One write path per database. On PostgreSQL every batch is one statement that inserts the
-readings and widens their devices' times; a batch of active devices for a company with no
-endpoint wanting them is that statement alone, otherwise it runs in the transaction that also
-activates devices, moves enrolments and writes the outbox. Both must store the same things:
-the reading and the device's times; with an endpoint, one event per new reading too."""
+readings and widens their devices' times. For a batch of active devices with nothing else to
+follow, that statement runs alone: with the events and deliveries of the new readings when
+the batch is small (``RENDERED_AHEAD``), else with none wanted. Otherwise it runs in the
+transaction that also activates devices, moves enrolments and writes the outbox. Every path
+must store the same things: the reading and the device's times; with an endpoint, one event
+and one delivery per new reading too."""
 
 import json
 from datetime import UTC, datetime
@@ -69,11 +71,14 @@ def test_readings_their_times_and_events_are_stored(company, device):
     assert outcomes[2].id == str(first.pk)
     events = Event.objects.filter(company=company, type=EventType.DEVICE_MEASUREMENT)
     announced = sorted(events.values_list("subject_id", flat=True))
+    delivered = Delivery.objects.filter(company=company).values_list("event__subject_id", flat=True)
     if company.webhook_endpoints.exists():
         ids = Measurement.objects.filter(device=device).values_list("pk", flat=True)
         assert announced == sorted(str(pk) for pk in ids)
+        assert sorted(delivered) == announced
     else:
         assert announced == []
+        assert list(delivered) == []
 
 
 def test_only_a_company_with_an_endpoint_gets_deliveries(company, device):
@@ -158,6 +163,30 @@ def test_a_watched_reading_is_written_outside_any_transaction(
     assert Delivery.objects.get(company=alice).event.subject_id == outcome.id
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement: PostgreSQL only")
+def test_an_endpoint_routed_by_what_is_stored_is_rendered_after_the_insert(
+    alice, add_device, settings
+):
+    """Tenovi's selector looks each reading's HWI assignment up in the database: its events are
+    rendered once the reading is stored, inside the transaction, never ahead."""
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    create_endpoint(alice, "http://127.0.0.1:9/hook", "secret", "tenovi")
+    device = add_device(alice)
+    device.billing_status = "active"
+    device.save()
+    with CaptureQueriesContext(connection) as queries:
+        (outcome,) = record_measurements(alice, [bp(device.imei, "2026-11-01T08:00:00Z")])
+    assert outcome.status == "created"
+    asked, written, *after = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert WebhookEndpoint._meta.db_table in asked
+    assert written.startswith("WITH stored AS (INSERT INTO")
+    assert Event._meta.db_table not in written
+    assert after
+    # no HWI device: the event is written, and Tenovi's selector routes it nowhere
+    assert Event.objects.filter(company=alice, subject_id=outcome.id).exists()
+    assert not Delivery.objects.filter(company=alice).exists()
+
+
 def test_the_endpoints_are_asked_with_the_devices_enabled_or_not(alice, add_device, settings):
     """Whether the company has an enabled endpoint, and which, is asked with its devices, in
     one query; a disabled endpoint gets nothing."""
@@ -183,15 +212,16 @@ def test_the_endpoints_are_asked_with_the_devices_enabled_or_not(alice, add_devi
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's statements: PostgreSQL")
 @pytest.mark.parametrize("endpoints", [1, 2, 3, 8])
-@pytest.mark.parametrize("count", [1, 3])
+@pytest.mark.parametrize("count", [1, 3, RENDERED_AHEAD + 1])
 def test_every_statement_of_a_watched_batch_stays_within_psycopgs_statement_cache(
     alice, add_device, settings, endpoints, count
 ):
     """psycopg parses a statement of more than CACHED_STATEMENT_PARAMS parameters (or 4,096
-    characters) anew on every execution: a third endpoint took the one-reading request's
+    characters) anew on every execution: a third endpoint once took a one-reading request's
     events-and-deliveries statement from 40 parameters to 57, and each request re-parsed it.
-    Every statement stays within the cache, and the rows that travel as one JSON document
-    arrive as they would as VALUES."""
+    Every statement stays within the cache, whether the events go with the readings' insert or
+    after it (a bigger batch), and the rows that travel as one JSON document arrive as they
+    would as VALUES."""
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     hooks = [
         create_endpoint(alice, f"http://127.0.0.1:9/hook/{i}", f"secret-{i}", "pylo")

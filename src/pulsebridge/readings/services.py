@@ -33,6 +33,7 @@ from pulsebridge.webhooks.services import (
     outbox_sql,
     publish,
     render,
+    renders_ahead,
     write,
 )
 
@@ -43,7 +44,7 @@ MEASUREMENTS = Table(Measurement)
 PREACTIVE = Device.BillingStatus.PREACTIVE
 # Up to this many rows, a batch's events are rendered before its insert, for every row, and
 # written by the same statement (PostgreSQL): three round trips fewer, and a duplicate's
-# rendering wasted. A resent batch of a thousand duplicates rendered ahead cost three times
+# rendering wasted. Not for endpoints whose format routes by what is stored (renders_ahead). A resent batch of a thousand duplicates rendered ahead cost three times
 # what storing nothing costs (docs/performance.md, "Figures from the code").
 RENDERED_AHEAD = 10
 
@@ -101,6 +102,7 @@ def _resolve_devices(
 
 
 DEVICES, MODELS, PATIENTS = Loader(Device), Loader(DeviceModel), Loader(Patient)
+DEVICE_PK_AT = DEVICES.attnames.index(Device._meta.pk.attname)
 
 
 def _devices_named(
@@ -142,7 +144,7 @@ def _devices_named(
     model_at = len(DEVICES.fields)
     patient_at = model_at + len(MODELS.fields)
     for row in rows:
-        if row[0] is None:  # no device: an endpoint
+        if row[DEVICE_PK_AT] is None:  # no device: an endpoint
             endpoints.append(endpoint_from(row[device_width:]))
             continue
         device = DEVICES.load(row)
@@ -159,12 +161,13 @@ def record_measurements(
     new one exactly once. Each reading's outcome, indexed by its position in ``batch``.
 
     Every reading is judged on its own (its device known, of its kind). New readings are stored
-    in one transaction together with the device updates and the webhook events they cause."""
+    atomically with the device updates and the webhook events they cause (one transaction; on
+    PostgreSQL often one statement, ``_store``)."""
     now = now or timezone.now()
     outcomes: dict[int, Outcome] = {}
     readings: dict[int, Reading] = dict(enumerate(batch))
 
-    devices, enabled = _resolve_devices(company, readings) if readings else ({}, [])
+    devices, enabled_endpoints = _resolve_devices(company, readings) if readings else ({}, [])
     rows: dict[int, dict[str, Any]] = {}
     first_of: dict[tuple[Any, str], int] = {}  # (device, dedupe key) -> index of its first copy
     copies: list[tuple[int, int]] = []  # (index, index of the first copy in this batch)
@@ -213,7 +216,7 @@ def record_measurements(
         }
 
     if rows:
-        endpoints = endpoints_wanting(company, EventType.DEVICE_MEASUREMENT, enabled)
+        endpoints = endpoints_wanting(company, EventType.DEVICE_MEASUREMENT, enabled_endpoints)
         _store(company, rows, devices, endpoints, outcomes)
         stored = Counter(rows[i]["kind"] for i in rows if outcomes[i].status == "created")
         for kind, count in stored.items():
@@ -236,21 +239,22 @@ def _store(
     Most batches need none of that but the events (active devices, no Tenovi enrolment, no
     alert rule in reach): on PostgreSQL they are then one statement, atomic on its own without
     a transaction to open and commit around it, that inserts the readings and widens their
-    devices' times; for up to ``RENDERED_AHEAD`` rows it also writes the events of the new
-    ones with their deliveries, rendered beforehand for every row. Otherwise the readings'
-    insert runs inside the transaction that writes the rest, and only the new readings are
-    rendered."""
+    devices' times; for up to ``RENDERED_AHEAD`` rows, to endpoints whose events can be
+    rendered before their readings are stored (``renders_ahead``), it also writes the events of
+    the new ones with their deliveries, rendered beforehand for every row. Otherwise the
+    readings' insert runs inside the transaction that writes the rest, and only the new
+    readings are rendered."""
     preactive = {
         devices[i].device.pk for i in rows if devices[i].device.billing_status == PREACTIVE
     }
     enrolled = {devices[i].device.pk for i in rows if devices[i].enrolled}
     checks = [c for c in (s(company, list(rows.values())) for s in _screens()) if c is not None]
-    alone = not (preactive or enrolled or checks)
-    if connection.vendor == "postgresql" and alone:
+    nothing_follows = not (preactive or enrolled or checks)
+    if connection.vendor == "postgresql" and nothing_follows:
         if not endpoints:
             _sort_out(rows, _insert_and_widen(rows), outcomes)
             return
-        if len(rows) <= RENDERED_AHEAD:
+        if len(rows) <= RENDERED_AHEAD and renders_ahead(endpoints):
             announced = _announcement(company, rows, list(rows), devices, endpoints)
             _sort_out(rows, _insert_and_widen(rows, announced), outcomes)
             return
@@ -362,10 +366,10 @@ def _insert_and_widen(rows: dict[int, dict[str, Any]], announced: Outbox | None 
     Concurrent batches for one device cannot move its times backwards: LEAST/GREATEST run in
     SQL."""
     more: list[Any]
-    outbox, more, woken = "", [], "NULL"
+    outbox_clauses, more, wake_sql = "", [], "NULL"
     if announced is not None:
-        clauses, more, woken = outbox_sql(announced, "SELECT id::text FROM stored")
-        outbox = f", {clauses}"
+        clauses, more, wake_sql = outbox_sql(announced, "SELECT id::text FROM stored")
+        outbox_clauses = f", {clauses}"
     insert, params = MEASUREMENTS.insert_sql(
         list(rows.values()),
         skip_conflicts=True,
@@ -379,8 +383,8 @@ def _insert_and_widen(rows: dict[int, dict[str, Any]], announced: Outbox | None 
                     SELECT device_id AS id, min(measured_at) AS f, max(measured_at) AS l
                     FROM stored GROUP BY device_id
                 ),
-                widened AS ({_WIDEN_POSTGRESQL}){outbox}
-            SELECT id, {woken} FROM stored""",  # noqa: S608 - names from _meta, values as parameters
+                widened AS ({_WIDEN_POSTGRESQL}){outbox_clauses}
+            SELECT id, {wake_sql} FROM stored""",  # noqa: S608 - names from _meta, values as parameters
             params + more,
         )
         return {pk for (pk, _) in cursor.fetchall()}

@@ -334,6 +334,13 @@ def enabled_endpoints_sql(company: Company, pad: int = 0) -> tuple[str, list[Any
     )
 
 
+def renders_ahead(endpoints: list[WebhookEndpoint]) -> bool:
+    """Whether events for these endpoints can be rendered before their subjects are stored: no
+    endpoint's format has a selector (one may look its subjects up in the database, as
+    Tenovi's looks up each reading's HWI assignment)."""
+    return all(selector_for(endpoint.format) is None for endpoint in endpoints)
+
+
 def endpoint_from(values: tuple | list) -> WebhookEndpoint:
     """An endpoint from the columns of ``enabled_endpoints_sql`` (the padding left off)."""
     return ENDPOINTS.load(values)
@@ -434,6 +441,9 @@ def outbox_sql(
     ``subject_ids``: SQL selecting the ids (as text) of the subjects to announce; only their
     events are written, with their deliveries (a statement that inserts readings and skips
     those stored before announces only the new ones)."""
+    notify = wakeup.notify_sql()
+    if notify is None:
+        raise RuntimeError("outbox_sql: PostgreSQL only (no notifications elsewhere)")
     events, params = EVENTS.insert_sql(
         outbox.events,
         skip_conflicts=False,
@@ -448,14 +458,14 @@ def outbox_sql(
         where=None if subject_ids is None else 'r."event_id" IN (SELECT id FROM events)',
         budget=budget - len(params),
     )
-    woken = f"(SELECT {wakeup.notify_sql()} WHERE EXISTS (SELECT FROM deliveries))"  # noqa: S608 - our own SQL
-    return f"events AS ({events}), deliveries AS ({deliveries})", params + more, woken
+    wake_sql = f"(SELECT {notify} WHERE EXISTS (SELECT FROM deliveries))"  # noqa: S608 - our own SQL
+    return f"events AS ({events}), deliveries AS ({deliveries})", params + more, wake_sql
 
 
 def write(outbox: Outbox) -> None:
     """Insert the event and delivery rows and, if there are deliveries, tell the workers (heard
-    when this transaction commits). On PostgreSQL a few of each are one statement, the
-    notification included: a one-reading request wrote them in three."""
+    when this transaction commits). On PostgreSQL up to ``FEW_ROWS`` of each are one statement,
+    the notification included; more go in by COPY."""
     events, deliveries = outbox.events, outbox.deliveries
     if not deliveries or not wakeup.supported() or max(len(events), len(deliveries)) > FEW_ROWS:
         EVENTS.insert(events)
@@ -463,9 +473,9 @@ def write(outbox: Outbox) -> None:
             DELIVERIES.insert(deliveries)
             wakeup.notify_new_deliveries()
         return
-    clauses, params, woken = outbox_sql(outbox)
+    clauses, params, wake_sql = outbox_sql(outbox)
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {clauses} SELECT {woken}", params)
+        cursor.execute(f"WITH {clauses} SELECT {wake_sql}", params)
 
 
 def _deliveries(
@@ -482,8 +492,8 @@ def _deliveries(
     """The delivery rows of ``events`` to the endpoints of one format: each rendered for each
     endpoint its format's selector routes it to (every endpoint with ``route=False``).
     ``common``: the event type's own renderer, the same for every format (no routing then)."""
-    render = common or renderer_for(fmt)
-    if render is None:  # endpoints_wanting keeps only formats that render
+    renderer = common or renderer_for(fmt)
+    if renderer is None:  # endpoints_wanting keeps only formats that render
         return []
     select = selector_for(fmt) if route and common is None else None
     accepts = select(event_type, group, subjects) if select is not None else None
@@ -492,7 +502,7 @@ def _deliveries(
         for event, subject in zip(events, subjects, strict=True):
             if accepts is not None and not accepts(endpoint, subject):
                 continue
-            rendered = render(event, subject, endpoint)
+            rendered = renderer(event, subject, endpoint)
             if rendered is None:  # the format has nothing to say about this event
                 continue
             for one in rendered if isinstance(rendered, list) else [rendered]:
