@@ -376,8 +376,8 @@ def publish_lazily(
     endpoints: list[WebhookEndpoint] | None = None,
     route: bool = True,
 ) -> list[dict[str, Any]]:
-    """``publish`` for subjects that cost something to build (``render`` says how), written
-    in one statement; the events' rows. Must run inside a transaction."""
+    """``publish`` for subjects that cost something to build: rendered (``render`` says how)
+    and written (``write``); the events' rows. Must run inside a transaction."""
     outbox = render(
         company, event_type, subject_ids, load_subjects, endpoints=endpoints, route=route
     )
@@ -524,8 +524,9 @@ def _deliveries(
 
 
 def _enabled_endpoints(company: Company) -> list[WebhookEndpoint]:
-    """The company's enabled endpoints. Plain SQL: asked on every reading stored, and the ORM
-    takes longer to build this query than the database takes to answer it."""
+    """The company's enabled endpoints. Plain SQL: asked on hot paths (readings of gateway
+    sensors, whose look-up does not bring them), where the ORM takes longer to build this query
+    than the database takes to answer it."""
     sql, params = enabled_endpoints_sql(company)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
