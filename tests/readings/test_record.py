@@ -74,3 +74,40 @@ def test_nothing_is_stored_when_the_outbox_write_fails(alice, add_device, monkey
     assert not Measurement.objects.exists()
     cuff.refresh_from_db()
     assert cuff.billing_status == "preactive"
+
+
+def test_a_reading_is_not_stored_without_its_announcement(
+    transactional_db, alice, add_device, monkeypatch, settings
+):
+    """An endpoint deleted between the look-up and the write (here: one that never existed):
+    its delivery cannot go in, and neither do the reading and its event, whether they are one
+    statement (PostgreSQL) or one transaction. Sent again, the reading is stored."""
+    import uuid
+
+    from django.db import IntegrityError
+
+    from pulsebridge.readings import services
+    from pulsebridge.webhooks.models import Delivery, Event, WebhookEndpoint
+    from pulsebridge.webhooks.services import create_endpoint
+
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    kept = create_endpoint(alice, "http://127.0.0.1:9/hook", "secret", "pylo")
+    cuff = add_device(alice)
+    cuff.billing_status = "active"
+    cuff.save()
+    gone = WebhookEndpoint(**{f.attname: getattr(kept, f.attname) for f in kept._meta.fields})
+    gone.pk = uuid.uuid4()
+    wanting = services.endpoints_wanting
+    monkeypatch.setattr(services, "endpoints_wanting", lambda *args: [*wanting(*args), gone])
+    with pytest.raises(IntegrityError):
+        record_measurements(alice, [bp(imei=cuff.imei)])
+    assert not Measurement.objects.exists()
+    assert not Event.objects.exists()
+    assert not Delivery.objects.exists()
+    cuff.refresh_from_db()
+    assert cuff.last_measurement_at is None
+
+    monkeypatch.setattr(services, "endpoints_wanting", wanting)
+    [outcome] = record_measurements(alice, [bp(imei=cuff.imei)])
+    assert outcome.status == "created"
+    assert Delivery.objects.get().endpoint_id == kept.pk
