@@ -76,12 +76,48 @@ def test_nothing_is_stored_when_the_outbox_write_fails(alice, add_device, monkey
     assert cuff.billing_status == "preactive"
 
 
-def test_a_reading_is_not_stored_without_its_announcement(
+def test_a_reading_whose_endpoint_went_away_meanwhile_is_written_once_whole(
     transactional_db, alice, add_device, monkeypatch, settings
 ):
     """An endpoint deleted between the look-up and the write (here: one that never existed):
     its delivery cannot go in, and neither do the reading and its event, whether they are one
-    statement (PostgreSQL) or one transaction. Sent again, the reading is stored."""
+    statement (PostgreSQL) or one transaction. The batch is then looked up and written again,
+    to the endpoints there are now: one reading, one event, one delivery, no error."""
+    import uuid
+
+    from pulsebridge.readings import services
+    from pulsebridge.webhooks.models import Delivery, Event, WebhookEndpoint
+    from pulsebridge.webhooks.services import create_endpoint
+
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    kept = create_endpoint(alice, "http://127.0.0.1:9/hook", "secret", "pylo")
+    cuff = add_device(alice)
+    cuff.billing_status = "active"
+    cuff.save()
+    gone = WebhookEndpoint(**{f.attname: getattr(kept, f.attname) for f in kept._meta.fields})
+    gone.pk = uuid.uuid4()
+    wanting, asked = services.endpoints_wanting, []
+
+    def first_with_a_phantom(*args):
+        asked.append(args)
+        return [*wanting(*args), gone] if len(asked) == 1 else wanting(*args)
+
+    monkeypatch.setattr(services, "endpoints_wanting", first_with_a_phantom)
+    [outcome] = record_measurements(alice, [bp(imei=cuff.imei)])
+    assert outcome.status == "created"
+    assert len(asked) == 2
+    assert Measurement.objects.get().pk == uuid.UUID(outcome.id)
+    assert Event.objects.get().subject_id == outcome.id
+    assert Delivery.objects.get().endpoint_id == kept.pk
+    cuff.refresh_from_db()
+    assert cuff.last_measurement_at is not None
+
+
+def test_a_write_that_fails_again_is_refused_with_nothing_stored(
+    transactional_db, alice, add_device, monkeypatch, settings
+):
+    """The same failure twice: the error goes to the caller, and nothing of the batch is
+    stored (a reading without its announcement, or its device's times without it)."""
     import uuid
 
     from django.db import IntegrityError
@@ -106,8 +142,3 @@ def test_a_reading_is_not_stored_without_its_announcement(
     assert not Delivery.objects.exists()
     cuff.refresh_from_db()
     assert cuff.last_measurement_at is None
-
-    monkeypatch.setattr(services, "endpoints_wanting", wanting)
-    [outcome] = record_measurements(alice, [bp(imei=cuff.imei)])
-    assert outcome.status == "created"
-    assert Delivery.objects.get().endpoint_id == kept.pk

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Exists, F, OuterRef, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
@@ -162,8 +162,20 @@ def record_measurements(
 
     Every reading is judged on its own (its device known, of its kind). New readings are stored
     atomically with the device updates and the webhook events they cause (one transaction; on
-    PostgreSQL often one statement, ``_store``)."""
+    PostgreSQL often one statement, ``_store``). A device or an endpoint removed between the
+    look-up and the write fails that write whole (a foreign key); outside a caller's
+    transaction the batch is then looked up and written once more, and answered as it stands
+    now, rather than refused."""
     now = now or timezone.now()
+    try:
+        return _record(company, batch, now)
+    except IntegrityError:
+        if connection.in_atomic_block:  # the caller's transaction is spoilt: theirs to handle
+            raise
+        return _record(company, batch, now)
+
+
+def _record(company: Company, batch: Sequence[Reading], now: datetime) -> list[Outcome]:
     outcomes: dict[int, Outcome] = {}
     readings: dict[int, Reading] = dict(enumerate(batch))
 
