@@ -76,17 +76,13 @@ def test_nothing_is_stored_when_the_outbox_write_fails(alice, add_device, monkey
     assert cuff.billing_status == "preactive"
 
 
-def test_a_reading_whose_endpoint_went_away_meanwhile_is_written_once_whole(
-    transactional_db, alice, add_device, monkeypatch, settings
-):
-    """An endpoint deleted between the look-up and the write (here: one that never existed):
-    its delivery cannot go in, and neither do the reading and its event, whether they are one
-    statement (PostgreSQL) or one transaction. The batch is then looked up and written again,
-    to the endpoints there are now: one reading, one event, one delivery, no error."""
+@pytest.fixture
+def watched_cuff(alice, add_device, settings):
+    """An active cuff of a company with one Pylo endpoint, and a copy of that endpoint under an
+    id no row has: an endpoint deleted between a batch's look-up and its write."""
     import uuid
 
-    from pulsebridge.readings import services
-    from pulsebridge.webhooks.models import Delivery, Event, WebhookEndpoint
+    from pulsebridge.webhooks.models import WebhookEndpoint
     from pulsebridge.webhooks.services import create_endpoint
 
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
@@ -96,6 +92,22 @@ def test_a_reading_whose_endpoint_went_away_meanwhile_is_written_once_whole(
     cuff.save()
     gone = WebhookEndpoint(**{f.attname: getattr(kept, f.attname) for f in kept._meta.fields})
     gone.pk = uuid.uuid4()
+    return cuff, kept, gone
+
+
+def test_a_reading_whose_endpoint_went_away_meanwhile_is_written_once_whole(
+    transactional_db, alice, watched_cuff, monkeypatch
+):
+    """An endpoint deleted between the look-up and the write: its delivery cannot go in, and
+    neither do the reading and its event, whether they are one statement (PostgreSQL) or one
+    transaction. The batch is then looked up and written again, to the endpoints there are
+    now: one reading, one event, one delivery, no error."""
+    import uuid
+
+    from pulsebridge.readings import services
+    from pulsebridge.webhooks.models import Delivery, Event
+
+    cuff, kept, gone = watched_cuff
     wanting, asked = services.endpoints_wanting, []
 
     def first_with_a_phantom(*args):
@@ -114,25 +126,16 @@ def test_a_reading_whose_endpoint_went_away_meanwhile_is_written_once_whole(
 
 
 def test_a_write_that_fails_again_is_refused_with_nothing_stored(
-    transactional_db, alice, add_device, monkeypatch, settings
+    transactional_db, alice, watched_cuff, monkeypatch
 ):
     """The same failure twice: the error goes to the caller, and nothing of the batch is
     stored (a reading without its announcement, or its device's times without it)."""
-    import uuid
-
     from django.db import IntegrityError
 
     from pulsebridge.readings import services
-    from pulsebridge.webhooks.models import Delivery, Event, WebhookEndpoint
-    from pulsebridge.webhooks.services import create_endpoint
+    from pulsebridge.webhooks.models import Delivery, Event
 
-    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
-    kept = create_endpoint(alice, "http://127.0.0.1:9/hook", "secret", "pylo")
-    cuff = add_device(alice)
-    cuff.billing_status = "active"
-    cuff.save()
-    gone = WebhookEndpoint(**{f.attname: getattr(kept, f.attname) for f in kept._meta.fields})
-    gone.pk = uuid.uuid4()
+    cuff, _, gone = watched_cuff
     wanting = services.endpoints_wanting
     monkeypatch.setattr(services, "endpoints_wanting", lambda *args: [*wanting(*args), gone])
     with pytest.raises(IntegrityError):
