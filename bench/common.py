@@ -419,6 +419,20 @@ class CpuMeter:
         self.result["stolen"] = round(CORES * steal / total, 2) if total else 0.0
         self.result["iowait"] = round(CORES * iowait / total, 2) if total else 0.0
 
+    @classmethod
+    def pooled(cls, meters: list[CpuMeter]) -> CpuMeter:
+        """One meter for several measured windows of the same groups, as if they were one:
+        each group's cores averaged over the windows' time."""
+        pooled = cls(meters[0].groups)
+        pooled.wall = sum(m.wall for m in meters)
+        for name in meters[0].result:
+            used = sum(m.result[name] * m.wall for m in meters)
+            pooled.result[name] = round(used / pooled.wall, 2)
+        pooled.switches = {
+            name: sum(m.switches.get(name, 0) for m in meters) for name in meters[0].switches
+        }
+        return pooled
+
     def cost(self, units: float) -> dict[str, float]:
         """CPU milliseconds the server and PostgreSQL spent per unit of work, and the rate the
         machine's cores would sustain if nothing else ran (client and other users excluded).
