@@ -546,7 +546,7 @@ P4_PHASES = ("healthy", "third_alive", "with_dead")
 def p4_order(rounds: int) -> list[str]:
     """The three 200/s phases' blocks, in an order reversed every other round (healthy, third
     alive, dead; dead, third alive, healthy; ...): a machine whose speed drifts through the run
-    (seen here: the same code's CPU per reading 4.4 to 6.3 ms from one 10 s phase to the next)
+    (seen here: the same code's CPU per reading 4.57 then 5.73 ms in two consecutive 10 s phases)
     slows every phase alike, where one phase after the other gave the drift to one of them."""
     return [
         phase for k in range(rounds) for phase in (P4_PHASES if k % 2 == 0 else P4_PHASES[::-1])
@@ -631,9 +631,9 @@ def run_p4(report: Report, fleet: Fleet) -> None:
             start=base + timedelta(days=1),
         )
     )
-    # From 20/s to 200/s: the first seconds at the new rate are slower than the rest (seen
-    # here: the first 200/s block's p99 226-378 ms where the next ones of the same phase gave
-    # 57-70), and the first block is always a two-endpoint one. Not measured.
+    # From 20/s to 200/s: the first block at the new rate was the slowest of its run in 5 of 14
+    # runs (seen here: p99 78.6 ms where the other blocks gave 13.0 at most), and the first
+    # block is always a two-endpoint one. Sent, not measured.
     marks = [r.count() for r in healthy]
     ramp = generator.run(
         rate=P4_RATE, seconds=P4_SECONDS / P4_ROUNDS, start=base + timedelta(days=5)
