@@ -55,7 +55,7 @@ from .common import (
 
 INGEST_PATH = "/ingest/v1/measurements"
 P4_RATE = 200  # readings/s
-P4_SECONDS = 10.0  # at 200/s, with and without the dead endpoint each
+P4_SECONDS = 10.0  # at 200/s, in each of the three phases (``P4_PHASES``)
 P4_ROUNDS = 5  # ... in this many blocks each, alternated (``p4_order``)
 P4_HEALTHY = 2
 # issue 17: workers woken by LISTEN/NOTIFY (webhooks/wakeup.py), not by the 0.1 s poll
@@ -593,8 +593,8 @@ def run_p4(report: Report, fleet: Fleet) -> None:
     from pulsebridge.webhooks.services import disable_endpoint, enable_endpoint
 
     healthy = [ReceiverProcess().start() for _ in range(P4_HEALTHY)]
-    alive, dead = ReceiverProcess().start(), ReceiverProcess(hang=True).start()
-    for r in [*healthy, alive, dead]:
+    alive_receiver, dead = ReceiverProcess().start(), ReceiverProcess(hang=True).start()
+    for r in [*healthy, alive_receiver, dead]:
         report.cleanup.callback(r.stop)
     healthy_endpoints = [add_endpoint(fleet.company_id, r.url()) for r in healthy]
     worker = WorkerProcess(worker_env(report), report.var_dir / "worker-p4.log").start()
@@ -616,7 +616,7 @@ def run_p4(report: Report, fleet: Fleet) -> None:
     groups = {
         "worker": worker.pids,
         "load generator": lambda: [generator.pid],
-        "bench": lambda: [os.getpid(), *(r.pid for r in [*healthy, alive, dead])],
+        "bench": lambda: [os.getpid(), *(r.pid for r in [*healthy, alive_receiver, dead])],
     }
 
     blocks: dict[str, list[Block]] = {"light": [], **{phase: [] for phase in P4_PHASES}}
@@ -644,7 +644,7 @@ def run_p4(report: Report, fleet: Fleet) -> None:
     # claims, while the requests the dead one already holds hang on until their timeout, as
     # they would after an operator disabled it.
     third = {
-        "third_alive": add_endpoint(fleet.company_id, alive.url()),
+        "third_alive": add_endpoint(fleet.company_id, alive_receiver.url()),
         "with_dead": add_endpoint(fleet.company_id, dead.url()),
     }
     for endpoint in third.values():
