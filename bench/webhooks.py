@@ -65,6 +65,7 @@ P4_MAX_SLOWDOWN = 1.10
 # A light run first: what the pipeline itself adds (poll, claim, send) when no process is short
 # of CPU, next to the 200/s runs, whose latency on a small machine is mostly queueing for CPU.
 P4_LIGHT_RATE = 20
+P4_HISTORY = 50_000  # succeeded deliveries in the outbox before P4 measures (``settle_history``)
 P5_DELIVERIES = 20_000
 P5_SECONDS = 60.0
 P5_TARGET = 1000  # deliveries/s
@@ -589,6 +590,41 @@ def phase_figures(blocks: list[Block], healthy_endpoints: list) -> tuple[dict, C
     return figures, meter
 
 
+def settle_history(report: Report, rows: int) -> None:
+    """Give the outbox the history of a server that has run for a while: ``rows`` succeeded
+    deliveries (copies of the warm-up's, dated before it), then ``VACUUM ANALYZE``. On a new
+    database's empty outbox the worker's statements were planned for a table of a page or two
+    and kept that plan while it grew: its results' write (``dispatch._write_postgresql``)
+    joined by a sequential scan of the whole outbox, 3,386 buffers and 4-5 ms a statement by
+    the end of a run, where a look-up by primary key takes 3 buffers a row (``docs/performance.md``,
+    session 28).
+    A database that has run for a day has statistics, and autovacuum keeps them; the bench's
+    minute is shorter than autovacuum's first visit."""
+    from pulsebridge.webhooks.models import Delivery
+
+    table = Delivery._meta.db_table
+    with report.db.connect(autocommit=True) as conn:
+        have = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        copies = max(0, -(-(rows - have) // max(have, 1)))
+        conn.execute(
+            f"""
+            INSERT INTO {table}
+                (id, company_id, event_id, endpoint_id, webhook_id, body, headers, status,
+                 attempts, next_attempt_at, claimed_until, first_attempt_at, last_attempt_at,
+                 last_status_code, created_at, claim_token, last_error)
+            SELECT gen_random_uuid(), company_id, event_id, endpoint_id,
+                   'msg_' || replace(gen_random_uuid()::text, '-', ''), body, headers, status,
+                   attempts, NULL, NULL, first_attempt_at - g * interval '1 minute',
+                   last_attempt_at - g * interval '1 minute', last_status_code,
+                   created_at - g * interval '1 minute', '', ''
+            FROM {table}, generate_series(1, %s) AS g
+            WHERE status = 'succeeded'
+            """,
+            [copies],
+        )
+        conn.execute(f"VACUUM ANALYZE {table}")
+
+
 def run_p4(report: Report, fleet: Fleet) -> None:
     from pulsebridge.webhooks.services import disable_endpoint, enable_endpoint
 
@@ -613,6 +649,7 @@ def run_p4(report: Report, fleet: Fleet) -> None:
     report.cleanup.callback(generator.stop)
     warm = generator.run(rate=P4_RATE, seconds=len(fleet.imeis) / P4_RATE, start=base)
     wait_for_arrivals(warm, healthy, [0] * len(healthy))
+    settle_history(report, P4_HISTORY)
     groups = {
         "worker": worker.pids,
         "load generator": lambda: [generator.pid],
