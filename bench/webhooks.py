@@ -604,8 +604,10 @@ def settle_history(report: Report, rows: int) -> None:
 
     table = Delivery._meta.db_table
     with report.db.connect(autocommit=True) as conn:
-        have = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        copies = max(0, -(-(rows - have) // max(have, 1)))
+        have, succeeded = conn.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE status = 'succeeded') FROM {table}"
+        ).fetchone()
+        copies = max(0, -(-(rows - have) // max(succeeded, 1)))  # copies of each succeeded row
         conn.execute(
             f"""
             INSERT INTO {table}
